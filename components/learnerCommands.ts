@@ -1,0 +1,14 @@
+/** Ready-to-paste commands for the course's checks, built from a deployment's outputs. */
+
+/** Fetch nginx's page from inside the sidecar container, over the pod's shared localhost. */
+export function sidecarCurlCommand(namespace: string, podName: string, port: number): string {
+    return `kubectl -n ${namespace} exec ${podName} -c sidecar -- curl -s http://localhost:${port}/`;
+}
+
+/** Connect to one postgres pod by its own IP, with the password read from its Secret. */
+export function psqlCommand(namespace: string, secretName: string, podIp: string, port: number): string {
+    return (
+        `PGPASSWORD="$(kubectl -n ${namespace} get secret ${secretName} -o jsonpath='{.data.password}' | base64 -d)" ` +
+        `psql -h ${podIp} -p ${port} -U postgres -c 'select inet_server_addr(), inet_server_port()'`
+    );
+}

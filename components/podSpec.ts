@@ -1,0 +1,165 @@
+/**
+ * Shared builders for every podlab pod: labels, security contexts, container
+ * defaults and the pod spec itself. Components describe what differs (image,
+ * ports, probes); everything the restricted Pod Security profile and a
+ * well-behaved lab need is written once, here.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { PodlabConfigError, assertUnique } from "./validation";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Probe = k8s.types.input.core.v1.Probe;
+type Volume = k8s.types.input.core.v1.Volume;
+
+/** Labels every podlab object carries; the policy pack checks for them. */
+export const PROJECT_LABELS = {
+    "app.kubernetes.io/part-of": "podlab",
+    "app.kubernetes.io/managed-by": "pulumi",
+} as const;
+
+/** cpu and memory for one container, as Kubernetes quantities. */
+export interface ResourceSpec {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+/** A port a container declares. Protocol is always TCP in podlab. */
+export interface PortSpec {
+    name: string;
+    containerPort: number;
+}
+
+/** The `app.kubernetes.io/*` labels of one pod and the objects that belong to it. */
+export function podLabels(app: string, instance: string, component: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": app,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/component": component,
+        ...PROJECT_LABELS,
+    };
+}
+
+/** Object metadata for a child of a pod-owning component. */
+export function childMetadata(
+    name: string,
+    namespace: k8s.types.input.meta.v1.ObjectMeta["namespace"],
+    labels: Record<string, string>,
+): k8s.types.input.meta.v1.ObjectMeta {
+    return { name, namespace, labels };
+}
+
+/**
+ * A container security context the Pod Security `restricted` profile admits.
+ * The uid is numeric so the kubelet can verify `runAsNonRoot` even for images
+ * whose USER is a name (curlimages/curl) or root (postgres before its entrypoint drops).
+ */
+export function restrictedSecurityContext(uid: number, gid: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: gid,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** What a component says about one container; the rest comes from {@link container}. */
+export interface ContainerArgs {
+    name: string;
+    image: string;
+    /** Numeric uid (and gid) the image's process runs as. */
+    uid: number;
+    ports?: PortSpec[];
+    resources: ResourceSpec;
+    command?: string[];
+    env?: k8s.types.input.core.v1.EnvVar[];
+    volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+    readinessProbe: Probe;
+    livenessProbe?: Probe;
+}
+
+/** A container with podlab's defaults: restricted security, resources, TCP ports, no hostPort. */
+export function container(args: ContainerArgs): Container {
+    return {
+        name: args.name,
+        image: args.image,
+        imagePullPolicy: "IfNotPresent",
+        command: args.command,
+        env: args.env,
+        ports: (args.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: "TCP" })),
+        resources: args.resources,
+        securityContext: restrictedSecurityContext(args.uid, args.uid),
+        volumeMounts: args.volumeMounts,
+        readinessProbe: args.readinessProbe,
+        livenessProbe: args.livenessProbe,
+    };
+}
+
+/** A probe that runs a command inside the container. */
+export function execProbe(command: string[], timing: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } = {}): Probe {
+    return {
+        exec: { command },
+        initialDelaySeconds: timing.initialDelaySeconds ?? 2,
+        periodSeconds: timing.periodSeconds ?? 5,
+        timeoutSeconds: 3,
+        failureThreshold: timing.failureThreshold ?? 3,
+    };
+}
+
+/** An emptyDir volume of the given name. */
+export function emptyDir(name: string): Volume {
+    return { name, emptyDir: {} };
+}
+
+/**
+ * Containers of one pod share one network namespace, so no two may declare the
+ * same containerPort and protocol. The API server only warns about this; podlab refuses.
+ */
+export function assertNoPortConflicts(podName: string, containers: ReadonlyArray<Container>): void {
+    const entries: { key: string; value: string }[] = [];
+    for (const c of containers) {
+        for (const p of (c.ports ?? []) as k8s.types.input.core.v1.ContainerPort[]) {
+            if (typeof p.containerPort !== "number") {
+                throw new PodlabConfigError(`pod ${podName}: container ${c.name} declares a port that is not a plain number`);
+            }
+            if (p.hostPort !== undefined) {
+                throw new PodlabConfigError(`pod ${podName}: container ${c.name} declares hostPort ${String(p.hostPort)}; podlab pods never use host ports`);
+            }
+            entries.push({ key: `container ${c.name}`, value: `${p.containerPort}/${String(p.protocol ?? "TCP")}` });
+        }
+    }
+    try {
+        assertUnique("containerPort", entries);
+    } catch (e) {
+        throw new PodlabConfigError(`pod ${podName}: ${(e as Error).message} (containers in one pod share one network namespace)`);
+    }
+}
+
+/**
+ * The pod spec every podlab pod uses: non-root with the given fsGroup, seccomp
+ * RuntimeDefault, no service-account token, no service links, no host namespaces.
+ */
+export function podSpec(podName: string, args: { containers: Container[]; volumes?: Volume[]; fsGroup: number }): PodSpec {
+    assertUnique(
+        `container name in pod ${podName}:`,
+        args.containers.map((c, i) => ({ key: `containers[${i}]`, value: String(c.name) })),
+    );
+    assertNoPortConflicts(podName, args.containers);
+    return {
+        containers: args.containers,
+        volumes: args.volumes,
+        securityContext: {
+            runAsNonRoot: true,
+            fsGroup: args.fsGroup,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        hostNetwork: false,
+        restartPolicy: "Always",
+        terminationGracePeriodSeconds: 10,
+    };
+}

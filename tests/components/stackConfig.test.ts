@@ -1,0 +1,92 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import {
+    MAX_POSTGRES_COUNT,
+    POSTGRES_CONFIG_DEFAULTS,
+    SIDECAR_CONFIG_DEFAULTS,
+    defaultNamespace,
+    postgresPodNames,
+    resolveStackConfig,
+} from "../../components/stackConfig";
+import { PodlabConfigError } from "../../components/validation";
+
+const ctx = { project: "podlab", stack: "dev" };
+
+function devStackConfig(): Record<string, unknown> {
+    const file = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return file.config;
+}
+
+describe("defaults", () => {
+    it("Pulumi.dev.yaml writes down exactly the defaults the code uses", () => {
+        const dev = devStackConfig();
+        expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
+        expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
+        expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
+        expect(Object.keys(dev).sort()).toEqual(["podlab:namespace", "podlab:postgres", "podlab:sidecar"]);
+    });
+
+    it("gives the course's two postgres pods and a sidecar pod", () => {
+        const c = resolveStackConfig({}, ctx);
+        expect(c.namespace).toBe("podlab-dev");
+        expect(c.postgres.names).toEqual(["postgres", "postgres2"]);
+        expect(c.postgres.port).toBe(5432);
+        expect(c.sidecar.name).toBe("sidecar");
+        expect(c.sidecar.sidecarPort).toBeUndefined();
+    });
+
+    it("derives one namespace per stack", () => {
+        expect(defaultNamespace("podlab", "alice")).toBe("podlab-alice");
+        expect(defaultNamespace("podlab", "Course_2026.Run1")).toBe("podlab-course-2026-run1");
+        expect(defaultNamespace("podlab", "x".repeat(80))).toHaveLength(63);
+    });
+
+    it("names postgres pods as the course does", () => {
+        expect(postgresPodNames("postgres", 3)).toEqual(["postgres", "postgres2", "postgres3"]);
+    });
+});
+
+describe("invalid config is refused with the key and the value", () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+        ["namespace not a label", { namespace: "Podlab_Dev" }, 'podlab:namespace must be an RFC 1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters); got "Podlab_Dev"'],
+        ["pod name not a label", { postgres: { baseName: "pg.db" } }, 'podlab:postgres.baseName must be an RFC 1123 label'],
+        ["sidecar name not a label", { sidecar: { name: "Sidecar" } }, 'podlab:sidecar.name must be an RFC 1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters); got "Sidecar"'],
+        ["postgres port 0", { postgres: { port: 0 } }, "podlab:postgres.port must be an integer port in 1-65535; got 0"],
+        ["nginx port too large", { sidecar: { nginxPort: 70000 } }, "podlab:sidecar.nginxPort must be an integer port in 1-65535; got 70000"],
+        ["count 0", { postgres: { count: 0 } }, `podlab:postgres.count must be an integer in 1-${MAX_POSTGRES_COUNT}; got 0`],
+        ["count absurd", { postgres: { count: 5000 } }, `podlab:postgres.count must be an integer in 1-${MAX_POSTGRES_COUNT}; got 5000`],
+        ["count not integer", { postgres: { count: 2.5 } }, "podlab:postgres.count must be an integer in 1-100; got 2.5"],
+        ["duplicate pod names", { sidecar: { name: "postgres2" } }, 'duplicate pod name "postgres2": podlab:postgres pod #2 and podlab:sidecar.name'],
+        ["duplicate with base name", { postgres: { count: 1, baseName: "web" }, sidecar: { name: "web" } }, 'duplicate pod name "web": podlab:postgres.baseName and podlab:sidecar.name'],
+        ["image without tag", { postgres: { image: "postgres" } }, 'podlab:postgres.image must be pinned to a version tag or digest; got "postgres"'],
+        ["image latest", { sidecar: { nginxImage: "nginx:latest" } }, `podlab:sidecar.nginxImage must not use the 'latest' tag; got "nginx:latest"`],
+        ["curl image without tag", { sidecar: { curlImage: "localhost:5000/curl" } }, 'podlab:sidecar.curlImage must be pinned to a version tag or digest; got "localhost:5000/curl"'],
+        ["two containers on one port", { sidecar: { nginxPort: 8080, sidecarPort: 8080 } }, "podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort: the nginx and sidecar containers share one network namespace"],
+        ["misspelt key", { postgres: { imgae: "postgres:17" } }, "podlab:postgres.imgae is not a podlab setting"],
+        ["not an object", { sidecar: "nginx" }, 'podlab:sidecar must be an object; got "nginx"'],
+        ["bad cpu", { postgres: { resources: { requests: { cpu: "lots", memory: "1Mi" }, limits: { cpu: "1", memory: "1Mi" } } } }, 'podlab:postgres.resources.requests.cpu must be a positive cpu quantity such as "250m" or "0.5"; got "lots"'],
+        ["request over limit", { postgres: { resources: { requests: { cpu: "2", memory: "1Mi" }, limits: { cpu: "1", memory: "1Mi" } } } }, "podlab:postgres.resources.requests.cpu 2 exceeds podlab:postgres.resources.limits.cpu 1"],
+        ["memory request over limit", { sidecar: { resources: { curl: { requests: { cpu: "1m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Mi" } } } } }, "podlab:sidecar.resources.curl.requests.memory 1Gi exceeds podlab:sidecar.resources.curl.limits.memory 1Mi"],
+        ["root uid", { postgres: { runAsUser: 0 } }, "podlab:postgres.runAsUser must be a positive integer (non-root) id; got 0"],
+        ["interval", { sidecar: { fetchIntervalSeconds: 0 } }, "podlab:sidecar.fetchIntervalSeconds must be an integer in 1-3600; got 0"],
+    ];
+    it.each(cases)("%s", (_label, raw, message) => {
+        expect(() => resolveStackConfig(raw, ctx)).toThrow(PodlabConfigError);
+        expect(() => resolveStackConfig(raw, ctx)).toThrow(message);
+    });
+});
+
+describe("valid overrides", () => {
+    it("takes a count, ports and images from config", () => {
+        const c = resolveStackConfig(
+            { postgres: { count: 4, port: 6543, image: "podlab.local/postgres:15-deb12" }, sidecar: { nginxPort: 9090, sidecarPort: 9100 } },
+            ctx,
+        );
+        expect(c.postgres.names).toEqual(["postgres", "postgres2", "postgres3", "postgres4"]);
+        expect(c.postgres.port).toBe(6543);
+        expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
+        expect(c.sidecar.nginxPort).toBe(9090);
+        expect(c.sidecar.sidecarPort).toBe(9100);
+    });
+});

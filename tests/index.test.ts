@@ -1,0 +1,80 @@
+import { MOCK_RANDOM_PASSWORD, ofType, registered, runProgram } from "./mocks";
+
+describe("the podlab program", () => {
+    it("exports every pod's own IP, distinct, keyed by the course's pod names", async () => {
+        const out = await runProgram();
+        expect(Object.keys(out.podIps).sort()).toEqual(["postgres", "postgres2", "sidecar"]);
+        const ips = Object.values(out.podIps);
+        expect(new Set(ips).size).toBe(3);
+        // The IPs are the ones the (mock) cluster reported for each pod.
+        const pods = ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name);
+        expect(pods.sort()).toEqual(["postgres", "postgres2", "sidecar"]);
+    });
+
+    it("puts both postgres pods on containerPort 5432 in one namespace, without hostPort", async () => {
+        const out = await runProgram();
+        expect(out.namespace).toBe("podlab-unittest");
+        for (const name of ["postgres", "postgres2"]) {
+            const pod = ofType("kubernetes:core/v1:Pod").find((p) => p.inputs.metadata.name === name)!;
+            expect(pod.inputs.metadata.namespace).toBe("podlab-unittest");
+            expect(pod.inputs.spec.containers[0].ports).toEqual([{ name: "postgres", containerPort: 5432, protocol: "TCP" }]);
+            expect(out.pods[name]).toEqual({ containers: [{ name: "postgres", image: "docker.io/library/postgres:17.6-bookworm", ports: [5432] }] });
+        }
+        expect(JSON.stringify(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs))).not.toContain("hostPort");
+    });
+
+    it("labels the namespace to enforce Pod Security restricted", async () => {
+        await runProgram();
+        const ns = ofType("kubernetes:core/v1:Namespace");
+        expect(ns).toHaveLength(1);
+        expect(ns[0].inputs.metadata.labels).toMatchObject({
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "app.kubernetes.io/part-of": "podlab",
+            "podlab.dev/stack": "unittest",
+        });
+    });
+
+    it("exports secret names and learner commands, never a password", async () => {
+        const out = await runProgram({ postgresPassword: "config-password-xyz" }, ["postgresPassword"]);
+        expect(out.postgresSecrets).toEqual({ postgres: "postgres-credentials", postgres2: "postgres2-credentials" });
+        expect(out.commands.sidecarCurl).toBe("kubectl -n podlab-unittest exec sidecar -c sidecar -- curl -s http://localhost:8080/");
+        expect(out.commands.psql.postgres2).toContain(`psql -h ${out.podIps.postgres2} -p 5432 -U postgres`);
+        expect(out.commands.psql.postgres2).toContain("get secret postgres2-credentials");
+        expect(JSON.stringify(out)).not.toContain("config-password-xyz");
+        // The configured password replaces the generated one, and reaches pods only by reference.
+        expect(ofType("random:index/randomPassword:RandomPassword")).toHaveLength(0);
+        expect(JSON.stringify(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs))).not.toContain("config-password-xyz");
+    });
+
+    it("keeps generated passwords out of pod specs and outputs", async () => {
+        const out = await runProgram();
+        expect(ofType("random:index/randomPassword:RandomPassword")).toHaveLength(2);
+        expect(JSON.stringify(out)).not.toContain(MOCK_RANDOM_PASSWORD);
+        expect(JSON.stringify(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs))).not.toContain(MOCK_RANDOM_PASSWORD);
+    });
+
+    it("moves the sidecar's target with the nginx port set in config", async () => {
+        const out = await runProgram({ sidecar: { nginxPort: 9090 } });
+        const pod = ofType("kubernetes:core/v1:Pod").find((p) => p.inputs.metadata.name === "sidecar")!;
+        const sidecar = pod.inputs.spec.containers.find((c: any) => c.name === "sidecar");
+        expect(sidecar.env).toContainEqual({ name: "TARGET_URL", value: "http://localhost:9090/" });
+        expect(out.pods.sidecar.containers[0].ports).toEqual([9090]);
+        expect(out.commands.sidecarCurl).toContain("localhost:9090");
+    });
+
+    it("scales postgres pods with the configured count", async () => {
+        const out = await runProgram({ postgres: { count: 4 } });
+        expect(Object.keys(out.podIps).sort()).toEqual(["postgres", "postgres2", "postgres3", "postgres4", "sidecar"]);
+        expect(new Set(Object.values(out.podIps)).size).toBe(5);
+    });
+
+    it.each([
+        [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
+        [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],
+        [{ namespace: "Bad Namespace" }, 'podlab:namespace must be an RFC 1123 label'],
+        [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],
+    ])("registers nothing when config is invalid: %j", async (config, message) => {
+        await expect(runProgram(config)).rejects.toThrow(message);
+        expect(registered).toHaveLength(0);
+    });
+});
