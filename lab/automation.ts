@@ -1,0 +1,77 @@
+/**
+ * Runs the podlab program through the Pulumi Automation API, as an inline
+ * program: the engine, the CLI and the providers are the real ones, and the
+ * program runs in this Node process. That path needs no Node language host
+ * (`pulumi-language-nodejs`), which cannot be built on lab machines.
+ *
+ * Used by lab/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
+ */
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import podlab from "../index";
+
+/** The repository root: the directory holding Pulumi.yaml. */
+export const PROJECT_DIR = findProjectDir(__dirname);
+
+/** The config key of the optional postgres password. */
+export const PASSWORD_KEY = "podlab:postgresPassword";
+
+/**
+ * Creates or selects a stack of the podlab project in `workDir` (default: the
+ * repository, whose Pulumi.<stack>.yaml holds the config).
+ */
+export async function openStack(stackName: string, workDir: string = PROJECT_DIR): Promise<Stack> {
+    return LocalWorkspace.createOrSelectStack(
+        { stackName, projectName: "podlab", program: async () => podlab() },
+        { workDir },
+    );
+}
+
+/** True when a `random` resource provider is installed or on PATH. */
+export async function randomProviderAvailable(stack: Stack): Promise<boolean> {
+    const plugins = await stack.workspace.listPlugins();
+    if (plugins.some((p) => p.name === "random" && p.kind === "resource")) {
+        return true;
+    }
+    return (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && fs.existsSync(path.join(dir, "pulumi-resource-random")));
+}
+
+/**
+ * Without a random provider, PostgresPod's RandomPassword cannot be created,
+ * so the stack gets a generated password as a secret config value instead,
+ * once: later runs keep it.
+ */
+export async function ensurePassword(stack: Stack): Promise<"configured" | "generated" | "random-provider"> {
+    const config = await stack.getAllConfig();
+    if (PASSWORD_KEY in config) {
+        return "configured";
+    }
+    if (await randomProviderAvailable(stack)) {
+        return "random-provider";
+    }
+    await stack.setConfig(PASSWORD_KEY, { value: randomBytes(18).toString("base64url"), secret: true });
+    return "generated";
+}
+
+/** Copies the project files a stack needs into a fresh directory, so a run leaves the repository untouched. */
+export function scratchProject(dir: string, stackConfigFrom?: string): string {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    if (stackConfigFrom !== undefined) {
+        fs.copyFileSync(path.join(PROJECT_DIR, stackConfigFrom), path.join(dir, path.basename(stackConfigFrom)));
+    }
+    return dir;
+}
+
+function findProjectDir(start: string): string {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "package.json"))) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`no Pulumi.yaml above ${start}`);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/**
+ * podlab's deploy command: `pulumi up` (and friends) for one stack, through
+ * the Automation API (see lab/automation.ts for why).
+ *
+ *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--policy-pack DIR] [--expect-no-changes]
+ *
+ * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
+ */
+import * as path from "path";
+import { ensurePassword, openStack } from "./automation";
+
+const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--policy-pack DIR] [--expect-no-changes]";
+
+interface Options {
+    command: string;
+    stack: string;
+    policyPacks: string[];
+    expectNoChanges: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+    const opts: Options = { command: "", stack: process.env.PODLAB_STACK ?? "dev", policyPacks: [], expectNoChanges: false };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--stack" && argv[i + 1]) {
+            opts.stack = argv[++i];
+        } else if (a === "--policy-pack" && argv[i + 1]) {
+            opts.policyPacks.push(path.resolve(argv[++i]));
+        } else if (a === "--expect-no-changes") {
+            opts.expectNoChanges = true;
+        } else if (!a.startsWith("-") && opts.command === "") {
+            opts.command = a;
+        } else {
+            throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+        }
+    }
+    if (!["up", "preview", "refresh", "destroy", "outputs"].includes(opts.command)) {
+        throw new Error(USAGE);
+    }
+    return opts;
+}
+
+async function main(): Promise<void> {
+    const opts = parseArgs(process.argv.slice(2));
+    const stack = await openStack(opts.stack);
+    const onOutput = (s: string) => process.stdout.write(s);
+    switch (opts.command) {
+        case "up": {
+            const password = await ensurePassword(stack);
+            if (password === "generated") {
+                console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
+            }
+            await stack.up({ onOutput, policyPacks: opts.policyPacks });
+            break;
+        }
+        case "preview":
+            await ensurePassword(stack);
+            await stack.preview({ onOutput, policyPacks: opts.policyPacks, expectNoChanges: opts.expectNoChanges });
+            break;
+        case "refresh":
+            await stack.refresh({ onOutput, expectNoChanges: opts.expectNoChanges });
+            break;
+        case "destroy":
+            await stack.destroy({ onOutput });
+            break;
+    }
+    if (opts.command !== "destroy") {
+        const outputs = await stack.outputs();
+        const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+        console.log(JSON.stringify(plain, null, 2));
+    }
+}
+
+main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+});

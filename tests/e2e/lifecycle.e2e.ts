@@ -1,0 +1,191 @@
+/**
+ * podlab's whole lifecycle against the real lab cluster, with the real Pulumi
+ * CLI, engine and Kubernetes provider. Run with `npm run e2e`. The tests run in
+ * order and share one deployment.
+ */
+import { Stack } from "@pulumi/pulumi/automation";
+import { PASSWORD_KEY } from "../../lab/automation";
+import {
+    POD_CIDR,
+    ipInCidr,
+    kubectl,
+    kubectlJson,
+    kubectlResult,
+    podlabObjects,
+    privateBackend,
+    requireLab,
+    scratchStack,
+    stateFile,
+    stepRecorder,
+    urnName,
+} from "./lab";
+
+const NS = "podlab-e2e-dev";
+const LEARNER2 = "e2e-learner2";
+const LEARNER2_NS = `podlab-${LEARNER2}`;
+
+let root: string;
+let dev: Stack;
+let learner2: Stack | undefined;
+
+function podsIn(namespace: string): Record<string, any> {
+    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
+    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
+}
+
+async function outputs(stack: Stack): Promise<Record<string, any>> {
+    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+}
+
+beforeAll(async () => {
+    requireLab();
+    root = privateBackend();
+    // The dev stack's config, with its namespace moved aside so a learner's own dev stack on this lab is left alone.
+    dev = await scratchStack(root, "dev", "Pulumi.dev.yaml");
+    await dev.setConfig("podlab:namespace", { value: NS });
+});
+
+afterAll(async () => {
+    // Leave the lab as we found it even when a test failed half-way.
+    for (const stack of [learner2, dev]) {
+        if (stack) {
+            await stack.destroy().catch(() => undefined);
+        }
+    }
+});
+
+describe("podlab on the lab cluster", () => {
+    it("pulumi up of the dev stack: distinct pod IPs from the pod CIDR, as the API server reports them", async () => {
+        const result = await dev.up();
+        expect(result.summary.result).toBe("succeeded");
+        const out = await outputs(dev);
+        expect(out.namespace).toBe(NS);
+        const ips: Record<string, string> = out.podIps;
+        expect(Object.keys(ips).sort()).toEqual(["postgres", "postgres2", "sidecar"]);
+        expect(new Set(Object.values(ips)).size).toBe(3);
+        const pods = podsIn(NS);
+        for (const [name, ip] of Object.entries(ips)) {
+            expect(ipInCidr(ip, POD_CIDR)).toBe(true);
+            expect(pods[name].status.podIP).toBe(ip);
+            expect(pods[name].status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+        }
+        for (const name of ["postgres", "postgres2"]) {
+            expect(pods[name].spec.containers.map((c: any) => c.ports.map((p: any) => p.containerPort))).toEqual([[5432]]);
+        }
+        expect(pods.sidecar.spec.containers.map((c: any) => c.name)).toEqual(["nginx", "sidecar"]);
+        expect(out.commands.sidecarCurl).toBe(`kubectl -n ${NS} exec sidecar -c sidecar -- curl -s http://localhost:8080/`);
+    });
+
+    it("the namespace enforces Pod Security restricted, and refuses a privileged pod", () => {
+        const ns = kubectlJson("get", "namespace", NS);
+        expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        const refused = kubectlResult("run", "intruder", "-n", NS, "--image=docker.io/library/busybox:1.36", "--privileged", "--dry-run=server");
+        expect(refused.status).not.toBe(0);
+        expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
+        // Every podlab pod was admitted under that profile: re-admitting each spec changes nothing.
+        for (const name of Object.keys(podsIn(NS))) {
+            const readmit = kubectlResult("label", "--dry-run=server", "--overwrite", "-n", NS, `pod/${name}`, "podlab.dev/e2e=readmitted");
+            expect(readmit.status).toBe(0);
+        }
+        const warn = kubectlResult("label", "--dry-run=server", "--overwrite", `namespace/${NS}`, "pod-security.kubernetes.io/enforce=restricted");
+        expect(warn.output).not.toMatch(/violate/);
+    });
+
+    it("keeps the postgres password encrypted: not in state, outputs or pod specs", async () => {
+        const password = (await dev.getConfig(PASSWORD_KEY)).value;
+        expect(password.length).toBeGreaterThanOrEqual(20);
+        const state = stateFile(root, "dev");
+        expect(state).not.toContain(password);
+        expect(state).toContain("ciphertext");
+        expect(JSON.stringify(await dev.outputs())).not.toContain(password);
+        expect(kubectl("get", "pods", "-n", NS, "-o", "json")).not.toContain(password);
+        // The Secret does hold it, for the pod's secretKeyRef.
+        const secret = kubectlJson("get", "secret", "postgres-credentials", "-n", NS);
+        expect(Buffer.from(secret.data.password, "base64").toString()).toBe(password);
+    });
+
+    it("a second up changes nothing; preview and refresh find no changes", async () => {
+        const again = await dev.up();
+        expect(Object.keys(again.summary.resourceChanges ?? {})).toEqual(["same"]);
+        await dev.preview({ expectNoChanges: true });
+        await dev.refresh({ expectNoChanges: true });
+    });
+
+    it("a new postgres image tag replaces exactly the postgres pods", async () => {
+        const before = podsIn(NS);
+        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ image: "docker.io/library/postgres:17.5-bookworm" }) });
+        const steps = stepRecorder();
+        await dev.up({ onEvent: steps.onEvent });
+        const changed = [...steps.changed().keys()].map(urnName).sort();
+        expect(changed).toEqual(["postgres-pod", "postgres2-pod"]);
+        const after = podsIn(NS);
+        expect(after.postgres.spec.containers[0].image).toBe("docker.io/library/postgres:17.5-bookworm");
+        expect(after.postgres.metadata.uid).not.toBe(before.postgres.metadata.uid);
+        expect(after.sidecar.metadata.uid).toBe(before.sidecar.metadata.uid);
+    });
+
+    it("a larger instance count adds exactly one postgres pod", async () => {
+        const before = podsIn(NS);
+        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ image: "docker.io/library/postgres:17.5-bookworm", count: 3 }) });
+        const steps = stepRecorder();
+        await dev.up({ onEvent: steps.onEvent });
+        const ops = steps.changed();
+        expect([...ops.keys()].map(urnName).sort()).toEqual(["postgres3", "postgres3-credentials", "postgres3-pod"]);
+        expect([...ops.values()].every((s) => s.size === 1 && s.has("create"))).toBe(true);
+        const after = podsIn(NS);
+        expect(Object.keys(after).sort()).toEqual(["postgres", "postgres2", "postgres3", "sidecar"]);
+        for (const name of Object.keys(before)) {
+            expect(after[name].metadata.uid).toBe(before[name].metadata.uid);
+        }
+        expect(new Set(Object.values((await outputs(dev)).podIps)).size).toBe(4);
+    });
+
+    it("detects a pod deleted behind Pulumi's back, and the next up recreates it", async () => {
+        kubectl("delete", "pod", "postgres2", "-n", NS, "--wait=true");
+        await dev.refresh();
+        const urns = (await dev.exportStack()).deployment.resources.map((r: any) => urnName(r.urn));
+        expect(urns).not.toContain("postgres2-pod");
+        expect(urns).toContain("postgres-pod");
+        const steps = stepRecorder();
+        await dev.up({ onEvent: steps.onEvent });
+        expect([...steps.changed().keys()].map(urnName)).toEqual(["postgres2-pod"]);
+        const pods = podsIn(NS);
+        expect(pods.postgres2.status.podIP).toBe((await outputs(dev)).podIps.postgres2);
+    });
+
+    it("a second learner's stack deploys beside the first; destroying it leaves the first intact", async () => {
+        const before = podsIn(NS);
+        learner2 = await scratchStack(root, LEARNER2);
+        await learner2.up();
+        const out2 = await outputs(learner2);
+        expect(out2.namespace).toBe(LEARNER2_NS);
+        expect(Object.keys(podsIn(LEARNER2_NS)).sort()).toEqual(["postgres", "postgres2", "sidecar"]);
+        await learner2.destroy();
+        await learner2.workspace.removeStack(LEARNER2);
+        learner2 = undefined;
+        expect(kubectlResult("get", "namespace", LEARNER2_NS).status).not.toBe(0);
+        const after = podsIn(NS);
+        expect(Object.fromEntries(Object.entries(after).map(([n, p]) => [n, p.metadata.uid]))).toEqual(
+            Object.fromEntries(Object.entries(before).map(([n, p]) => [n, p.metadata.uid])),
+        );
+    });
+
+    it("invalid config fails before anything is created: the cluster is unchanged", async () => {
+        const before = podlabObjects();
+        const good = (await dev.getConfig("podlab:postgres")).value;
+        const goodSidecar = (await dev.getConfig("podlab:sidecar")).value;
+        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ count: 0 }) });
+        await expect(dev.up()).rejects.toThrow("podlab:postgres.count must be an integer in 1-100; got 0");
+        await dev.setConfig("podlab:sidecar", { value: JSON.stringify({ nginxPort: 8080, sidecarPort: 8080 }) });
+        await dev.setConfig("podlab:postgres", { value: good });
+        await expect(dev.up()).rejects.toThrow("podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort");
+        expect(podlabObjects()).toEqual(before);
+        await dev.setConfig("podlab:sidecar", { value: goodSidecar });
+    });
+
+    it("pulumi destroy leaves no podlab object in the cluster", async () => {
+        await dev.destroy();
+        expect(podlabObjects()).toEqual([]);
+        expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
+    });
+});
