@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# podlab local Kubernetes lab: etcd (Debian) + kube-apiserver/controller-manager/
+# scheduler built from Go modules + KWOK fake nodes. Everything listens on
+# 127.0.0.1; pods/services get no real network (blackholed). See lab/cluster/NOTES.md.
+#
+#   bash lab/cluster.sh build            build binaries (idempotent)
+#   bash lab/cluster.sh up               build if needed, start (idempotent, recovers stale state)
+#   bash lab/cluster.sh status           what runs; exit 1 if not up
+#   bash lab/cluster.sh down [--purge]   stop everything started, undo network changes
+#   bash lab/cluster.sh kubectl ARGS...  the built kubectl with the lab kubeconfig
+#   bash lab/cluster.sh env              print KUBECONFIG/PATH exports
+set -euo pipefail
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=cluster/lib.sh
+source "$LAB_DIR/cluster/lib.sh"
+
+main() {
+  local cmd="${1:-}"
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+    build) lab_build "$@" ;;
+    up) lab_up "$@" ;;
+    down) lab_down "$@" ;;
+    status) lab_status "$@" ;;
+    kubectl) lab_kubectl "$@" ;;
+    env) lab_env ;;
+    *)
+      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+      exit 2
+      ;;
+  esac
+}
+# main is defined before it runs, so editing this file while it runs is safe.
+main "$@"
+exit $?

@@ -1,0 +1,59 @@
+/**
+ * The lab toolchain built from Go modules is the one the lock asks for, and
+ * the real engine runs a program through it.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { PROJECT_DIR } from "../../lab/automation";
+import { privateBackend, requireLab } from "./lab";
+
+function lockVersion(pkg: string): string {
+    const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package-lock.json"), "utf8"));
+    return lock.packages[`node_modules/${pkg}`].version;
+}
+
+describe("lab toolchain", () => {
+    it("pulumi version equals the SDK version in the lock", () => {
+        expect(execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim()).toBe(`v${lockVersion("@pulumi/pulumi")}`);
+    });
+
+    it("the Kubernetes provider and the policy analyzer are installed at the lock's versions", () => {
+        const plugins: Array<{ name: string; kind: string; version: string }> = JSON.parse(
+            execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }),
+        );
+        const has = (name: string, kind: string) => plugins.filter((p) => p.name === name && p.kind === kind).map((p) => p.version);
+        expect(has("kubernetes", "resource")).toEqual([lockVersion("@pulumi/kubernetes")]);
+        expect(has("policy-nodejs", "analyzer")).toEqual([lockVersion("@pulumi/pulumi")]);
+    });
+
+    it("the real engine previews and deploys a program through the Kubernetes provider", async () => {
+        requireLab();
+        const root = privateBackend();
+        const stack = await LocalWorkspace.createOrSelectStack(
+            {
+                stackName: "toolchain",
+                projectName: "podlab-toolchain-check",
+                program: async () => {
+                    const cm = new k8s.core.v1.ConfigMap("probe", {
+                        metadata: { namespace: "default", labels: { "app.kubernetes.io/part-of": "podlab-toolchain-check" } },
+                        data: { checked: "yes" },
+                    });
+                    return { name: cm.metadata.name };
+                },
+            },
+            { workDir: fs.mkdtempSync(path.join(os.tmpdir(), "podlab-toolchain-")) },
+        );
+        const preview = await stack.preview();
+        expect(preview.changeSummary).toMatchObject({ create: 3 });
+        await stack.up();
+        const name = (await stack.outputs()).name.value as string;
+        expect(execFileSync("kubectl", ["get", "configmap", name, "-n", "default", "-o", "jsonpath={.data.checked}"], { encoding: "utf8" })).toBe("yes");
+        await stack.destroy();
+        await stack.workspace.removeStack("toolchain");
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+});
