@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
+import { PodlabConfigError } from "../components/validation";
 
 /** The repository root: the directory holding Pulumi.yaml. */
 export const PROJECT_DIR = findProjectDir(__dirname);
@@ -23,11 +24,30 @@ export const PASSWORD_KEY = "podlab:postgresPassword";
  * repository, whose Pulumi.<stack>.yaml holds the config).
  */
 export async function openStack(stackName: string, workDir: string = PROJECT_DIR): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack(
-        { stackName, projectName: "podlab", program: async () => podlab() },
-        { workDir },
-    );
+    return LocalWorkspace.createOrSelectStack({ stackName, projectName: "podlab", program: inlinePodlab }, { workDir });
 }
+
+/**
+ * The podlab program as an inline program. A config error must be thrown,
+ * not logged: only a program that throws makes the engine fail the update
+ * before it deletes anything the program did not register.
+ */
+async function inlinePodlab(): Promise<Record<string, unknown>> {
+    return podlab();
+}
+
+/**
+ * A throw from an inline program also leaves rejected promises inside the
+ * Pulumi runtime (the root stack's outputs) that nobody awaits. The engine has
+ * already reported a config error as the update's failure, so those echoes are
+ * dropped here; anything else still crashes the process as usual.
+ */
+process.on("unhandledRejection", (reason) => {
+    if (reason instanceof PodlabConfigError) {
+        return;
+    }
+    throw reason;
+});
 
 /** True when a `random` resource provider is installed or on PATH. */
 export async function randomProviderAvailable(stack: Stack): Promise<boolean> {

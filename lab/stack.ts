@@ -2,18 +2,20 @@
  * podlab's deploy command: `pulumi up` (and friends) for one stack, through
  * the Automation API (see lab/automation.ts for why).
  *
- *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--policy-pack DIR] [--expect-no-changes]
+ *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR] [--expect-no-changes]
  *
  * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
  */
 import * as path from "path";
 import { ensurePassword, openStack } from "./automation";
 
-const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--policy-pack DIR] [--expect-no-changes]";
+const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR] [--expect-no-changes]";
 
 interface Options {
     command: string;
     stack: string;
+    /** Directory with Pulumi.yaml and the stack's config file. Default: the repository. */
+    workDir?: string;
     policyPacks: string[];
     expectNoChanges: boolean;
 }
@@ -24,6 +26,8 @@ function parseArgs(argv: string[]): Options {
         const a = argv[i];
         if (a === "--stack" && argv[i + 1]) {
             opts.stack = argv[++i];
+        } else if (a === "--workdir" && argv[i + 1]) {
+            opts.workDir = path.resolve(argv[++i]);
         } else if (a === "--policy-pack" && argv[i + 1]) {
             opts.policyPacks.push(path.resolve(argv[++i]));
         } else if (a === "--expect-no-changes") {
@@ -42,7 +46,7 @@ function parseArgs(argv: string[]): Options {
 
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
-    const stack = await openStack(opts.stack);
+    const stack = await openStack(opts.stack, opts.workDir);
     const onOutput = (s: string) => process.stdout.write(s);
     switch (opts.command) {
         case "up": {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
-import { ensurePassword, openStack, scratchProject } from "../../lab/automation";
+import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../lab/automation";
 
 /** Lab pods get IPs from this range (KWOK's --cidr); lab/env exports it. */
 export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.244.0.0/16";
@@ -90,4 +90,18 @@ export function ipInCidr(ip: string, cidr: string): boolean {
     const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
     const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
     return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+}
+
+/**
+ * podlab's deploy command (lab/stack.ts, built into bin/ by `npm run build`) in
+ * its own process, as a user runs it: a program that fails on bad config is
+ * reported by the command, not by this test process.
+ */
+export function deployCommand(command: string, stackName: string, workDir: string): { status: number; output: string } {
+    const script = path.join(PROJECT_DIR, "bin", "lab", "stack.js");
+    if (!fs.existsSync(script)) {
+        throw new Error(`${script} is missing: npm run e2e builds it (npm run build)`);
+    }
+    const r = spawnSync(process.execPath, [script, command, "--stack", stackName, "--workdir", workDir], { encoding: "utf8" });
+    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }

@@ -7,6 +7,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY } from "../../lab/automation";
 import {
     POD_CIDR,
+    deployCommand,
     ipInCidr,
     kubectl,
     kubectlJson,
@@ -174,13 +175,22 @@ describe("podlab on the lab cluster", () => {
         const before = podlabObjects();
         const good = (await dev.getConfig("podlab:postgres")).value;
         const goodSidecar = (await dev.getConfig("podlab:sidecar")).value;
+        const deploy = () => deployCommand("up", "dev", dev.workspace.workDir);
+
         await dev.setConfig("podlab:postgres", { value: JSON.stringify({ count: 0 }) });
-        await expect(dev.up()).rejects.toThrow("podlab:postgres.count must be an integer in 1-100; got 0");
-        await dev.setConfig("podlab:sidecar", { value: JSON.stringify({ nginxPort: 8080, sidecarPort: 8080 }) });
+        const badCount = deploy();
+        expect(badCount.status).not.toBe(0);
+        expect(badCount.output).toContain("podlab:postgres.count must be an integer in 1-100; got 0");
+
         await dev.setConfig("podlab:postgres", { value: good });
-        await expect(dev.up()).rejects.toThrow("podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort");
+        await dev.setConfig("podlab:sidecar", { value: JSON.stringify({ nginxPort: 8080, sidecarPort: 8080 }) });
+        const samePort = deploy();
+        expect(samePort.status).not.toBe(0);
+        expect(samePort.output).toContain("podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort");
+
         expect(podlabObjects()).toEqual(before);
         await dev.setConfig("podlab:sidecar", { value: goodSidecar });
+        await dev.preview({ expectNoChanges: true });
     });
 
     it("pulumi destroy leaves no podlab object in the cluster", async () => {
