@@ -40,6 +40,10 @@ async function outputs(stack: Stack): Promise<Record<string, any>> {
 
 beforeAll(async () => {
     requireLab();
+    // A run killed half-way leaves its namespaces behind; their state went with its private backend.
+    for (const ns of [NS, LEARNER2_NS]) {
+        kubectlResult("delete", "namespace", ns, "--ignore-not-found", "--wait=true");
+    }
     root = privateBackend();
     // The dev stack's config, with its namespace moved aside so a learner's own dev stack on this lab is left alone.
     dev = await scratchStack(root, "dev", "Pulumi.dev.yaml");

@@ -69,6 +69,11 @@ async function main(): Promise<number> {
     if (missing > 0 && failure !== undefined) {
         console.error(String(failure));
     }
+    if (failure === undefined) {
+        console.error("the preview passed although mandatory policies were violated");
+        return 1;
+    }
+    console.log("  the preview failed, as mandatory violations must make it");
     return missing === 0 ? 0 : 1;
 }
 

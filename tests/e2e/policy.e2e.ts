@@ -1,0 +1,53 @@
+/**
+ * The policy pack through the real CLI: podlab's dev stack passes every
+ * policy, and a deliberately non-compliant program fails, naming each violation.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { PROJECT_DIR } from "../../lab/automation";
+import { privateBackend, requireLab, scratchStack } from "./lab";
+
+const POLICY_DIR = path.join(PROJECT_DIR, "policy");
+
+beforeAll(() => {
+    requireLab();
+    privateBackend();
+});
+
+describe("policy pack with the real CLI", () => {
+    it("pulumi preview --policy-pack policy passes on the dev stack, without a single violation", async () => {
+        const dev = await scratchStack(privateBackend(), "dev", "Pulumi.dev.yaml");
+        await dev.setConfig("podlab:namespace", { value: "podlab-e2e-policy" });
+        const violations: string[] = [];
+        const result = await dev.preview({
+            policyPacks: [POLICY_DIR],
+            onEvent: (e) => {
+                if (e.policyEvent) {
+                    violations.push(`${e.policyEvent.policyName}: ${e.policyEvent.message}`);
+                }
+            },
+        });
+        expect(violations).toEqual([]);
+        expect(result.stdout).toContain("Policies:");
+        expect(result.stdout).toMatch(/podlab@v?0\.1\.0/);
+    });
+
+    it("a non-compliant program fails the preview, and each policy names its pod", () => {
+        const run = spawnSync("npm", ["--prefix", POLICY_DIR, "run", "--silent", "check:noncompliant"], { encoding: "utf8" });
+        const output = `${run.stdout}${run.stderr}`;
+        expect(output).toContain("the preview failed, as mandatory violations must make it");
+        for (const [policy, pod] of [
+            ["pinned-images", "latest-image"],
+            ["no-host-ports-or-host-network", "host-port"],
+            ["no-duplicate-container-ports", "duplicate-ports"],
+            ["restricted-pod-security", "root-user"],
+            ["container-resources", "no-resources"],
+            ["readiness-probes", "no-readiness"],
+            ["no-literal-secret-env", "literal-password"],
+            ["project-labels", "no-labels"],
+        ]) {
+            expect(output).toMatch(new RegExp(`ok +${policy} \\[\\w+\\] on pod ${pod}`));
+        }
+        expect(run.status).toBe(0);
+    });
+});
