@@ -24,7 +24,12 @@ describe("defaults", () => {
         expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
         expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
-        expect(Object.keys(dev).sort()).toEqual(["podlab:namespace", "podlab:postgres", "podlab:sidecar"]);
+        // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
+        expect(Object.keys(dev).filter((k) => k !== "podlab:postgresPassword").sort()).toEqual([
+            "podlab:namespace",
+            "podlab:postgres",
+            "podlab:sidecar",
+        ]);
     });
 
     it("gives the course's two postgres pods and a sidecar pod", () => {
