@@ -24,6 +24,13 @@ export interface ResourceSpec {
     limits: { cpu: string; memory: string };
 }
 
+/** One container as the stack outputs describe it: what a learner needs to find it. */
+export interface ContainerSummary {
+    name: string;
+    image: string;
+    ports: number[];
+}
+
 /** A port a container declares. Protocol is always TCP in podlab. */
 export interface PortSpec {
     name: string;

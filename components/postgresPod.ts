@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
+import { ContainerSummary, ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
 import { assertDnsLabel, assertId, assertPinnedImage, assertPort } from "./validation";
 
 /** Defaults of {@link PostgresPodArgs}, stated once. */
@@ -40,13 +40,6 @@ export interface PostgresPodArgs {
      * only through a Kubernetes Secret.
      */
     readonly password?: pulumi.Input<string>;
-}
-
-/** A computed summary of one container: what a learner needs to find it. */
-export interface ContainerSummary {
-    name: string;
-    image: string;
-    ports: number[];
 }
 
 /**

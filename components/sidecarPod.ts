@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSummary } from "./postgresPod";
-import { ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
+import { ContainerSummary, ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
 import { assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort } from "./validation";
 
 /** Defaults of {@link SidecarPodArgs}, stated once. */
