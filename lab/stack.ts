@@ -2,14 +2,14 @@
  * podlab's deploy command: `pulumi up` (and friends) for one stack, through
  * the Automation API (see lab/automation.ts for why).
  *
- *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR] [--expect-no-changes]
+ *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]
  *
  * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
  */
 import * as path from "path";
 import { ensurePassword, openStack } from "./automation";
 
-const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR] [--expect-no-changes]";
+const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]";
 
 interface Options {
     command: string;
@@ -17,11 +17,12 @@ interface Options {
     /** Directory with Pulumi.yaml and the stack's config file. Default: the repository. */
     workDir?: string;
     policyPacks: string[];
+    policyPackConfigs: string[];
     expectNoChanges: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-    const opts: Options = { command: "", stack: process.env.PODLAB_STACK ?? "dev", policyPacks: [], expectNoChanges: false };
+    const opts: Options = { command: "", stack: process.env.PODLAB_STACK ?? "dev", policyPacks: [], policyPackConfigs: [], expectNoChanges: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--stack" && argv[i + 1]) {
@@ -30,6 +31,8 @@ function parseArgs(argv: string[]): Options {
             opts.workDir = path.resolve(argv[++i]);
         } else if (a === "--policy-pack" && argv[i + 1]) {
             opts.policyPacks.push(path.resolve(argv[++i]));
+        } else if (a === "--policy-pack-config" && argv[i + 1]) {
+            opts.policyPackConfigs.push(path.resolve(argv[++i]));
         } else if (a === "--expect-no-changes") {
             opts.expectNoChanges = true;
         } else if (!a.startsWith("-") && opts.command === "") {
@@ -54,12 +57,12 @@ async function main(): Promise<void> {
             if (password === "generated") {
                 console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
             }
-            await stack.up({ onOutput, policyPacks: opts.policyPacks });
+            await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
             break;
         }
         case "preview":
             await ensurePassword(stack);
-            await stack.preview({ onOutput, policyPacks: opts.policyPacks, expectNoChanges: opts.expectNoChanges });
+            await stack.preview({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, expectNoChanges: opts.expectNoChanges });
             break;
         case "refresh":
             await stack.refresh({ onOutput, expectNoChanges: opts.expectNoChanges });
