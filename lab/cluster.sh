@@ -9,6 +9,10 @@
 #   bash lab/cluster.sh down [--purge]   stop everything started, undo network changes
 #   bash lab/cluster.sh kubectl ARGS...  the built kubectl with the lab kubeconfig
 #   bash lab/cluster.sh env              print KUBECONFIG/PATH exports
+#   PODLAB_NODE=real bash lab/cluster.sh up|down|status|...
+#                                        opt-in: a real node (kubelet + containerd) in its
+#                                        own lab beside the KWOK one (lab/node/NOTES.md);
+#                                        adds: crictl ARGS, ctr ARGS (its containerd, k8s.io)
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,8 +29,12 @@ main() {
     status) lab_status "$@" ;;
     kubectl) lab_kubectl "$@" ;;
     env) lab_env ;;
+    crictl | ctr)
+      [ "$PODLAB_NODE" = real ] || { echo "$cmd: only with PODLAB_NODE=real (the KWOK node has no runtime)" >&2; exit 2; }
+      "lab_$cmd" "$@"
+      ;;
     *)
-      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

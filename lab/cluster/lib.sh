@@ -11,7 +11,7 @@ CACHE="${PODLAB_CACHE:-$HOME/.cache/podlab}"
 K8S_BIN="$CACHE/k8s/$K8S_VERSION/bin"
 KWOK_BIN="$CACHE/kwok/$KWOK_VERSION/bin"
 KUBECTL="$K8S_BIN/kubectl"
-# kubelet is built for a later real node; the lab does not start it yet.
+# kubelet runs only in the opt-in real-node mode (PODLAB_NODE=real, lab/node/lib.sh).
 K8S_BINARIES="kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet"
 
 STATE="${PODLAB_STATE:-$HOME/.local/state/podlab}/lab"
@@ -37,10 +37,35 @@ NODE_NAME=podlab-kwok-0
 API_PORT="${PODLAB_API_PORT:-6443}"
 ETCD_PORT="${PODLAB_ETCD_PORT:-32379}"
 ETCD_PEER_PORT="${PODLAB_ETCD_PEER_PORT:-32380}"
-KCM_PORT=10257
-SCHED_PORT=10259
+KCM_PORT="${PODLAB_KCM_PORT:-10257}"
+SCHED_PORT="${PODLAB_SCHED_PORT:-10259}"
 KWOK_PORT="${PODLAB_KWOK_PORT:-10247}"
 COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
+# How the address holder is made and which ranges are blackholed (the real node
+# needs a real bridge with a /24 for its pods; see lab/node/lib.sh).
+LAB_IF_KIND=dummy-or-bridge
+LAB_ADDR_PREFIX=32
+BLACKHOLES="$SERVICE_CIDR $POD_CIDR $LAB_RANGE"
+# Set by the real-node mode only.
+APISERVER_EXTRA_ARGS=()
+FINGERPRINT_EXTRA=""
+PKI_EXTRA_CERTS=""
+PKI_EXTRA_KUBECONFIGS=""
+
+# PODLAB_NODE=kwok (default): one KWOK fake node. PODLAB_NODE=real: a kubelet on
+# containerd, a lab of its own (state dir, ports, bridge, ranges) beside the KWOK one.
+PODLAB_NODE="${PODLAB_NODE:-kwok}"
+case "$PODLAB_NODE" in
+  kwok) ;;
+  real)
+    # shellcheck source-path=SCRIPTDIR source=../node/lib.sh
+    source "$REPO_LAB/node/lib.sh"
+    ;;
+  *)
+    echo "PODLAB_NODE must be kwok or real, not '$PODLAB_NODE'" >&2
+    exit 2
+    ;;
+esac
 
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -121,6 +146,7 @@ lab_build() {
       "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}")
     (cd "$KWOK_MOD" && cat go.mod go.sum | sha256sum | cut -c1-16) >"$KWOK_BIN/.stamp"
   fi
+  if declare -F node_build >/dev/null; then node_build; fi
   log "build done in $(elapsed "$t0"); disk: $(du -sh "$K8S_BIN" | cut -f1) k8s, $(du -sh "$KWOK_BIN" | cut -f1) kwok"
 }
 
@@ -137,6 +163,7 @@ is_ours() { # name pid
   case "$1" in
     etcd) exe="$(command -v etcd || echo /usr/bin/etcd)" ;;
     kwok) exe="$KWOK_BIN/kwok" ;;
+    containerd) exe=/usr/bin/containerd ;;
     *) exe="$K8S_BIN/$1" ;;
   esac
   local cmdline
@@ -240,19 +267,21 @@ net_up() {
   if ! ip link show "$LAB_IF" >/dev/null 2>&1; then
     # Prefer a dummy link; some kernels (this Firecracker VM) lack CONFIG_DUMMY,
     # and a bridge with no ports behaves the same: a local-only address holder.
-    ip link add "$LAB_IF" type dummy 2>/dev/null || ip link add "$LAB_IF" type bridge ||
-      die "cannot create interface $LAB_IF (needs root/CAP_NET_ADMIN)"
+    # The real node needs a bridge (its pods are plugged into it).
+    { [ "$LAB_IF_KIND" = dummy-or-bridge ] && ip link add "$LAB_IF" type dummy 2>/dev/null; } ||
+      ip link add "$LAB_IF" type bridge || die "cannot create interface $LAB_IF (needs root/CAP_NET_ADMIN)"
     net_record "link $LAB_IF"
     # no IPv6 link-local chatter on it
     sysctl -qw "net.ipv6.conf.$LAB_IF.disable_ipv6=1" 2>/dev/null || true
   fi
   ip link set "$LAB_IF" up
-  if ! ip -4 addr show dev "$LAB_IF" | grep -qF " $LAB_ADDR/32 "; then
-    ip addr add "$LAB_ADDR/32" dev "$LAB_IF"
+  if ! ip -4 addr show dev "$LAB_IF" | grep -qF " $LAB_ADDR/$LAB_ADDR_PREFIX "; then
+    ip addr add "$LAB_ADDR/$LAB_ADDR_PREFIX" dev "$LAB_IF"
   fi
-  net_record "link $LAB_IF"
+  # (The link is recorded only when this lab created it: a second lab on the same
+  # interface, e.g. another PODLAB_STATE, must not remove it on its `down`.)
   local cidr
-  for cidr in "$SERVICE_CIDR" "$POD_CIDR" "$LAB_RANGE"; do
+  for cidr in $BLACKHOLES; do
     if ! ip route show type blackhole "$cidr" | grep -q .; then
       ip route add blackhole "$cidr" || die "cannot add blackhole route $cidr"
       net_record "blackhole $cidr"
@@ -276,7 +305,7 @@ net_down() {
 
 # Settings that are baked into certificates/state; a change resets the lab.
 lab_fingerprint() {
-  echo "k8s=$K8S_VERSION addr=$LAB_ADDR svc=$SERVICE_CIDR pod=$POD_CIDR api=$API_PORT etcd=$ETCD_PORT/$ETCD_PEER_PORT node=$NODE_NAME"
+  echo "k8s=$K8S_VERSION addr=$LAB_ADDR svc=$SERVICE_CIDR pod=$POD_CIDR api=$API_PORT etcd=$ETCD_PORT/$ETCD_PEER_PORT node=$NODE_NAME$FINGERPRINT_EXTRA"
 }
 
 sign_cert() { # name subject ext(client|server|peer) [san]
@@ -326,15 +355,15 @@ KC
 
 pki_ok() {
   local c
-  for c in ca sa apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok; do
+  for c in ca sa apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok $PKI_EXTRA_CERTS; do
     [ -s "$PKI/$c.key" ] || return 1
   done
-  for c in apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok; do
+  for c in apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok $PKI_EXTRA_CERTS; do
     openssl verify -CAfile "$PKI/ca.crt" "$PKI/$c.crt" >/dev/null 2>&1 || return 1
     # renew well before expiry
     openssl x509 -in "$PKI/$c.crt" -noout -checkend $((30 * 86400)) >/dev/null 2>&1 || return 1
   done
-  [ -s "$PKI/sa.pub" ] && for c in admin controller-manager scheduler kwok; do [ -s "$KCFG/$c.kubeconfig" ] || return 1; done
+  [ -s "$PKI/sa.pub" ] && for c in admin controller-manager scheduler kwok $PKI_EXTRA_KUBECONFIGS; do [ -s "$KCFG/$c.kubeconfig" ] || return 1; done
 }
 
 pki_create() {
@@ -363,6 +392,7 @@ pki_create() {
   kubeconfig controller-manager controller-manager
   kubeconfig scheduler scheduler
   kubeconfig kwok kwok
+  if declare -F node_pki_create >/dev/null; then node_pki_create; fi
 }
 
 # ---------------------------------------------------------------- components
@@ -411,7 +441,7 @@ start_apiserver() {
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
     --allow-privileged=true --profiling=false --v=1 \
-    --feature-gates=WatchList=false
+    --feature-gates=WatchList=false "${APISERVER_EXTRA_ARGS[@]}"
   # WatchList=false: etcd 3.4.23 has no RequestWatchProgress, and with WatchList
   # on (beta, default in 1.32) the apiserver turns every RV=0 watch into a
   # watch-list request and then rejects it; kwok always watches from RV=0, so it
@@ -449,13 +479,15 @@ start_kwok() {
     --server-address="127.0.0.1:$KWOK_PORT"
 }
 
-component_port() {
+component_addr() {
   case "$1" in
-    etcd) echo "$ETCD_PORT" ;;
-    kube-apiserver) echo "$API_PORT" ;;
-    kube-controller-manager) echo "$KCM_PORT" ;;
-    kube-scheduler) echo "$SCHED_PORT" ;;
-    kwok) echo "$KWOK_PORT" ;;
+    etcd) echo "127.0.0.1:$ETCD_PORT" ;;
+    kube-apiserver) echo "127.0.0.1:$API_PORT" ;;
+    kube-controller-manager) echo "127.0.0.1:$KCM_PORT" ;;
+    kube-scheduler) echo "127.0.0.1:$SCHED_PORT" ;;
+    kwok) echo "127.0.0.1:$KWOK_PORT" ;;
+    containerd) echo "unix://$CTR_SOCK" ;;
+    kubelet) echo "$LAB_ADDR:$KUBELET_PORT" ;;
   esac
 }
 
@@ -505,6 +537,7 @@ dump_logs() {
 
 stop_all() {
   local c
+  if declare -F real_node_stop >/dev/null; then real_node_stop; fi
   for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$c"; done
 }
 
@@ -516,6 +549,7 @@ ensure_deps() {
   command -v ip >/dev/null || missing+=(iproute2)
   command -v ss >/dev/null || missing+=(iproute2)
   command -v setsid >/dev/null || missing+=(util-linux)
+  if declare -F node_ensure_deps >/dev/null; then node_ensure_deps; fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing packages: ${missing[*]}"
   log "installing ${missing[*]} with apt-get"
@@ -528,12 +562,28 @@ ensure_deps() {
 
 # ---------------------------------------------------------------- commands
 
+# Creates the KWOK node (kwok keeps it Ready) and waits for it and the default ServiceAccount.
+kwok_node_up() {
+  local t
+  t=$(now)
+  if ! kc get node "$NODE_NAME" >/dev/null 2>&1; then
+    node_manifest | kc create -f - >/dev/null || die "cannot create node $NODE_NAME"
+    log "created node $NODE_NAME"
+  fi
+  wait_for "kwok to hold the node lease" 60 node_lease_held || { dump_logs; die "kwok does not manage $NODE_NAME"; }
+  wait_for "node $NODE_NAME Ready and untainted" 90 node_ready || { dump_logs; die "node not ready"; }
+  wait_for "default ServiceAccount" 60 default_sa || { dump_logs; die "no default ServiceAccount"; }
+  log "node Ready, default ServiceAccount present ($(elapsed "$t"))"
+}
+
 # Serialise up/down/build on one lock file (beside the state dir, so --purge keeps it).
 lab_lock() {
+  local lock
+  lock="$(dirname "$STATE")/.$(basename "$STATE").lock" # .lab.lock; .lab-real.lock for the real node
   mkdir -p "$(dirname "$STATE")"
-  exec 9>"$(dirname "$STATE")/.lab.lock"
+  exec 9>"$lock"
   command -v flock >/dev/null || return 0
-  flock -w 600 9 || die "another lab/cluster.sh holds $(dirname "$STATE")/.lab.lock"
+  flock -w 600 9 || die "another lab/cluster.sh holds $lock"
 }
 
 lab_up() {
@@ -546,6 +596,11 @@ lab_up() {
     t=$(now)
     lab_build
     log "build took $(elapsed "$t")"
+  fi
+  if declare -F node_build >/dev/null; then
+    t=$(now)
+    node_build
+    log "crictl and images checked in $(elapsed "$t")"
   fi
   mkdir -p "$STATE" "$LOGS" "$PIDS"
   chmod 700 "$STATE"
@@ -596,7 +651,7 @@ lab_up() {
   t=$(now)
   running kube-controller-manager || { start_controller_manager; started="$started kube-controller-manager"; }
   running kube-scheduler || { start_scheduler; started="$started kube-scheduler"; }
-  if ! running kwok; then
+  if [ "$PODLAB_NODE" = kwok ] && ! running kwok; then
     # A node lease left by a previous kwok (random holder id per process) would
     # keep the new one from managing the node until it expires (~40s).
     kc -n kube-node-lease delete lease "$NODE_NAME" --ignore-not-found >/dev/null 2>&1 || true
@@ -605,18 +660,14 @@ lab_up() {
   fi
   wait_proc kube-controller-manager "kube-controller-manager healthz" 60 healthz_ok "https://127.0.0.1:$KCM_PORT" || { dump_logs; die "kube-controller-manager not healthy"; }
   wait_proc kube-scheduler "kube-scheduler healthz" 60 healthz_ok "https://127.0.0.1:$SCHED_PORT" || { dump_logs; die "kube-scheduler not healthy"; }
-  wait_proc kwok "kwok healthz" 60 healthz_ok "http://127.0.0.1:$KWOK_PORT" || { dump_logs; die "kwok not healthy"; }
-  log "controller-manager, scheduler, kwok healthy ($(elapsed "$t"))"
-
-  t=$(now)
-  if ! kc get node "$NODE_NAME" >/dev/null 2>&1; then
-    node_manifest | kc create -f - >/dev/null || die "cannot create node $NODE_NAME"
-    log "created node $NODE_NAME"
+  if [ "$PODLAB_NODE" = real ]; then
+    log "controller-manager, scheduler healthy ($(elapsed "$t"))"
+    real_node_up # containerd, images, kubelet; waits for the node (lab/node/lib.sh)
+  else
+    wait_proc kwok "kwok healthz" 60 healthz_ok "http://127.0.0.1:$KWOK_PORT" || { dump_logs; die "kwok not healthy"; }
+    log "controller-manager, scheduler, kwok healthy ($(elapsed "$t"))"
+    kwok_node_up
   fi
-  wait_for "kwok to hold the node lease" 60 node_lease_held || { dump_logs; die "kwok does not manage $NODE_NAME"; }
-  wait_for "node $NODE_NAME Ready and untainted" 90 node_ready || { dump_logs; die "node not ready"; }
-  wait_for "default ServiceAccount" 60 default_sa || { dump_logs; die "no default ServiceAccount"; }
-  log "node Ready, default ServiceAccount present ($(elapsed "$t"))"
 
   cp "$KCFG/admin.kubeconfig" "$ADMIN_KUBECONFIG.tmp"
   mv -f "$ADMIN_KUBECONFIG.tmp" "$ADMIN_KUBECONFIG"
@@ -634,7 +685,7 @@ lab_down() {
     rm -f "$ADMIN_KUBECONFIG"
   fi
   if [ $purge = 1 ] && [ -d "$STATE" ]; then
-    case "$STATE" in */podlab/lab | */lab) rm -rf "$STATE" && log "purged $STATE" ;; *) die "refusing to purge $STATE" ;; esac
+    case "$STATE" in */podlab/lab | */lab | */lab-real) rm -rf "$STATE" && log "purged $STATE" ;; *) die "refusing to purge $STATE" ;; esac
   fi
   log "lab down"
 }
@@ -644,7 +695,7 @@ lab_status() {
   for c in $COMPONENTS; do
     pid="$(pid_of "$c")"
     if is_ours "$c" "$pid"; then
-      printf '%-24s running  pid %-7s 127.0.0.1:%s\n' "$c" "$pid" "$(component_port "$c")"
+      printf '%-24s running  pid %-7s %s\n' "$c" "$pid" "$(component_addr "$c")"
     else
       printf '%-24s stopped\n' "$c"
       ok=1
