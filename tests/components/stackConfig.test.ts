@@ -13,9 +13,13 @@ import { PodlabConfigError } from "../../components/validation";
 
 const ctx = { project: "podlab", stack: "dev" };
 
-function devStackConfig(): Record<string, unknown> {
-    const file = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+function stackConfigFile(stack: string): Record<string, unknown> {
+    const file = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     return file.config;
+}
+
+function devStackConfig(): Record<string, unknown> {
+    return stackConfigFile("dev");
 }
 
 describe("defaults", () => {
@@ -30,6 +34,21 @@ describe("defaults", () => {
             "podlab:postgres",
             "podlab:sidecar",
         ]);
+    });
+
+    it("Pulumi.lab.yaml only swaps the images for the lab's locally built ones", () => {
+        const lab = stackConfigFile("lab");
+        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"] }, { project: "podlab", stack: "lab" });
+        expect(c.namespace).toBe("podlab-lab");
+        expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
+        expect(c.sidecar.nginxImage).toBe("podlab.local/nginx:1.22-deb12");
+        expect(c.sidecar.curlImage).toBe("podlab.local/curl:7.88-deb12");
+        const defaults = resolveStackConfig({}, { project: "podlab", stack: "lab" });
+        expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" } }).toEqual({
+            ...defaults,
+            postgres: { ...defaults.postgres, image: "" },
+            sidecar: { ...defaults.sidecar, nginxImage: "", curlImage: "" },
+        });
     });
 
     it("gives the course's two postgres pods and a sidecar pod", () => {
