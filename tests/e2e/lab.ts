@@ -38,10 +38,17 @@ export function kubectlJson<T = any>(...args: string[]): T {
     return JSON.parse(kubectl(...args, "-o", "json")) as T;
 }
 
-/** Every podlab object in the cluster (by the project's label), as kind/namespace/name@resourceVersion. */
-export function podlabObjects(): string[] {
+/**
+ * The podlab objects (by the project's label) of the given environments' namespaces, as
+ * kind/namespace/name@resourceVersion. Scoped to those namespaces, so a learner's own
+ * stacks on the same lab neither break nor hide a check.
+ */
+export function podlabObjects(namespaces: string[]): string[] {
     const list = kubectlJson<{ items: any[] }>("get", "namespaces,pods,secrets,configmaps", "-A", "-l", "app.kubernetes.io/part-of=podlab");
-    return list.items.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+    return list.items
+        .filter((o) => namespaces.includes(o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace))
+        .map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${o.metadata.resourceVersion}`)
+        .sort();
 }
 
 /** A podlab stack in its own scratch directory, with state in a backend private to this run. */

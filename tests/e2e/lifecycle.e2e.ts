@@ -176,7 +176,7 @@ describe("podlab on the lab cluster", () => {
     });
 
     it("invalid config fails before anything is created: the cluster is unchanged", async () => {
-        const before = podlabObjects();
+        const before = podlabObjects([NS, LEARNER2_NS]);
         const good = (await dev.getConfig("podlab:postgres")).value;
         const goodSidecar = (await dev.getConfig("podlab:sidecar")).value;
         const deploy = () => deployCommand("up", "dev", dev.workspace.workDir);
@@ -192,14 +192,15 @@ describe("podlab on the lab cluster", () => {
         expect(samePort.status).not.toBe(0);
         expect(samePort.output).toContain("podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort");
 
-        expect(podlabObjects()).toEqual(before);
+        expect(podlabObjects([NS, LEARNER2_NS])).toEqual(before);
         await dev.setConfig("podlab:sidecar", { value: goodSidecar });
         await dev.preview({ expectNoChanges: true });
     });
 
     it("pulumi destroy leaves no podlab object in the cluster", async () => {
+        expect(podlabObjects([NS])).not.toEqual([]);
         await dev.destroy();
-        expect(podlabObjects()).toEqual([]);
+        expect(podlabObjects([NS, LEARNER2_NS])).toEqual([]);
         expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
     });
 });

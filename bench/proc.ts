@@ -1,0 +1,220 @@
+/**
+ * Process helpers for the benchmark: run a command and time it, sample CPU
+ * time per process from /proc, read the load average. Linux only, like the lab.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface CommandResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** Wall time from spawn to exit, in milliseconds. */
+    ms: number;
+}
+
+/** Runs a command to completion without blocking the event loop (the CPU sampler keeps ticking). */
+export function runCommand(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 }));
+        child.stdin.end(opts.input ?? "");
+    });
+}
+
+/** Like {@link runCommand}, but a non-zero exit is an error carrying the command's stderr. */
+export async function mustRun(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CommandResult> {
+    const r = await runCommand(command, args, opts);
+    if (r.code !== 0) {
+        throw new Error(`${command} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    }
+    return r;
+}
+
+/** The 1-, 5- and 15-minute load averages, rounded to two decimals. */
+export function loadAverage(): [number, number, number] {
+    const [a, b, c] = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    return [a, b, c];
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+interface ProcStat {
+    pid: number;
+    comm: string;
+    ppid: number;
+    /** utime + stime, in clock ticks. */
+    ticks: number;
+    /** cutime + cstime: CPU of children this process has waited for, in clock ticks. */
+    childTicks: number;
+}
+
+function readStat(pid: number | "self"): ProcStat | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+        return undefined;
+    }
+    // comm is in parentheses and may itself hold spaces or parentheses.
+    const open = text.indexOf("(");
+    const close = text.lastIndexOf(")");
+    const fields = text.slice(close + 2).split(" ");
+    // fields[0] is field 3 (state); utime is field 14, stime 15, cutime 16, cstime 17.
+    return {
+        pid: Number(text.slice(0, open).trim()),
+        comm: text.slice(open + 1, close),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+        childTicks: Number(fields[13]) + Number(fields[14]),
+    };
+}
+
+/** Child pids of a process: the union of its threads' `children` lists (any thread may fork). */
+function childPids(pid: number): number[] {
+    const out: number[] = [];
+    let tasks: string[];
+    try {
+        tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+        return out;
+    }
+    for (const tid of tasks) {
+        try {
+            const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+            if (text !== "") {
+                out.push(...text.split(" ").map(Number));
+            }
+        } catch {
+            // the thread exited
+        }
+    }
+    return out;
+}
+
+/** Long-lived processes to account for by name, e.g. the lab's control plane from its pid files. */
+export function labProcesses(): Record<string, number> {
+    const dir = path.join(process.env.PODLAB_STATE ?? path.join(os.homedir(), ".local", "state", "podlab"), "lab", "pids");
+    const out: Record<string, number> = {};
+    if (!fs.existsSync(dir)) {
+        return out;
+    }
+    for (const f of fs.readdirSync(dir)) {
+        if (f.endsWith(".pid")) {
+            const pid = Number(fs.readFileSync(path.join(dir, f), "utf8").trim());
+            if (Number.isInteger(pid) && readStat(pid)) {
+                out[f.slice(0, -4)] = pid;
+            }
+        }
+    }
+    return out;
+}
+
+/** CPU seconds per process group over a timed region. */
+export type CpuBreakdown = Record<string, number>;
+
+/**
+ * Samples CPU time while a region runs:
+ * - this Node process (the inline program, the Pulumi SDK, the Automation API);
+ * - its short-lived descendants, by command name (the `pulumi` CLI, the
+ *   Kubernetes provider `pulumi-resource-kubernetes`, `kubectl`), polled every
+ *   `intervalMs` (250) since they exit before the region ends; the total of all of
+ *   them is exact (this process's cutime/cstime), so whatever the polls missed
+ *   is attributed to "other children";
+ * - long-lived processes given by pid (the lab's API server, etcd, ...), read at start and end.
+ */
+export class CpuSampler {
+    private readonly seen = new Map<number, { comm: string; start: number; last: number }>();
+    private timer?: NodeJS.Timeout;
+    private selfStart?: ProcStat;
+    private fixedStart: Record<string, number> = {};
+
+    constructor(
+        private readonly fixed: Record<string, number> = labProcesses(),
+        private readonly intervalMs = 250,
+    ) {}
+
+    start(): void {
+        this.selfStart = readStat("self");
+        for (const [name, pid] of Object.entries(this.fixed)) {
+            this.fixedStart[name] = readStat(pid)?.ticks ?? 0;
+        }
+        this.poll();
+        // Children alive already (none, normally) count from now on.
+        for (const e of this.seen.values()) {
+            e.start = e.last;
+        }
+        this.timer = setInterval(() => this.poll(), this.intervalMs);
+    }
+
+    private poll(): void {
+        // Walk down from this process only: far cheaper than reading every /proc/<pid>/stat.
+        const queue = childPids(process.pid);
+        while (queue.length > 0) {
+            const pid = queue.pop()!;
+            const s = readStat(pid);
+            if (!s) {
+                continue;
+            }
+            const entry = this.seen.get(pid);
+            if (entry) {
+                entry.last = s.ticks;
+            } else {
+                // A process first seen mid-run started after the previous poll: count all its time.
+                this.seen.set(pid, { comm: s.comm, start: 0, last: s.ticks });
+            }
+            queue.push(...childPids(pid));
+        }
+    }
+
+    /** Stops sampling and returns CPU seconds by process name. */
+    stop(): CpuBreakdown {
+        if (this.timer) {
+            clearInterval(this.timer);
+        }
+        const self = readStat("self")!;
+        const out: CpuBreakdown = {};
+        const add = (k: string, ticks: number) => (out[k] = (out[k] ?? 0) + ticks / CLOCK_TICKS_PER_SECOND);
+        add("node (program, SDK, Automation API)", self.ticks - this.selfStart!.ticks);
+        const childTotal = self.childTicks - this.selfStart!.childTicks;
+        let attributed = 0;
+        for (const e of this.seen.values()) {
+            const ticks = e.last - e.start;
+            attributed += ticks;
+            add(childName(e.comm), ticks);
+        }
+        if (childTotal - attributed > 0) {
+            add("other children (exited between polls)", childTotal - attributed);
+        }
+        for (const [name, pid] of Object.entries(this.fixed)) {
+            add(name, (readStat(pid)?.ticks ?? 0) - this.fixedStart[name]);
+        }
+        for (const k of Object.keys(out)) {
+            out[k] = Math.round(out[k] * 100) / 100;
+        }
+        return out;
+    }
+}
+
+function childName(comm: string): string {
+    if (comm === "pulumi") {
+        return "pulumi CLI (engine)";
+    }
+    if (comm.startsWith("pulumi-resource")) {
+        return "kubernetes provider";
+    }
+    return comm;
+}
+
+/** Milliseconds since `t0` (a performance.now() value), rounded. */
+export function since(t0: number): number {
+    return Math.round(performance.now() - t0);
+}

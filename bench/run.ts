@@ -1,0 +1,292 @@
+/**
+ * podlab's benchmark: `npm run bench` (built into bin/bench/run.js, run with the lab's environment).
+ *
+ *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--quick] [--out bench/results/latest.json]
+ *                         [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,unit,load]
+ *
+ * Side by side in one run, on the lab cluster:
+ * - `pulumi up` of the dev stack until every pod is Ready, against `kubectl apply`
+ *   of the same objects (rendered by the Kubernetes provider from the same
+ *   program and config) plus `kubectl wait --for=condition=Ready`, pair by pair;
+ * - at 1, 4, 16 and 64 postgres instances;
+ * - a no-change `pulumi up` and a `pulumi preview` on each deployed stack;
+ * - the unit suite (`npx jest`);
+ * - what TypeScript compilation would add to a program start;
+ * - where the time goes in the slowest case (engine events, CPU per process);
+ * - with --what-if, engine settings (parallelism, checkpoints) at the largest count.
+ * Prints tables and writes everything as JSON. State lives in a private file
+ * backend under the temp dir; every run uses its own namespace, removed
+ * outside the timed regions. Nothing here asserts a timing.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../lab/automation";
+import { NAMESPACE_PREFIX, Rendered, deleteNamespace, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
+import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
+import { loadAverage, runCommand } from "./proc";
+import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
+import { stats } from "./stats";
+
+const USAGE =
+    "usage: bench [--runs N] [--counts 1,4,16,64] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,unit,load]";
+
+interface Options {
+    runs: number;
+    counts: number[];
+    out: string;
+    label: string;
+    parallel?: number;
+    envVars: Record<string, string>;
+    whatIf: boolean;
+    skip: Set<string>;
+}
+
+function parseArgs(argv: string[]): Options {
+    const opts: Options = { runs: 3, counts: [1, 4, 16, 64], out: path.join(PROJECT_DIR, "bench", "results", "latest.json"), label: "latest", envVars: {}, whatIf: false, skip: new Set() };
+    const value = (i: number) => {
+        if (argv[i + 1] === undefined) {
+            throw new Error(`${argv[i]} needs a value\n${USAGE}`);
+        }
+        return argv[i + 1];
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--runs") {
+            opts.runs = positiveInt(a, value(i++));
+        } else if (a === "--counts") {
+            opts.counts = value(i++)
+                .split(",")
+                .map((c) => positiveInt(a, c));
+        } else if (a === "--quick") {
+            opts.counts = [1, 4];
+            opts.runs = 3;
+        } else if (a === "--out") {
+            opts.out = path.resolve(value(i++));
+        } else if (a === "--label") {
+            opts.label = value(i++);
+        } else if (a === "--parallel") {
+            opts.parallel = positiveInt(a, value(i++));
+        } else if (a === "--env") {
+            const [k, ...v] = value(i++).split("=");
+            opts.envVars[k] = v.join("=");
+        } else if (a === "--what-if") {
+            opts.whatIf = true;
+        } else if (a === "--skip") {
+            for (const s of value(i++).split(",")) {
+                if (!["kubectl", "unit", "load"].includes(s)) {
+                    throw new Error(`--skip takes kubectl, unit and load; got ${s}`);
+                }
+                opts.skip.add(s);
+            }
+        } else if (a === "--help" || a === "-h") {
+            console.log(USAGE);
+            process.exit(0);
+        } else {
+            throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+        }
+    }
+    if (opts.counts.some((c) => c > 100)) {
+        throw new Error("podlab allows at most 100 postgres pods");
+    }
+    return opts;
+}
+
+function positiveInt(flag: string, s: string): number {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) {
+        throw new Error(`${flag} takes a positive integer; got ${JSON.stringify(s)}`);
+    }
+    return n;
+}
+
+/** Engine settings tried with --what-if at the largest count, against this run's own settings. */
+function whatIfVariants(base: PulumiSettings): { name: string; settings: PulumiSettings }[] {
+    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+    return [
+        { name: "no engine event stream (as the deploy command runs)", settings: { ...base, events: false } },
+        { name: "--parallel 32", settings: { parallel: 32, envVars: base.envVars } },
+        { name: "PULUMI_SKIP_CHECKPOINTS=true", settings: { parallel: base.parallel, envVars: { ...base.envVars, ...skip } } },
+        { name: "PULUMI_SKIP_CHECKPOINTS=true, --parallel 32", settings: { parallel: 32, envVars: { ...base.envVars, ...skip } } },
+    ];
+}
+
+function log(msg: string): void {
+    const [l1] = loadAverage();
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${l1.toFixed(2)}] ${msg}\n`);
+}
+
+async function versions(): Promise<Record<string, string>> {
+    const pulumi = (await runCommand("pulumi", ["version"])).stdout.trim();
+    const plugins = JSON.parse((await runCommand("pulumi", ["plugin", "ls", "--json"])).stdout || "[]") as { name: string; kind: string; version: string }[];
+    const k8s = JSON.parse((await runCommand("kubectl", ["version", "-o", "json"])).stdout) as any;
+    return {
+        pulumi,
+        kubernetesProvider: plugins.find((p) => p.name === "kubernetes" && p.kind === "resource")?.version ?? "?",
+        kubernetes: k8s.serverVersion?.gitVersion ?? "?",
+        kubectl: k8s.clientVersion?.gitVersion ?? "?",
+        "@pulumi/pulumi": packageVersion("@pulumi/pulumi"),
+        "@pulumi/kubernetes": packageVersion("@pulumi/kubernetes"),
+    };
+}
+
+function packageVersion(name: string): string {
+    return (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function git(): { commit: string; dirty: string[] } {
+    const rev = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const status = spawnSync("git", ["status", "--porcelain"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    return { commit: rev.stdout.trim(), dirty: status.stdout.split("\n").filter((l) => l.trim() !== "") };
+}
+
+function writeResults(file: string, res: Results): void {
+    summarize(res);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(res, null, 2) + "\n");
+}
+
+async function main(): Promise<void> {
+    const opts = parseArgs(process.argv.slice(2));
+    const t0 = performance.now();
+    if (!fs.existsSync(path.join(PROJECT_DIR, "bin", "index.js"))) {
+        throw new Error("bin/index.js is missing: `npm run bench` builds it (npm run build)");
+    }
+    const apiServer = await requireLoopbackLab();
+    const settings: PulumiSettings = { parallel: opts.parallel, envVars: opts.envVars };
+    const cores = os.cpus().length;
+    const res: Results = {
+        meta: {
+            label: opts.label,
+            startedAt: new Date().toISOString(),
+            complete: false,
+            options: { runs: opts.runs, counts: opts.counts, whatIf: opts.whatIf, skip: [...opts.skip] },
+            settings: {
+                ...settings,
+                effectiveParallel:
+                    opts.parallel !== undefined
+                        ? `${opts.parallel} (--parallel)`
+                        : process.env.PULUMI_PARALLEL
+                          ? `${process.env.PULUMI_PARALLEL} (PULUMI_PARALLEL)`
+                          : `${cores * 4} (CLI default: 4 x ${cores} cores)`,
+            },
+            host: { cores, loadStart: loadAverage(), node: process.version },
+            versions: await versions(),
+            git: git(),
+            apiServer,
+        },
+        deploy: [],
+        whatIf: [],
+    };
+
+    for (const ns of await leftoverNamespaces()) {
+        log(`removing namespace ${ns}, left by an interrupted benchmark`);
+        await deleteNamespace(ns);
+    }
+    const root = privateBackend();
+    const interrupted = () => {
+        log("interrupted: removing this run's namespaces");
+        const names = spawnSync("kubectl", ["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"], { encoding: "utf8" })
+            .stdout.split(/\s+/)
+            .filter((n) => n.startsWith(NAMESPACE_PREFIX));
+        if (names.length > 0) {
+            spawnSync("kubectl", ["delete", "namespace", "--wait=false", ...names], { stdio: "inherit" });
+        }
+        fs.rmSync(root, { recursive: true, force: true });
+        process.exit(130);
+    };
+    process.on("SIGINT", interrupted);
+    process.on("SIGTERM", interrupted);
+    log(`private state backend in ${root}; results go to ${opts.out}`);
+
+    try {
+        const rendered = new Map<number, Rendered>();
+        for (const count of opts.counts) {
+            const r = await renderManifests(root, count);
+            rendered.set(count, r);
+            res.deploy.push({ count, objects: r.kinds, renderMs: r.ms, samples: [] } as DeployRow);
+            log(`rendered ${count} postgres pods: ${JSON.stringify(r.kinds)} in ${(r.ms / 1000).toFixed(1)} s`);
+        }
+
+        for (let run = 1; run <= opts.runs; run++) {
+            for (const row of res.deploy) {
+                const count = row.count;
+                const first = run % 2 === 1 ? "pulumi" : "kubectl";
+                const load = loadAverage();
+                const doPulumi = () => pulumiSample(root, `p${count}-r${run}`, `${NAMESPACE_PREFIX}p${count}-r${run}`, count, settings, { graph: run === 1 });
+                const doKubectl = async () => (opts.skip.has("kubectl") ? undefined : kubectlSample(rendered.get(count)!, `${NAMESPACE_PREFIX}k${count}-r${run}`));
+                let pulumi;
+                let kubectl;
+                if (first === "pulumi") {
+                    pulumi = await doPulumi();
+                    kubectl = await doKubectl();
+                } else {
+                    kubectl = await doKubectl();
+                    pulumi = await doPulumi();
+                }
+                const kubectlLean = opts.skip.has("kubectl") ? undefined : await kubectlSample(rendered.get(count)!, `${NAMESPACE_PREFIX}l${count}-r${run}`, "lean");
+                const ratio = kubectl ? pulumi.up.ms / kubectl.ms : NaN;
+                row.samples.push({ run, first, pulumi, kubectl, kubectlLean, ratio, load });
+                log(
+                    `run ${run}/${opts.runs}, ${count} postgres pods: pulumi up ${(pulumi.up.ms / 1000).toFixed(1)} s` +
+                        (kubectl ? `, kubectl apply+wait ${(kubectl.ms / 1000).toFixed(1)} s, ratio ${ratio.toFixed(1)}` : "") +
+                        (kubectlLean ? `, lean kubectl ${(kubectlLean.ms / 1000).toFixed(1)} s` : "") +
+                        `; no-change up ${(pulumi.noChangeUpMs / 1000).toFixed(1)} s (deploy command ${(pulumi.deployCommandMs / 1000).toFixed(1)} s), preview ${(pulumi.previewMs / 1000).toFixed(1)} s`,
+                );
+                writeResults(opts.out, res);
+            }
+        }
+
+        if (opts.whatIf) {
+            const count = Math.max(...opts.counts);
+            for (const [i, v] of whatIfVariants(settings).entries()) {
+                const row: WhatIfRow = { name: v.name, count, settings: v.settings, samples: [] };
+                res.whatIf.push(row);
+                for (let run = 1; run <= opts.runs; run++) {
+                    const s = await pulumiSample(root, `w${i}-${count}-r${run}`, `${NAMESPACE_PREFIX}w${i}-${count}-r${run}`, count, v.settings);
+                    row.samples.push(s);
+                    log(`what-if ${v.name}, run ${run}/${opts.runs}: pulumi up ${(s.up.ms / 1000).toFixed(1)} s, at most ${s.up.phases.maxPodsInFlight} pods in flight`);
+                    writeResults(opts.out, res);
+                }
+            }
+        }
+
+        if (!opts.skip.has("unit")) {
+            const samples = [];
+            for (let run = 1; run <= opts.runs; run++) {
+                samples.push(await unitSuiteMs());
+                log(`unit suite run ${run}/${opts.runs}: ${(samples[samples.length - 1].ms / 1000).toFixed(1)} s`);
+            }
+            res.unit = { samples, summary: stats(samples.map((s) => s.ms)) };
+            writeResults(opts.out, res);
+        }
+
+        if (!opts.skip.has("load")) {
+            res.programLoad = {};
+            for (const mode of ["js", "ts-transpile", "ts-typecheck"] as const) {
+                const samples = [];
+                for (let run = 1; run <= opts.runs; run++) {
+                    samples.push(await programLoadMs(mode));
+                }
+                res.programLoad[mode] = { samples, summary: stats(samples) };
+                log(`program load, ${mode}: ${samples.map((s) => (s / 1000).toFixed(1)).join(", ")} s`);
+            }
+        }
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+
+    res.meta.complete = true;
+    res.meta.finishedAt = new Date().toISOString();
+    res.meta.totalSeconds = (performance.now() - t0) / 1000;
+    res.meta.host.loadEnd = loadAverage();
+    writeResults(opts.out, res);
+    console.log(render(res));
+    console.log(`\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}`);
+}
+
+main().catch((err: Error) => {
+    console.error(`bench: ${err.stack ?? err.message}`);
+    process.exit(1);
+});
