@@ -63,6 +63,19 @@ export async function deleteNamespace(name: string): Promise<void> {
     }
 }
 
+/**
+ * How many more pods the cluster's nodes admit (allocatable pods minus the
+ * pods already bound). A deployment that does not fit leaves pods Pending and
+ * `pulumi up` waiting for them until the provider's 10-minute timeout.
+ */
+export async function freePodSlots(): Promise<number> {
+    const nodes = JSON.parse(await kubectl("get", "nodes", "-o", "json")) as { items: any[] };
+    const pods = JSON.parse(await kubectl("get", "pods", "-A", "-o", "json")) as { items: any[] };
+    const allocatable = nodes.items.filter((n) => !n.spec?.unschedulable).reduce((sum, n) => sum + Number(n.status?.allocatable?.pods ?? 0), 0);
+    const bound = pods.items.filter((p) => p.spec?.nodeName && !["Succeeded", "Failed"].includes(p.status?.phase)).length;
+    return allocatable - bound;
+}
+
 /** Pods in the namespace and how many of them are Ready. */
 export async function readyPods(namespace: string): Promise<{ total: number; ready: number }> {
     const list = JSON.parse(await kubectl("get", "pods", "-n", namespace, "-o", "json")) as { items: any[] };
@@ -170,6 +183,8 @@ export interface Rendered {
     yaml: string;
     /** Wall time of the render (`pulumi up` with kubernetes:renderYamlToDirectory), not part of any comparison. */
     ms: number;
+    /** The environment podlab's `openStack` gives the Pulumi CLI (LocalWorkspace envVars), recorded with the results. */
+    workspaceEnv: Record<string, string>;
 }
 
 /**
@@ -211,7 +226,8 @@ export async function renderManifests(root: string, count: number): Promise<Rend
     }
     await forgetStack(s);
     fs.rmSync(outDir, { recursive: true, force: true });
-    return { kinds, placeholder, ms, yaml: docs.map((d) => `---\n${d.text.trimEnd()}\n`).join("") };
+    const workspaceEnv = Object.fromEntries(Object.entries(s.stack.workspace.envVars).filter(([k]) => !/PASSPHRASE|TOKEN|SECRET|KEY/i.test(k)));
+    return { kinds, placeholder, ms, workspaceEnv, yaml: docs.map((d) => `---\n${d.text.trimEnd()}\n`).join("") };
 }
 
 /** The rendered stream for one namespace. */

@@ -53,7 +53,7 @@ export interface Results {
         totalSeconds?: number;
         complete: boolean;
         options: Record<string, unknown>;
-        settings: PulumiSettings & { effectiveParallel: string };
+        settings: PulumiSettings & { effectiveParallel: string; workspaceEnv?: Record<string, string>; pulumiEnv?: Record<string, string> };
         host: { cores: number; loadStart: number[]; loadEnd?: number[]; node: string };
         versions: Record<string, string>;
         git: { commit: string; dirty: string[] };
@@ -113,7 +113,9 @@ export function render(res: Results): string {
     out.push(
         `pulumi ${m.versions.pulumi}, kubernetes provider ${m.versions.kubernetesProvider}, kubectl/API server ${m.versions.kubernetes}, node ${m.host.node}; ` +
             `engine parallel: ${m.settings.effectiveParallel}` +
-            (Object.keys(m.settings.envVars).length > 0 ? `; CLI env: ${Object.entries(m.settings.envVars).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""),
+            envNote("--env", m.settings.envVars) +
+            envNote("openStack's workspace env", m.settings.workspaceEnv ?? {}) +
+            envNote("PULUMI_* in the environment", m.settings.pulumiEnv ?? {}),
     );
     out.push(`seconds as min / median / max over the runs; ratio = pulumi up / (kubectl apply + wait), pair by pair`);
     out.push(`lean kubectl = kubectl apply --server-side --validate=false (no client-side schema validation), the same wait: the API server and await floor`);
@@ -245,6 +247,11 @@ function phaseReport(row: DeployRow): string[] {
     const names = [...new Set([...Object.keys(up.cpu), ...Object.keys(k.cpu)])].sort((a, b) => (up.cpu[b] ?? 0) - (up.cpu[a] ?? 0));
     out.push(table(["process", "pulumi up", "kubectl apply + wait"], [...names.map((n) => [n, cpuCell(up.cpu, n), cpuCell(k.cpu, n)]), ["total", total(up.cpu), total(k.cpu)]]));
     return out;
+}
+
+function envNote(what: string, env: Record<string, string>): string {
+    const entries = Object.entries(env);
+    return entries.length === 0 ? "" : `; ${what}: ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}`;
 }
 
 const ENGINE = "pulumi CLI (engine)";

@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../lab/automation";
-import { NAMESPACE_PREFIX, Rendered, deleteNamespace, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
+import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";
 import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
@@ -170,6 +170,13 @@ async function main(): Promise<void> {
                         : process.env.PULUMI_PARALLEL
                           ? `${process.env.PULUMI_PARALLEL} (PULUMI_PARALLEL)`
                           : `${cores * 4} (CLI default: 4 x ${cores} cores)`,
+                // Engine switches set in the environment (not the lab's own backend, home and passphrase settings).
+                pulumiEnv: Object.fromEntries(
+                    Object.entries(process.env).filter(
+                        (e): e is [string, string] =>
+                            e[0].startsWith("PULUMI_") && e[1] !== undefined && !/PASSPHRASE|TOKEN|SECRET|BACKEND_URL|HOME$|ACCESS|SKIP_UPDATE_CHECK|AUTOMATIC_PLUGIN_ACQUISITION/.test(e[0]),
+                    ),
+                ),
             },
             host: { cores, loadStart: loadAverage(), node: process.version },
             versions: await versions(),
@@ -183,6 +190,11 @@ async function main(): Promise<void> {
     for (const ns of await leftoverNamespaces()) {
         log(`removing namespace ${ns}, left by an interrupted benchmark`);
         await deleteNamespace(ns);
+    }
+    // One deployment runs at a time: the largest must fit beside whatever else runs on the lab.
+    const free = await freePodSlots();
+    if (free < Math.max(...opts.counts) + 1) {
+        throw new Error(`the lab's nodes have room for ${free} more pods; ${Math.max(...opts.counts)} postgres pods and the sidecar need ${Math.max(...opts.counts) + 1}`);
     }
     const root = privateBackend();
     const interrupted = () => {
@@ -205,6 +217,7 @@ async function main(): Promise<void> {
         for (const count of opts.counts) {
             const r = await renderManifests(root, count);
             rendered.set(count, r);
+            res.meta.settings.workspaceEnv = r.workspaceEnv;
             res.deploy.push({ count, objects: r.kinds, renderMs: r.ms, samples: [] } as DeployRow);
             log(`rendered ${count} postgres pods: ${JSON.stringify(r.kinds)} in ${(r.ms / 1000).toFixed(1)} s`);
         }

@@ -7,6 +7,7 @@
  * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
  */
 import * as path from "path";
+import { OutputMap } from "@pulumi/pulumi/automation";
 import { ensurePassword, openStack } from "./automation";
 
 const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]";
@@ -51,13 +52,15 @@ async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const stack = await openStack(opts.stack, opts.workDir);
     const onOutput = (s: string) => process.stdout.write(s);
+    // `up` returns the outputs it already read; the other commands need a separate `stack output` (two CLI runs).
+    let outputs: OutputMap | undefined;
     switch (opts.command) {
         case "up": {
             const password = await ensurePassword(stack);
             if (password === "generated") {
                 console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
             }
-            await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs });
+            outputs = (await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs })).outputs;
             break;
         }
         case "preview":
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
             break;
     }
     if (opts.command !== "destroy") {
-        const outputs = await stack.outputs();
+        outputs ??= await stack.outputs();
         const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
         console.log(JSON.stringify(plain, null, 2));
     }
