@@ -81,12 +81,17 @@ export async function ensurePassword(stack: Stack): Promise<"configured" | "gene
     return "generated";
 }
 
-/** Copies the project files a stack needs into a fresh directory, so a run leaves the repository untouched. */
-export function scratchProject(dir: string, stackConfigFrom?: string): string {
+/**
+ * Copies the project files a stack needs into a fresh directory, so a run leaves
+ * the repository untouched. `stackConfigFrom` (a Pulumi.<name>.yaml of the
+ * repository) becomes the config of stack `stackName` (default: its own name).
+ */
+export function scratchProject(dir: string, stackConfigFrom?: string, stackName?: string): string {
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     if (stackConfigFrom !== undefined) {
-        fs.copyFileSync(path.join(PROJECT_DIR, stackConfigFrom), path.join(dir, path.basename(stackConfigFrom)));
+        const target = stackName === undefined ? path.basename(stackConfigFrom) : `Pulumi.${stackName}.yaml`;
+        fs.copyFileSync(path.join(PROJECT_DIR, stackConfigFrom), path.join(dir, target));
     }
     return dir;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # podlab local Kubernetes lab: etcd (Debian) + kube-apiserver/controller-manager/
-# scheduler built from Go modules + KWOK fake nodes. Everything listens on
-# 127.0.0.1; pods/services get no real network (blackholed). See lab/cluster/NOTES.md.
+# scheduler built from Go modules, and one node: by default a kubelet on Debian's
+# containerd running real containers (lab/node/NOTES.md), or a KWOK fake node as
+# the fallback. The API listens on 127.0.0.1; pods reach only their own bridge,
+# and services and every other lab range are blackholed. See lab/cluster/NOTES.md.
 #
 #   bash lab/cluster.sh build            build binaries (idempotent)
 #   bash lab/cluster.sh up               build if needed, start (idempotent, recovers stale state)
@@ -9,10 +11,10 @@
 #   bash lab/cluster.sh down [--purge]   stop everything started, undo network changes
 #   bash lab/cluster.sh kubectl ARGS...  the built kubectl with the lab kubeconfig
 #   bash lab/cluster.sh env              print KUBECONFIG/PATH exports
-#   PODLAB_NODE=real bash lab/cluster.sh up|down|status|...
-#                                        opt-in: a real node (kubelet + containerd) in its
-#                                        own lab beside the KWOK one (lab/node/NOTES.md);
-#                                        adds: crictl ARGS, ctr ARGS (its containerd, k8s.io)
+#   bash lab/cluster.sh crictl|ctr ARGS  the real node's containerd (k8s.io namespace)
+#   PODLAB_NODE=kwok bash lab/cluster.sh up|down|status|...
+#                                        the fallback: a KWOK fake node (no containers) in its
+#                                        own lab beside the default real node (lab/node/NOTES.md)
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,11 +32,11 @@ main() {
     kubectl) lab_kubectl "$@" ;;
     env) lab_env ;;
     crictl | ctr)
-      [ "$PODLAB_NODE" = real ] || { echo "$cmd: only with PODLAB_NODE=real (the KWOK node has no runtime)" >&2; exit 2; }
+      [ "$PODLAB_NODE" = real ] || { echo "$cmd: only on the real node, not with PODLAB_NODE=kwok (the KWOK node has no runtime)" >&2; exit 2; }
       "lab_$cmd" "$@"
       ;;
     *)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# One command from a fresh checkout to a deployed stack (default: dev):
-# installs npm packages, builds the toolchain and the lab cluster if missing,
-# starts the lab, and runs `pulumi up` through the Automation API.
-# With PODLAB_KUBECONFIG set, deploys to that cluster instead of the lab.
+# One command from a fresh checkout to a deployed stack: installs npm packages,
+# builds the toolchain and the lab cluster if missing, starts the lab (its real
+# node by default; PODLAB_NODE=kwok for the fallback), and runs `pulumi up`
+# through the Automation API. The default stack is "lab" (Pulumi.lab.yaml: the
+# images the lab builds). With PODLAB_KUBECONFIG set, deploys to that cluster
+# instead, and the default stack is "dev" (Pulumi.dev.yaml: public images).
+#   bash lab/deploy.sh [STACK]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-stack="${1:-dev}"
+stack_args=()
+[ -z "${1:-}" ] || stack_args=(--stack "$1")
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash lab/toolchain.sh
@@ -13,4 +17,4 @@ if [ -z "${PODLAB_KUBECONFIG:-}" ]; then
   bash lab/cluster.sh up
 fi
 npm run --silent build
-exec lab/with-env node bin/lab/stack.js up --stack "$stack"
+exec lab/with-env node bin/lab/stack.js up "${stack_args[@]}"

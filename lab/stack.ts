@@ -5,6 +5,9 @@
  *   node bin/lab/stack.js <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]
  *
  * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
+ * Without --stack (or PODLAB_STACK) it deploys the lab stack (Pulumi.lab.yaml,
+ * the lab's own images) to the lab, and the dev stack (Pulumi.dev.yaml, the
+ * public images) when PODLAB_KUBECONFIG points at another cluster.
  */
 import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
@@ -14,6 +17,7 @@ const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack NAME] 
 
 interface Options {
     command: string;
+    /** Default: "lab" on the lab, "dev" with PODLAB_KUBECONFIG (a real cluster, public images). */
     stack: string;
     /** Directory with Pulumi.yaml and the stack's config file. Default: the repository. */
     workDir?: string;
@@ -23,7 +27,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-    const opts: Options = { command: "", stack: process.env.PODLAB_STACK ?? "dev", policyPacks: [], policyPackConfigs: [], expectNoChanges: false };
+    const opts: Options = { command: "", stack: process.env.PODLAB_STACK ?? (process.env.PODLAB_KUBECONFIG ? "dev" : "lab"), policyPacks: [], policyPackConfigs: [], expectNoChanges: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--stack" && argv[i + 1]) {

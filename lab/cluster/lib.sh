@@ -11,7 +11,7 @@ CACHE="${PODLAB_CACHE:-$HOME/.cache/podlab}"
 K8S_BIN="$CACHE/k8s/$K8S_VERSION/bin"
 KWOK_BIN="$CACHE/kwok/$KWOK_VERSION/bin"
 KUBECTL="$K8S_BIN/kubectl"
-# kubelet runs only in the opt-in real-node mode (PODLAB_NODE=real, lab/node/lib.sh).
+# kubelet runs only on the real node (the default, PODLAB_NODE=real; lab/node/lib.sh).
 K8S_BINARIES="kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet"
 
 STATE="${PODLAB_STATE:-$HOME/.local/state/podlab}/lab"
@@ -52,9 +52,10 @@ FINGERPRINT_EXTRA=""
 PKI_EXTRA_CERTS=""
 PKI_EXTRA_KUBECONFIGS=""
 
-# PODLAB_NODE=kwok (default): one KWOK fake node. PODLAB_NODE=real: a kubelet on
-# containerd, a lab of its own (state dir, ports, bridge, ranges) beside the KWOK one.
-PODLAB_NODE="${PODLAB_NODE:-kwok}"
+# PODLAB_NODE=real (default): a kubelet on containerd running real containers.
+# PODLAB_NODE=kwok: the fallback, one KWOK fake node (API only, no containers),
+# a lab of its own (state dir, ports, bridge, ranges) beside the real one.
+PODLAB_NODE="${PODLAB_NODE:-real}"
 case "$PODLAB_NODE" in
   kwok) ;;
   real)
@@ -68,7 +69,11 @@ case "$PODLAB_NODE" in
 esac
 
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+die() {
+  log "ERROR: $*"
+  [ -z "${DIE_HINT:-}" ] || log "$DIE_HINT"
+  exit 1
+}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1fs", b-a}'; }
 
@@ -590,6 +595,8 @@ lab_up() {
   local t0 t started=""
   t0=$(now)
   [ "$(id -u)" = 0 ] || die "the lab needs root (dummy interface, blackhole routes)"
+  # If this machine cannot run real containers, say where the fallback is.
+  [ "$PODLAB_NODE" = real ] && DIE_HINT="the real node's lab did not come up; PODLAB_NODE=kwok starts the fallback lab (API server and a KWOK node, no containers)"
   lab_lock
   ensure_deps
   if ! k8s_built || ! kwok_built; then

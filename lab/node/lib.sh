@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # sets the settings lab/cluster/lib.sh uses
-# The lab's real node, opt-in: PODLAB_NODE=real bash lab/cluster.sh up
+# The lab's real node, its default: bash lab/cluster.sh up (PODLAB_NODE=kwok: the fallback)
 #
 # Sourced by lab/cluster/lib.sh after its own (KWOK) settings. It replaces the
 # settings that must differ so that this lab runs beside the KWOK lab (state
@@ -203,7 +203,9 @@ start_containerd() {
     -- "$CONTAINERD" --config "$NODE_STATE/containerd.toml"
 }
 
-# Imports each image archive unless containerd already has that exact manifest.
+# Imports each image archive unless containerd already has that exact manifest,
+# and names it by digest too (<repo>@sha256:...), as a registry pull would: a
+# pod can then pin its image by digest, and the kubelet finds it locally.
 load_images() {
   local n ref archive want have t
   for n in $IMAGE_NAMES; do
@@ -212,13 +214,17 @@ load_images() {
     [ -s "$archive" ] || die "image archive $archive missing: bash lab/images/build.sh $n"
     want="$(tar -xOf "$archive" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | sed -n '1s/.*"\(sha256:[0-9a-f]*\)"/\1/p')"
     have="$(ctr_ images ls "name==$ref" 2>/dev/null | awk 'NR>1 {print $3}')"
-    [ "$have" = "$want" ] && continue
-    t=$(now)
-    ctr_ images import --base-name "$PODLAB_IMAGE_PREFIX/$n" "$archive" >/dev/null ||
-      die "ctr images import $archive failed"
-    have="$(ctr_ images ls "name==$ref" | awk 'NR>1 {print $3}')"
-    [ "$have" = "$want" ] || die "after import, $ref is '$have', expected $want"
-    log "loaded $ref (${want:7:12}) into containerd in $(elapsed "$t")"
+    if [ "$have" != "$want" ]; then
+      t=$(now)
+      ctr_ images import --base-name "$PODLAB_IMAGE_PREFIX/$n" "$archive" >/dev/null ||
+        die "ctr images import $archive failed"
+      have="$(ctr_ images ls "name==$ref" | awk 'NR>1 {print $3}')"
+      [ "$have" = "$want" ] || die "after import, $ref is '$have', expected $want"
+      log "loaded $ref (${want:7:12}) into containerd in $(elapsed "$t")"
+    fi
+    if [ -z "$(ctr_ images ls -q "name==$PODLAB_IMAGE_PREFIX/$n@$want" 2>/dev/null)" ]; then
+      ctr_ images tag "$ref" "$PODLAB_IMAGE_PREFIX/$n@$want" >/dev/null || die "naming $ref by its digest failed"
+    fi
   done
 }
 

@@ -3,14 +3,48 @@
  * built kubectl, and podlab stacks in a scratch project with their own state backend.
  */
 import { execFileSync, spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../lab/automation";
 
-/** Lab pods get IPs from this range (KWOK's --cidr); lab/env exports it. */
-export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.244.0.0/16";
+/** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
+export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.245.0.0/24";
+
+/** The lab's node: a kubelet on containerd (default), or the KWOK fallback. lab/env exports it. */
+export const LAB_NODE: "real" | "kwok" = process.env.PODLAB_NODE === "kwok" ? "kwok" : "real";
+
+/**
+ * The config of the lab stack: the dev stack's values with the lab's locally
+ * built images, which the real node has (and KWOK never pulls).
+ */
+export const LAB_STACK_CONFIG = "Pulumi.lab.yaml";
+
+/** An image reference as lab/images/images.sh names it (the one place that does). */
+export function labImageRef(name: string): string {
+    const script = 'source "$1/lab/images/images.sh" && image_ref "$2"';
+    return execFileSync("bash", ["-c", script, "_", PROJECT_DIR, name], { encoding: "utf8" }).trim();
+}
+
+/**
+ * The manifest digest of a lab image, from the archive lab/images/build.sh
+ * wrote and the real node imported. A KWOK-only lab may not have built the
+ * images; KWOK never pulls, so a well-formed digest derived from the name stands in.
+ */
+export function labImageDigest(name: string): string {
+    const script = 'source "$1/lab/images/images.sh" && image_archive "$2"';
+    const archive = execFileSync("bash", ["-c", script, "_", PROJECT_DIR, name], { encoding: "utf8" }).trim();
+    if (!fs.existsSync(archive)) {
+        if (LAB_NODE === "real") {
+            throw new Error(`${archive} is missing: the real node's lab builds it (lab/images/build.sh)`);
+        }
+        return `sha256:${createHash("sha256").update(labImageRef(name)).digest("hex")}`;
+    }
+    const index = JSON.parse(execFileSync("tar", ["-xOf", archive, "index.json"], { encoding: "utf8" }));
+    return index.manifests[0].digest as string;
+}
 
 /** Fails loudly unless the suite runs against a live lab cluster. */
 export function requireLab(): void {
@@ -53,7 +87,7 @@ export function podlabObjects(namespaces: string[]): string[] {
 
 /** A podlab stack in its own scratch directory, with state in a backend private to this run. */
 export async function scratchStack(root: string, stackName: string, stackConfigFrom?: string): Promise<Stack> {
-    const dir = scratchProject(path.join(root, stackName), stackConfigFrom);
+    const dir = scratchProject(path.join(root, stackName), stackConfigFrom, stackName);
     const stack = await openStack(stackName, dir);
     await ensurePassword(stack);
     return stack;

@@ -1,17 +1,22 @@
 /**
- * podlab's whole lifecycle against the real lab cluster, with the real Pulumi
- * CLI, engine and Kubernetes provider. Run with `npm run e2e`. The tests run in
- * order and share one deployment.
+ * podlab's whole lifecycle against the lab cluster, with the real Pulumi CLI,
+ * engine and Kubernetes provider: on the lab's real node by default (every pod
+ * runs and must be Ready), or on the KWOK fallback (PODLAB_NODE=kwok). Run with
+ * `npm run e2e`. The tests run in order and share one deployment of the lab
+ * stack (Pulumi.lab.yaml: the dev stack's values with the lab's images).
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY } from "../../lab/automation";
 import {
+    LAB_STACK_CONFIG,
     POD_CIDR,
     deployCommand,
     ipInCidr,
     kubectl,
     kubectlJson,
     kubectlResult,
+    labImageDigest,
+    labImageRef,
     podlabObjects,
     privateBackend,
     requireLab,
@@ -21,12 +26,13 @@ import {
     urnName,
 } from "./lab";
 
-const NS = "podlab-e2e-dev";
+const STACK = "lab";
+const NS = "podlab-e2e-lab";
 const LEARNER2 = "e2e-learner2";
 const LEARNER2_NS = `podlab-${LEARNER2}`;
 
 let root: string;
-let dev: Stack;
+let labStack: Stack;
 let learner2: Stack | undefined;
 
 function podsIn(namespace: string): Record<string, any> {
@@ -45,14 +51,14 @@ beforeAll(async () => {
         kubectlResult("delete", "namespace", ns, "--ignore-not-found", "--wait=true");
     }
     root = privateBackend();
-    // The dev stack's config, with its namespace moved aside so a learner's own dev stack on this lab is left alone.
-    dev = await scratchStack(root, "dev", "Pulumi.dev.yaml");
-    await dev.setConfig("podlab:namespace", { value: NS });
+    // The lab stack's config, with its namespace moved aside so a learner's own lab stack is left alone.
+    labStack = await scratchStack(root, STACK, LAB_STACK_CONFIG);
+    await labStack.setConfig("podlab:namespace", { value: NS });
 });
 
 afterAll(async () => {
     // Leave the lab as we found it even when a test failed half-way.
-    for (const stack of [learner2, dev]) {
+    for (const stack of [learner2, labStack]) {
         if (stack) {
             await stack.destroy().catch(() => undefined);
         }
@@ -60,10 +66,10 @@ afterAll(async () => {
 });
 
 describe("podlab on the lab cluster", () => {
-    it("pulumi up of the dev stack: distinct pod IPs from the pod CIDR, as the API server reports them", async () => {
-        const result = await dev.up();
+    it("pulumi up of the lab stack: every pod Ready, distinct pod IPs from the pod CIDR, as the API server reports them", async () => {
+        const result = await labStack.up();
         expect(result.summary.result).toBe("succeeded");
-        const out = await outputs(dev);
+        const out = await outputs(labStack);
         expect(out.namespace).toBe(NS);
         const ips: Record<string, string> = out.podIps;
         expect(Object.keys(ips).sort()).toEqual(["postgres", "postgres2", "sidecar"]);
@@ -97,12 +103,12 @@ describe("podlab on the lab cluster", () => {
     });
 
     it("keeps the postgres password encrypted: not in state, outputs or pod specs", async () => {
-        const password = (await dev.getConfig(PASSWORD_KEY)).value;
+        const password = (await labStack.getConfig(PASSWORD_KEY)).value;
         expect(password.length).toBeGreaterThanOrEqual(20);
-        const state = stateFile(root, "dev");
+        const state = stateFile(root, STACK);
         expect(state).not.toContain(password);
         expect(state).toContain("ciphertext");
-        expect(JSON.stringify(await dev.outputs())).not.toContain(password);
+        expect(JSON.stringify(await labStack.outputs())).not.toContain(password);
         expect(kubectl("get", "pods", "-n", NS, "-o", "json")).not.toContain(password);
         // The Secret does hold it, for the pod's secretKeyRef.
         const secret = kubectlJson("get", "secret", "postgres-credentials", "-n", NS);
@@ -110,30 +116,34 @@ describe("podlab on the lab cluster", () => {
     });
 
     it("a second up changes nothing; preview and refresh find no changes", async () => {
-        const again = await dev.up();
+        const again = await labStack.up();
         expect(Object.keys(again.summary.resourceChanges ?? {})).toEqual(["same"]);
-        await dev.preview({ expectNoChanges: true });
-        await dev.refresh({ expectNoChanges: true });
+        await labStack.preview({ expectNoChanges: true });
+        await labStack.refresh({ expectNoChanges: true });
     });
 
-    it("a new postgres image tag replaces exactly the postgres pods", async () => {
+    // Pinning the same image by digest is a new image reference: the pods are replaced, and on the real node they start from it.
+    const pinned = () => `${labImageRef("postgres")}@${labImageDigest("postgres")}`;
+
+    it("a new postgres image reference (pinned by digest) replaces exactly the postgres pods", async () => {
         const before = podsIn(NS);
-        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ image: "docker.io/library/postgres:17.5-bookworm" }) });
+        await labStack.setConfig("podlab:postgres", { value: JSON.stringify({ image: pinned() }) });
         const steps = stepRecorder();
-        await dev.up({ onEvent: steps.onEvent });
+        await labStack.up({ onEvent: steps.onEvent });
         const changed = [...steps.changed().keys()].map(urnName).sort();
         expect(changed).toEqual(["postgres-pod", "postgres2-pod"]);
         const after = podsIn(NS);
-        expect(after.postgres.spec.containers[0].image).toBe("docker.io/library/postgres:17.5-bookworm");
+        expect(after.postgres.spec.containers[0].image).toBe(pinned());
         expect(after.postgres.metadata.uid).not.toBe(before.postgres.metadata.uid);
+        expect(after.postgres.status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
         expect(after.sidecar.metadata.uid).toBe(before.sidecar.metadata.uid);
     });
 
     it("a larger instance count adds exactly one postgres pod", async () => {
         const before = podsIn(NS);
-        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ image: "docker.io/library/postgres:17.5-bookworm", count: 3 }) });
+        await labStack.setConfig("podlab:postgres", { value: JSON.stringify({ image: pinned(), count: 3 }) });
         const steps = stepRecorder();
-        await dev.up({ onEvent: steps.onEvent });
+        await labStack.up({ onEvent: steps.onEvent });
         const ops = steps.changed();
         expect([...ops.keys()].map(urnName).sort()).toEqual(["postgres3", "postgres3-credentials", "postgres3-pod"]);
         expect([...ops.values()].every((s) => s.size === 1 && s.has("create"))).toBe(true);
@@ -142,25 +152,25 @@ describe("podlab on the lab cluster", () => {
         for (const name of Object.keys(before)) {
             expect(after[name].metadata.uid).toBe(before[name].metadata.uid);
         }
-        expect(new Set(Object.values((await outputs(dev)).podIps)).size).toBe(4);
+        expect(new Set(Object.values((await outputs(labStack)).podIps)).size).toBe(4);
     });
 
     it("detects a pod deleted behind Pulumi's back, and the next up recreates it", async () => {
         kubectl("delete", "pod", "postgres2", "-n", NS, "--wait=true");
-        await dev.refresh();
-        const urns = (await dev.exportStack()).deployment.resources.map((r: any) => urnName(r.urn));
+        await labStack.refresh();
+        const urns = (await labStack.exportStack()).deployment.resources.map((r: any) => urnName(r.urn));
         expect(urns).not.toContain("postgres2-pod");
         expect(urns).toContain("postgres-pod");
         const steps = stepRecorder();
-        await dev.up({ onEvent: steps.onEvent });
+        await labStack.up({ onEvent: steps.onEvent });
         expect([...steps.changed().keys()].map(urnName)).toEqual(["postgres2-pod"]);
         const pods = podsIn(NS);
-        expect(pods.postgres2.status.podIP).toBe((await outputs(dev)).podIps.postgres2);
+        expect(pods.postgres2.status.podIP).toBe((await outputs(labStack)).podIps.postgres2);
     });
 
     it("a second learner's stack deploys beside the first; destroying it leaves the first intact", async () => {
         const before = podsIn(NS);
-        learner2 = await scratchStack(root, LEARNER2);
+        learner2 = await scratchStack(root, LEARNER2, LAB_STACK_CONFIG);
         await learner2.up();
         const out2 = await outputs(learner2);
         expect(out2.namespace).toBe(LEARNER2_NS);
@@ -177,29 +187,29 @@ describe("podlab on the lab cluster", () => {
 
     it("invalid config fails before anything is created: the cluster is unchanged", async () => {
         const before = podlabObjects([NS, LEARNER2_NS]);
-        const good = (await dev.getConfig("podlab:postgres")).value;
-        const goodSidecar = (await dev.getConfig("podlab:sidecar")).value;
-        const deploy = () => deployCommand("up", "dev", dev.workspace.workDir);
+        const good = (await labStack.getConfig("podlab:postgres")).value;
+        const goodSidecar = (await labStack.getConfig("podlab:sidecar")).value;
+        const deploy = () => deployCommand("up", STACK, labStack.workspace.workDir);
 
-        await dev.setConfig("podlab:postgres", { value: JSON.stringify({ count: 0 }) });
+        await labStack.setConfig("podlab:postgres", { value: JSON.stringify({ count: 0 }) });
         const badCount = deploy();
         expect(badCount.status).not.toBe(0);
         expect(badCount.output).toContain("podlab:postgres.count must be an integer in 1-100; got 0");
 
-        await dev.setConfig("podlab:postgres", { value: good });
-        await dev.setConfig("podlab:sidecar", { value: JSON.stringify({ nginxPort: 8080, sidecarPort: 8080 }) });
+        await labStack.setConfig("podlab:postgres", { value: good });
+        await labStack.setConfig("podlab:sidecar", { value: JSON.stringify({ nginxPort: 8080, sidecarPort: 8080 }) });
         const samePort = deploy();
         expect(samePort.status).not.toBe(0);
         expect(samePort.output).toContain("podlab:sidecar.sidecarPort 8080 is also podlab:sidecar.nginxPort");
 
         expect(podlabObjects([NS, LEARNER2_NS])).toEqual(before);
-        await dev.setConfig("podlab:sidecar", { value: goodSidecar });
-        await dev.preview({ expectNoChanges: true });
+        await labStack.setConfig("podlab:sidecar", { value: goodSidecar });
+        await labStack.preview({ expectNoChanges: true });
     });
 
     it("pulumi destroy leaves no podlab object in the cluster", async () => {
         expect(podlabObjects([NS])).not.toEqual([]);
-        await dev.destroy();
+        await labStack.destroy();
         expect(podlabObjects([NS, LEARNER2_NS])).toEqual([]);
         expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
     });

@@ -1,29 +1,22 @@
 /**
- * podlab on the lab's real node: a kubelet on containerd and runc, images built
- * from Debian packages (lab/images) and loaded without a registry. Runs only with
- * PODLAB_NODE=real: `PODLAB_NODE=real npm run e2e -- tests/e2e/realnode.e2e.ts`
- * starts that lab (lab/node/NOTES.md) and runs this file alone. With
- * PODLAB_NODE=real set, a lab whose node is not a real one fails the suite.
- * The tests run in order and share one deployment.
+ * podlab on the lab's real node (its default): a kubelet on containerd and runc,
+ * images built from Debian packages (lab/images) and loaded without a registry.
+ * `npm run e2e` starts that lab (lab/node/NOTES.md) and runs this file with the
+ * others; the KWOK fallback (`npm run e2e:kwok`) leaves it out. A lab whose node
+ * is not a real one fails the suite. The tests run in order and share one
+ * deployment of the lab stack (Pulumi.lab.yaml).
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as net from "net";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../lab/automation";
-import { POD_CIDR, ipInCidr, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab, scratchStack } from "./lab";
+import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, ipInCidr, kubectl, kubectlJson, kubectlResult, labImageRef, privateBackend, requireLab, scratchStack } from "./lab";
 
-const REAL = process.env.PODLAB_NODE === "real";
 
 const STACK = "e2e-real";
 const NS = "podlab-e2e-real";
 const POSTGRES = ["postgres", "postgres2"];
-
-/** An image reference as lab/images/images.sh names it (the one place that does). */
-function imageRef(name: string): string {
-    const script = 'source "$1/lab/images/images.sh" && image_ref "$2"';
-    return execFileSync("bash", ["-c", script, "_", PROJECT_DIR, name], { encoding: "utf8" }).trim();
-}
 
 /** crictl against the real node's containerd (k8s.io namespace), through lab/cluster.sh; flags go before IDs. */
 function crictlJson<T = any>(command: string, ...args: string[]): T {
@@ -94,25 +87,22 @@ let podIps: Record<string, string> = {};
 /** Host pids of the pods' containers and sandboxes, recorded while they run. */
 let runtimePids: number[] = [];
 
-describe("podlab on the lab's real node (PODLAB_NODE=real)", () => {
+describe("podlab on the lab's real node", () => {
     beforeAll(async () => {
-        if (!REAL) {
-            throw new Error("this suite needs the real-node lab: run it with `npm run e2e:real` (PODLAB_NODE=real)");
+        if (LAB_NODE !== "real") {
+            throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
         }
         requireLab();
-        // PODLAB_NODE=real against a KWOK lab (or any fake node) must fail, not pass on fake pods.
+        // A KWOK lab (or any fake node) must fail this suite, not pass it on fake pods.
         const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
         const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
         if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
-            throw new Error(`PODLAB_NODE=real, but the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
+            throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
         }
         root = privateBackend();
-        stack = await scratchStack(root, STACK);
+        // The lab stack as a learner deploys it: its images are the ones the node has.
+        stack = await scratchStack(root, STACK, LAB_STACK_CONFIG);
         await stack.setConfig("podlab:namespace", { value: NS });
-        await stack.setConfig("podlab:postgres", { value: JSON.stringify({ image: imageRef("postgres") }) });
-        await stack.setConfig("podlab:sidecar", {
-            value: JSON.stringify({ nginxImage: imageRef("nginx"), curlImage: imageRef("curl") }),
-        });
     });
 
     afterAll(async () => {
@@ -148,7 +138,7 @@ describe("podlab on the lab's real node (PODLAB_NODE=real)", () => {
                 expect(c.state.running).toBeDefined();
             }
         }
-        expect(pods.postgres.spec.containers[0].image).toBe(imageRef("postgres"));
+        expect(pods.postgres.spec.containers[0].image).toBe(labImageRef("postgres"));
     });
 
     it("both postgres pods accept connections on 5432 at their own IPs, with the password from their Secret", async () => {
@@ -205,7 +195,7 @@ describe("podlab on the lab's real node (PODLAB_NODE=real)", () => {
             const sandbox = crictlJson("inspectp", list[0].id);
             expect(sandbox.status.network.ip).toBe(podIps[pod]);
             expect(sandbox.info.runtimeSpec.process.args).toEqual(["/catatonit", "-P"]);
-            expect(sandbox.info.image).toBe(imageRef("pause"));
+            expect(sandbox.info.image).toBe(labImageRef("pause"));
             const sandboxPid: number = sandbox.info.pid;
             runtimePids.push(sandboxPid);
             const mine = containers.filter((c) => c.podSandboxId === list[0].id);
@@ -222,7 +212,7 @@ describe("podlab on the lab's real node (PODLAB_NODE=real)", () => {
     it("runs under the restricted Pod Security profile, as the images' own users", () => {
         const ns = kubectlJson("get", "namespace", NS);
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-        const refused = kubectlResult("run", "intruder", "-n", NS, `--image=${imageRef("busybox")}`, "--privileged", "--dry-run=server");
+        const refused = kubectlResult("run", "intruder", "-n", NS, `--image=${labImageRef("busybox")}`, "--privileged", "--dry-run=server");
         expect(refused.status).not.toBe(0);
         expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
         const id = (pod: string, container: string) => execIn(pod, container, "id").stdout.trim();
