@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
-import { PASSWORD_KEY, PROJECT_DIR, openStack, scratchProject } from "../lab/automation";
+import { PASSWORD_KEY, openStack, scratchProject } from "../lab/automation";
 import { mustRun, runCommand } from "./proc";
 
 /** Every namespace the benchmark creates starts with this; leftovers of an interrupted run are removed at start. */
@@ -110,8 +110,7 @@ export async function devStack(
     stackName: string,
     opts: { namespace: string; count: number; envVars?: Record<string, string>; extraConfig?: Record<string, string> },
 ): Promise<BenchStack> {
-    const dir = scratchProject(path.join(root, "stacks", stackName));
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), path.join(dir, `Pulumi.${stackName}.yaml`));
+    const dir = scratchProject(path.join(root, "stacks", stackName), "Pulumi.dev.yaml", stackName);
     const stack = await openStack(stackName, dir);
     const program: ProgramTimes = {};
     stack.workspace.program = async () => {
