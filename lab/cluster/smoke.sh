@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2015  # ok/bad always succeed
-# Smoke test of a running lab (bash lab/cluster.sh up first):
-# node listed, restricted namespace, compliant pod Running+Ready with a pod IP,
-# privileged pod rejected by Pod Security, namespace deletion completes.
+# Smoke test of a running KWOK fallback lab (PODLAB_NODE=kwok bash lab/cluster.sh up
+# first): node listed, restricted namespace, compliant pod Running+Ready with a
+# pod IP, privileged pod rejected by Pod Security, namespace deletion completes.
+# The real node's checks are tests/e2e/realnode.e2e.ts.
 set -euo pipefail
+export PODLAB_NODE=kwok
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 k() { bash "$LAB/cluster.sh" kubectl "$@"; }
 NS="podlab-smoke-$$"
