@@ -14,21 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { deleteNamespace, devStack, forgetStack, kubectl, privateBackend, requireLoopbackLab } from "./lab";
-
-function childPids(pid: number): number[] {
-    const out: number[] = [];
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        try {
-            const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
-            if (text !== "") {
-                out.push(...text.split(" ").map(Number));
-            }
-        } catch {
-            // the thread exited
-        }
-    }
-    return out;
-}
+import { childPids } from "./proc";
 
 function comm(pid: number): string {
     try {

@@ -79,7 +79,7 @@ function readStat(pid: number | "self"): ProcStat | undefined {
 }
 
 /** Child pids of a process: the union of its threads' `children` lists (any thread may fork). */
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
     const out: number[] = [];
     let tasks: string[];
     try {
