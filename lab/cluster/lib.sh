@@ -576,9 +576,15 @@ kwok_node_up() {
     log "created node $NODE_NAME"
   fi
   wait_for "kwok to hold the node lease" 60 node_lease_held || { dump_logs; die "kwok does not manage $NODE_NAME"; }
-  wait_for "node $NODE_NAME Ready and untainted" 90 node_ready || { dump_logs; die "node not ready"; }
+  wait_node_ready 90 "$t"
+}
+
+# Either node's last step: waits up to $1 s for the node to be Ready, then for
+# the default ServiceAccount (pods need it), and logs the time since $2.
+wait_node_ready() {
+  wait_for "node $NODE_NAME Ready and untainted" "$1" node_ready || { dump_logs; die "node not ready"; }
   wait_for "default ServiceAccount" 60 default_sa || { dump_logs; die "no default ServiceAccount"; }
-  log "node Ready, default ServiceAccount present ($(elapsed "$t"))"
+  log "node Ready, default ServiceAccount present ($(elapsed "$2"))"
 }
 
 # Serialise up/down/build on one lock file (beside the state dir, so --purge keeps it).

@@ -292,9 +292,7 @@ real_node_up() {
   fi
   wait_proc kubelet "kubelet healthz" 90 kubelet_healthy || { dump_logs; die "kubelet not healthy"; }
   wait_for "node $NODE_NAME registered by a kubelet on containerd" 90 node_registered_real || { dump_logs; die "node $NODE_NAME not registered"; }
-  wait_for "node $NODE_NAME Ready and untainted" 120 node_ready || { dump_logs; die "node not ready"; }
-  wait_for "default ServiceAccount" 60 default_sa || { dump_logs; die "no default ServiceAccount"; }
-  log "node Ready, default ServiceAccount present ($(elapsed "$t"))"
+  wait_node_ready 120 "$t"
 }
 
 # Called by stop_all before the control plane stops: the kubelet first (so it
