@@ -1,4 +1,3 @@
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -11,6 +10,7 @@ import {
     resolveStackConfig,
 } from "../../components/stackConfig";
 import { PodlabConfigError } from "../../components/validation";
+import { labImageRef } from "../labImages";
 
 const ctx = { project: "podlab", stack: "dev" };
 
@@ -45,9 +45,7 @@ describe("defaults", () => {
         expect(c.sidecar.nginxImage).toBe("podlab.local/nginx:1.22-deb12");
         expect(c.sidecar.curlImage).toBe("podlab.local/curl:7.88-deb12");
         // The names lab/images/images.sh builds and the real node loads.
-        const built = (name: string) =>
-            execFileSync("bash", ["-c", 'source "$1/lab/images/images.sh" && image_ref "$2"', "_", path.join(__dirname, "..", ".."), name], { encoding: "utf8" }).trim();
-        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage]).toEqual([built("postgres"), built("nginx"), built("curl")]);
+        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage]).toEqual([labImageRef("postgres"), labImageRef("nginx"), labImageRef("curl")]);
         const defaults = resolveStackConfig({}, { project: "podlab", stack: "lab" });
         expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" } }).toEqual({
             ...defaults,

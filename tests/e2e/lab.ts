@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../lab/automation";
+import { labImageArchive, labImageRef } from "../labImages";
 
 /** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
 export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.245.0.0/24";
@@ -22,20 +23,13 @@ export const LAB_NODE: "real" | "kwok" = process.env.PODLAB_NODE === "kwok" ? "k
  */
 export const LAB_STACK_CONFIG = "Pulumi.lab.yaml";
 
-/** An image reference as lab/images/images.sh names it (the one place that does). */
-export function labImageRef(name: string): string {
-    const script = 'source "$1/lab/images/images.sh" && image_ref "$2"';
-    return execFileSync("bash", ["-c", script, "_", PROJECT_DIR, name], { encoding: "utf8" }).trim();
-}
-
 /**
  * The manifest digest of a lab image, from the archive lab/images/build.sh
  * wrote and the real node imported. A KWOK-only lab may not have built the
  * images; KWOK never pulls, so a well-formed digest derived from the name stands in.
  */
 export function labImageDigest(name: string): string {
-    const script = 'source "$1/lab/images/images.sh" && image_archive "$2"';
-    const archive = execFileSync("bash", ["-c", script, "_", PROJECT_DIR, name], { encoding: "utf8" }).trim();
+    const archive = labImageArchive(name);
     if (!fs.existsSync(archive)) {
         if (LAB_NODE === "real") {
             throw new Error(`${archive} is missing: the real node's lab builds it (lab/images/build.sh)`);
@@ -70,6 +64,28 @@ export function kubectlResult(...args: string[]): { status: number; output: stri
 
 export function kubectlJson<T = any>(...args: string[]): T {
     return JSON.parse(kubectl(...args, "-o", "json")) as T;
+}
+
+/** The pods of a namespace, by name. */
+export function podsIn(namespace: string): Record<string, any> {
+    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
+    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
+}
+
+/**
+ * Checks a stack's `podIps` output against the cluster: every IP distinct and
+ * in the lab's pod range, each pod at its IP as the API server reports it, and
+ * Ready. Returns the pods, by name.
+ */
+export function expectReadyPodsAt(namespace: string, podIps: Record<string, string>): Record<string, any> {
+    expect(new Set(Object.values(podIps)).size).toBe(Object.keys(podIps).length);
+    const pods = podsIn(namespace);
+    for (const [name, ip] of Object.entries(podIps)) {
+        expect(ipInCidr(ip, POD_CIDR)).toBe(true);
+        expect(pods[name].status.podIP).toBe(ip);
+        expect(pods[name].status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+    }
+    return pods;
 }
 
 /**

@@ -7,17 +7,17 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY } from "../../lab/automation";
+import { labImageRef } from "../labImages";
 import {
     LAB_STACK_CONFIG,
-    POD_CIDR,
     deployCommand,
-    ipInCidr,
+    expectReadyPodsAt,
     kubectl,
     kubectlJson,
     kubectlResult,
     labImageDigest,
-    labImageRef,
     podlabObjects,
+    podsIn,
     privateBackend,
     requireLab,
     scratchStack,
@@ -34,11 +34,6 @@ const LEARNER2_NS = `podlab-${LEARNER2}`;
 let root: string;
 let labStack: Stack;
 let learner2: Stack | undefined;
-
-function podsIn(namespace: string): Record<string, any> {
-    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
-    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
-}
 
 async function outputs(stack: Stack): Promise<Record<string, any>> {
     return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
@@ -73,13 +68,7 @@ describe("podlab on the lab cluster", () => {
         expect(out.namespace).toBe(NS);
         const ips: Record<string, string> = out.podIps;
         expect(Object.keys(ips).sort()).toEqual(["postgres", "postgres2", "sidecar"]);
-        expect(new Set(Object.values(ips)).size).toBe(3);
-        const pods = podsIn(NS);
-        for (const [name, ip] of Object.entries(ips)) {
-            expect(ipInCidr(ip, POD_CIDR)).toBe(true);
-            expect(pods[name].status.podIP).toBe(ip);
-            expect(pods[name].status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
-        }
+        const pods = expectReadyPodsAt(NS, ips);
         for (const name of ["postgres", "postgres2"]) {
             expect(pods[name].spec.containers.map((c: any) => c.ports.map((p: any) => p.containerPort))).toEqual([[5432]]);
         }
@@ -123,7 +112,8 @@ describe("podlab on the lab cluster", () => {
     });
 
     // Pinning the same image by digest is a new image reference: the pods are replaced, and on the real node they start from it.
-    const pinned = () => `${labImageRef("postgres")}@${labImageDigest("postgres")}`;
+    let pinnedRef: string | undefined;
+    const pinned = () => (pinnedRef ??= `${labImageRef("postgres")}@${labImageDigest("postgres")}`);
 
     it("a new postgres image reference (pinned by digest) replaces exactly the postgres pods", async () => {
         const before = podsIn(NS);

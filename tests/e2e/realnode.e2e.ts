@@ -11,7 +11,8 @@ import * as net from "net";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../lab/automation";
-import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, ipInCidr, kubectl, kubectlJson, kubectlResult, labImageRef, privateBackend, requireLab, scratchStack } from "./lab";
+import { labImageRef } from "../labImages";
+import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, expectReadyPodsAt, ipInCidr, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab, scratchStack } from "./lab";
 
 
 const STACK = "e2e-real";
@@ -28,11 +29,6 @@ function crictlJson<T = any>(command: string, ...args: string[]): T {
         throw new Error(`crictl ${command} ${args.join(" ")} failed: ${r.stderr}`);
     }
     return JSON.parse(r.stdout) as T;
-}
-
-function podsIn(namespace: string): Record<string, any> {
-    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
-    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
 }
 
 function containerReady(pod: string, container: string): boolean {
@@ -127,12 +123,8 @@ describe("podlab on the lab's real node", () => {
         expect(result.summary.result).toBe("succeeded");
         podIps = result.outputs.podIps.value;
         expect(Object.keys(podIps).sort()).toEqual([...POSTGRES, "sidecar"]);
-        expect(new Set(Object.values(podIps)).size).toBe(3);
-        const pods = podsIn(NS);
-        for (const [name, ip] of Object.entries(podIps)) {
-            expect(ipInCidr(ip, POD_CIDR)).toBe(true);
-            expect(pods[name].status.podIP).toBe(ip);
-            expect(pods[name].status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+        const pods = expectReadyPodsAt(NS, podIps);
+        for (const name of Object.keys(podIps)) {
             for (const c of pods[name].status.containerStatuses) {
                 expect(c.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
                 expect(c.state.running).toBeDefined();
