@@ -3,7 +3,7 @@
  * stack's config and composes components; the specs live in components/.
  *
  * The program is exported as a function, so the same code runs under
- * `pulumi up`, as an Automation API inline program (lab/deploy.ts) and in
+ * `pulumi up`, as an Automation API inline program (cli/stack.ts) and in
  * the mocked unit tests.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
-import { PASSWORD_KEY, openStack, scratchProject } from "../lab/automation";
+import { PASSWORD_KEY, openStack, scratchProject } from "../cli/automation";
 import { mustRun, runCommand } from "./proc";
 
 /** Every namespace the benchmark creates starts with this; leftovers of an interrupted run are removed at start. */

@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { EngineEvent, Stack, UpOptions } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../lab/automation";
+import { PROJECT_DIR } from "../cli/automation";
 import { BenchStack, DependencyGraph, Rendered, deleteNamespace, dependencyGraph, devStack, forgetStack, manifestsFor, readyPods } from "./lab";
 import { CpuBreakdown, CpuSampler, mustRun, runCommand } from "./proc";
 
@@ -168,7 +168,7 @@ export interface PulumiSample {
     /** `pulumi up` again with nothing to change, and `pulumi preview`: the fixed cost of any podlab command on this stack. */
     noChangeUpMs: number;
     previewMs: number;
-    /** The same no-change `up` through podlab's deploy command (`node bin/lab/stack.js up`), a new Node process as a user runs it. */
+    /** The same no-change `up` through podlab's deploy command (`node bin/cli/stack.js up`), a new Node process as a user runs it. */
     deployCommandMs: number;
     /** Cleanup, outside every timed region. */
     cleanupMs: number;
@@ -200,7 +200,7 @@ export async function pulumiSample(
         t = performance.now();
         await s.stack.preview({ parallel: settings.parallel });
         const previewMs = performance.now() - t;
-        const deploy = await mustRun(process.execPath, [path.join(PROJECT_DIR, "bin", "lab", "stack.js"), "up", "--stack", stackName, "--workdir", s.stack.workspace.workDir], {
+        const deploy = await mustRun(process.execPath, [path.join(PROJECT_DIR, "bin", "cli", "stack.js"), "up", "--stack", stackName, "--workdir", s.stack.workspace.workDir], {
             env: { ...process.env, ...settings.envVars },
         });
         t = performance.now();

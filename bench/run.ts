@@ -22,7 +22,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../lab/automation";
+import { PROJECT_DIR } from "../cli/automation";
 import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../lab/automation";
+import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../cli/automation";
 import { labImageArchive, labImageRef } from "../labImages";
 
 /** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
@@ -150,12 +150,12 @@ export function ipInCidr(ip: string, cidr: string): boolean {
 }
 
 /**
- * podlab's deploy command (lab/stack.ts, built into bin/ by `npm run build`) in
+ * podlab's deploy command (cli/stack.ts, built into bin/ by `npm run build`) in
  * its own process, as a user runs it: a program that fails on bad config is
  * reported by the command, not by this test process.
  */
 export function deployCommand(command: string, stackName: string, workDir: string): { status: number; output: string } {
-    const script = path.join(PROJECT_DIR, "bin", "lab", "stack.js");
+    const script = path.join(PROJECT_DIR, "bin", "cli", "stack.js");
     if (!fs.existsSync(script)) {
         throw new Error(`${script} is missing: npm run e2e builds it (npm run build)`);
     }

@@ -6,7 +6,7 @@
  * stack (Pulumi.lab.yaml: the dev stack's values with the lab's images).
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { PASSWORD_KEY } from "../../lab/automation";
+import { PASSWORD_KEY } from "../../cli/automation";
 import { labImageRef } from "../labImages";
 import {
     LAB_STACK_CONFIG,

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { PROJECT_DIR } from "../../lab/automation";
+import { PROJECT_DIR } from "../../cli/automation";
 import { privateBackend, requireLab, scratchStack } from "./lab";
 
 const POLICY_DIR = path.join(PROJECT_DIR, "policy");

@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as net from "net";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../../lab/automation";
+import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
 import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, expectReadyPodsAt, ipInCidr, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab, scratchStack } from "./lab";
 

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../../lab/automation";
+import { PROJECT_DIR } from "../../cli/automation";
 import { privateBackend, requireLab } from "./lab";
 
 function lockVersion(pkg: string): string {

@@ -4,7 +4,7 @@
  * program runs in this Node process. That path needs no Node language host
  * (`pulumi-language-nodejs`), which cannot be built on lab machines.
  *
- * Used by lab/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
+ * Used by cli/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";

@@ -5,7 +5,7 @@
 # through the Automation API. The default stack is "lab" (Pulumi.lab.yaml: the
 # images the lab builds). With PODLAB_KUBECONFIG set, deploys to that cluster
 # instead, and the default stack is "dev" (Pulumi.dev.yaml: public images).
-#   bash lab/deploy.sh [STACK]
+#   bash cli/deploy.sh [STACK]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 stack_args=()
@@ -17,4 +17,4 @@ if [ -z "${PODLAB_KUBECONFIG:-}" ]; then
   bash lab/cluster.sh up
 fi
 npm run --silent build
-exec lab/with-env node bin/lab/stack.js up "${stack_args[@]}"
+exec lab/with-env node bin/cli/stack.js up "${stack_args[@]}"

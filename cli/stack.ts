@@ -1,0 +1,105 @@
+/**
+ * podlab's deploy command: `pulumi up` (and friends) for one stack, through
+ * the Automation API (see cli/automation.ts for why).
+ *
+ *   npm run stack -- <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]
+ *   npm run stack -- <subcommand> --help
+ *
+ * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
+ * Without --stack (or PODLAB_STACK) it deploys the lab stack (Pulumi.lab.yaml,
+ * the lab's own images) to the lab, and the dev stack (Pulumi.dev.yaml, the
+ * public images) when PODLAB_KUBECONFIG points at another cluster.
+ */
+import * as path from "path";
+import { OutputMap } from "@pulumi/pulumi/automation";
+import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
+import { ensurePassword, openStack } from "./automation";
+
+const COMMAND = "npm run stack --";
+
+/** Flags every subcommand takes. */
+const COMMON: Record<string, FlagSpec> = {
+    stack: { type: "string", valueName: "NAME", description: 'the stack (default: PODLAB_STACK, else "dev" with PODLAB_KUBECONFIG, else "lab")' },
+    workdir: { type: "string", valueName: "DIR", description: "directory with Pulumi.yaml and the stack's config file (default: the repository)" },
+};
+const POLICY: Record<string, FlagSpec> = {
+    "policy-pack": { type: "string", multiple: true, valueName: "DIR", description: "run this policy pack" },
+    "policy-pack-config": { type: "string", multiple: true, valueName: "FILE", description: "config of the policy pack at the same position" },
+};
+const EXPECT_NO_CHANGES: FlagSpec = { type: "boolean", description: "fail if anything would change" };
+
+const SUBCOMMANDS: Record<string, SubcommandSpec> = {
+    up: { summary: "deploy the stack and print its outputs", flags: { ...COMMON, ...POLICY } },
+    preview: { summary: "show what up would change", flags: { ...COMMON, ...POLICY, "expect-no-changes": EXPECT_NO_CHANGES } },
+    refresh: { summary: "read the cluster's state into the stack", flags: { ...COMMON, "expect-no-changes": EXPECT_NO_CHANGES } },
+    destroy: { summary: "delete everything the stack created", flags: COMMON },
+    outputs: { summary: "print the stack's outputs (secrets masked)", flags: COMMON },
+};
+
+interface Options {
+    command: string;
+    stack: string;
+    workDir?: string;
+    policyPacks: string[];
+    policyPackConfigs: string[];
+    expectNoChanges: boolean;
+}
+
+function options(argv: string[]): Options | string {
+    const parsed = parseCommandLine(COMMAND, SUBCOMMANDS, argv);
+    if (parsed.help !== undefined) {
+        return parsed.help;
+    }
+    const v = parsed.values;
+    const list = (x: unknown) => ((x as string[] | undefined) ?? []).map((p) => path.resolve(p));
+    return {
+        command: parsed.subcommand,
+        stack: (v.stack as string | undefined) ?? process.env.PODLAB_STACK ?? (process.env.PODLAB_KUBECONFIG ? "dev" : "lab"),
+        workDir: v.workdir === undefined ? undefined : path.resolve(v.workdir as string),
+        policyPacks: list(v["policy-pack"]),
+        policyPackConfigs: list(v["policy-pack-config"]),
+        expectNoChanges: v["expect-no-changes"] === true,
+    };
+}
+
+async function main(): Promise<void> {
+    const opts = options(process.argv.slice(2));
+    if (typeof opts === "string") {
+        console.log(opts);
+        return;
+    }
+    const stack = await openStack(opts.stack, opts.workDir);
+    const onOutput = (s: string) => process.stdout.write(s);
+    // `up` returns the outputs it already read; the other commands need a separate `stack output` (two CLI runs).
+    let outputs: OutputMap | undefined;
+    switch (opts.command) {
+        case "up": {
+            const password = await ensurePassword(stack);
+            if (password === "generated") {
+                console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
+            }
+            outputs = (await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs })).outputs;
+            break;
+        }
+        case "preview":
+            await ensurePassword(stack);
+            await stack.preview({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, expectNoChanges: opts.expectNoChanges });
+            break;
+        case "refresh":
+            await stack.refresh({ onOutput, expectNoChanges: opts.expectNoChanges });
+            break;
+        case "destroy":
+            await stack.destroy({ onOutput });
+            break;
+    }
+    if (opts.command !== "destroy") {
+        outputs ??= await stack.outputs();
+        const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+        console.log(JSON.stringify(plain, null, 2));
+    }
+}
+
+main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(err instanceof UsageError ? 2 : 1);
+});

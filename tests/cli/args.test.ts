@@ -1,0 +1,46 @@
+import { SubcommandSpec, UsageError, parseCommandLine } from "../../cli/args";
+
+const SUBCOMMANDS: Record<string, SubcommandSpec> = {
+    up: {
+        summary: "bring it up",
+        flags: {
+            out: { type: "string", valueName: "DIR", description: "where files go" },
+            pack: { type: "string", multiple: true, valueName: "DIR", description: "a pack" },
+            quiet: { type: "boolean", description: "say less" },
+        },
+        positionals: "LEARNER...",
+    },
+    status: { summary: "show it", flags: {} },
+};
+
+function parse(...argv: string[]) {
+    return parseCommandLine("podlab", SUBCOMMANDS, argv);
+}
+
+describe("parseCommandLine", () => {
+    it("returns the subcommand, its flag values and positionals", () => {
+        expect(parse("up", "--out", "/tmp/x", "--pack", "a", "--pack", "b", "--quiet", "ada", "grace")).toEqual({
+            subcommand: "up",
+            values: { out: "/tmp/x", pack: ["a", "b"], quiet: true },
+            positionals: ["ada", "grace"],
+        });
+    });
+
+    it("gives help for the command and for every subcommand", () => {
+        const top = parse("--help");
+        expect(top.help).toContain("usage: podlab <up|status> [flags]");
+        const up = parse("up", "--help");
+        expect(up.help).toContain("usage: podlab up [flags] [LEARNER...]");
+        expect(up.help).toMatch(/--out DIR\s+where files go/);
+        expect(up.help).toMatch(/--pack DIR\s+a pack \(repeatable\)/);
+        expect(parse("status", "-h").help).toContain("usage: podlab status [flags]");
+    });
+
+    it("names an unknown flag, subcommand or stray argument", () => {
+        expect(() => parse("up", "--outt", "x")).toThrow(/podlab up: Unknown option '--outt'/);
+        expect(() => parse("frob")).toThrow(/unknown subcommand "frob"/);
+        expect(() => parse("status", "ada")).toThrow(/podlab status: unexpected argument "ada"/);
+        expect(() => parse("up", "--out")).toThrow(UsageError);
+        expect(() => parse()).toThrow(/no subcommand given/);
+    });
+});
