@@ -7,8 +7,11 @@
  * the mocked unit tests.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { EnvironmentQuota } from "./components/environmentQuota";
 import { LabNamespace } from "./components/labNamespace";
+import { LearnerAccess } from "./components/learnerAccess";
 import { psqlCommand, sidecarCurlCommand } from "./components/learnerCommands";
+import { NetworkFence } from "./components/networkFence";
 import { PostgresPod } from "./components/postgresPod";
 import { SidecarPod } from "./components/sidecarPod";
 import { loadStackConfig } from "./components/stackConfig";
@@ -17,21 +20,26 @@ function podlab() {
     // All config is validated here, before the first resource is registered.
     const { config, postgresPassword } = loadStackConfig();
 
-    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack() });
-    const postgres = config.postgres.names.map(
-        (name) =>
-            new PostgresPod(name, {
-                namespace: namespace.name,
-                image: config.postgres.image,
-                port: config.postgres.port,
-                runAsUser: config.postgres.runAsUser,
-                resources: config.postgres.resources,
-                password: postgresPassword,
-            }),
-    );
+    const labels = config.labels;
+    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels });
+    const ns = namespace.name;
+    // The fences every environment gets: a learner identity with rights in this namespace only,
+    // a resource budget, and no ingress from other namespaces.
+    const access = new LearnerAccess(`${config.namespace}-access`, { namespace: ns, labels });
+    new NetworkFence(`${config.namespace}-fence`, { namespace: ns, labels });
+
+    const pgArgs = {
+        namespace: ns,
+        image: config.postgres.image,
+        port: config.postgres.port,
+        runAsUser: config.postgres.runAsUser,
+        resources: config.postgres.resources,
+        password: postgresPassword,
+        labels,
+    };
     const s = config.sidecar;
-    const web = new SidecarPod(s.name, {
-        namespace: namespace.name,
+    const webArgs = {
+        namespace: ns,
         nginxImage: s.nginxImage,
         nginxPort: s.nginxPort,
         nginxUser: s.nginxUser,
@@ -41,24 +49,38 @@ function podlab() {
         sidecarPort: s.sidecarPort,
         nginxResources: s.nginxResources,
         curlResources: s.curlResources,
+        labels,
+    };
+    // The quota is sized from the pods' own resources, and the pods wait for it:
+    // a count raised in config first makes room, then adds the pod.
+    const quota = new EnvironmentQuota(`${config.namespace}-quota`, {
+        namespace: ns,
+        pods: [...config.postgres.names.map(() => [config.postgres.resources]), [s.nginxResources, s.curlResources]],
+        extraPods: config.quota.extraPods,
+        labels,
     });
+    const postgres = config.postgres.names.map((name) => new PostgresPod(name, pgArgs, { dependsOn: [quota] }));
+    const web = new SidecarPod(s.name, webArgs, { dependsOn: [quota] });
 
     const pods = [...postgres, web];
     return {
-        namespace: namespace.name,
+        namespace: ns,
         /** Pod name to pod IP: one IP per pod, which is why every postgres can use the same port. */
         podIps: pulumi.all(Object.fromEntries(pods.map((p) => [p.podName, p.podIp]))),
         /** Pod name to its containers and their ports. */
         pods: Object.fromEntries(pods.map((p) => [p.podName, { containers: p.containers }])),
+        /** The ServiceAccount learners' tokens are issued for (`npm run course -- credentials`), and the namespace's quota. */
+        access: { serviceAccount: access.serviceAccountName },
+        quota: quota.hard,
         /** Pod name to the Secret holding its password (the name, never the password). */
         postgresSecrets: pulumi.all(Object.fromEntries(postgres.map((p) => [p.podName, p.secretName]))),
         commands: {
-            sidecarCurl: namespace.name.apply((ns) => sidecarCurlCommand(ns, web.podName, web.nginxPort)),
+            sidecarCurl: ns.apply((ns) => sidecarCurlCommand(ns, web.podName, web.nginxPort)),
             psql: pulumi.all(
                 Object.fromEntries(
                     postgres.map((p) => [
                         p.podName,
-                        pulumi.all([namespace.name, p.secretName, p.podIp]).apply(([ns, secret, ip]) => psqlCommand(ns, secret, ip, p.port)),
+                        pulumi.all([ns, p.secretName, p.podIp]).apply(([ns, secret, ip]) => psqlCommand(ns, secret, ip, p.port)),
                     ]),
                 ),
             ),

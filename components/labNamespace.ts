@@ -8,6 +8,8 @@ export interface LabNamespaceArgs {
     readonly namespaceName?: string;
     /** The Pulumi stack this environment belongs to, recorded as a label. */
     readonly stack: string;
+    /** Extra labels (e.g. the course and learner). Default: none. Pod Security and podlab's own labels win over them. */
+    readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Pod Security admission labels: enforce, audit and warn at the `restricted` level. */
@@ -21,7 +23,8 @@ export const RESTRICTED_POD_SECURITY = {
 /**
  * One learner's environment: a namespace that admits only pods meeting the
  * Pod Security `restricted` profile. Each stack gets its own, so several
- * environments share one cluster without touching each other.
+ * environments share one cluster without touching each other. A learner has
+ * no rights on namespaces (learnerAccess.ts), so cannot relabel theirs.
  */
 export class LabNamespace extends pulumi.ComponentResource {
     /** The namespace's name, known once it exists. */
@@ -36,6 +39,7 @@ export class LabNamespace extends pulumi.ComponentResource {
                 metadata: {
                     name: namespaceName,
                     labels: {
+                        ...args.labels,
                         ...RESTRICTED_POD_SECURITY,
                         ...PROJECT_LABELS,
                         "app.kubernetes.io/instance": namespaceName,

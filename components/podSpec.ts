@@ -18,10 +18,21 @@ export const PROJECT_LABELS = {
     "app.kubernetes.io/managed-by": "pulumi",
 } as const;
 
-/** cpu and memory for one container, as Kubernetes quantities. */
+/** The resources podlab sizes for every container, by their Kubernetes names. */
+export const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage"] as const;
+export type ResourceName = (typeof RESOURCE_NAMES)[number];
+
+/** One amount of each resource, as Kubernetes quantities ("250m", "128Mi"). */
+export type ResourceAmounts = Record<ResourceName, string>;
+
+/**
+ * Requests and limits for one container. Ephemeral storage covers the
+ * container's writable layer and logs, and its pod's emptyDirs count against
+ * the sum of its containers' limits: without it one learner could fill the node's disk.
+ */
 export interface ResourceSpec {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
+    requests: ResourceAmounts;
+    limits: ResourceAmounts;
 }
 
 /** One container as the stack outputs describe it: what a learner needs to find it. */
@@ -37,9 +48,14 @@ export interface PortSpec {
     containerPort: number;
 }
 
-/** The `app.kubernetes.io/*` labels of one pod and the objects that belong to it. */
-export function podLabels(app: string, instance: string, component: string): Record<string, string> {
+/**
+ * The labels of one object: the environment's own (`extra`, e.g. the course and
+ * learner; validated by {@link assertLabels}), then the `app.kubernetes.io/*` ones,
+ * which podlab owns and which therefore win.
+ */
+export function podLabels(app: string, instance: string, component: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
     return {
+        ...extra,
         "app.kubernetes.io/name": app,
         "app.kubernetes.io/instance": instance,
         "app.kubernetes.io/component": component,
@@ -116,9 +132,9 @@ export function execProbe(command: string[], timing: { initialDelaySeconds?: num
     };
 }
 
-/** An emptyDir volume of the given name. */
-export function emptyDir(name: string): Volume {
-    return { name, emptyDir: {} };
+/** An emptyDir volume with a size limit: the kubelet evicts the pod that writes past it, instead of the node's disk filling up. */
+export function emptyDir(name: string, sizeLimit: string): Volume {
+    return { name, emptyDir: { sizeLimit } };
 }
 
 /**

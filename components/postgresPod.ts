@@ -11,10 +11,16 @@ export const POSTGRES_DEFAULTS = {
     /** The `postgres` user of the Debian-based official image. */
     runAsUser: 999,
     resources: {
-        requests: { cpu: "100m", memory: "256Mi" },
-        limits: { cpu: "1", memory: "512Mi" },
+        requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+        limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "1Gi" },
     } as ResourceSpec,
 } as const;
+
+/**
+ * emptyDir size limits. The data directory gets most of the container's 1Gi
+ * ephemeral-storage limit (initdb writes about 40 MB, WAL grows to min_wal_size 80 MB).
+ */
+const VOLUME_SIZE_LIMITS = { data: "768Mi", run: "1Mi", tmp: "64Mi" } as const;
 
 /** Where the data lives: a subdirectory of the emptyDir mount, as the image expects. */
 const DATA_MOUNT = "/var/lib/postgresql/data";
@@ -32,8 +38,10 @@ export interface PostgresPodArgs {
     readonly port?: number;
     /** Numeric uid and gid of the image's postgres user. Default: 999. */
     readonly runAsUser?: number;
-    /** cpu and memory requests and limits. Default: 100m/256Mi requested, 1/512Mi limit. */
+    /** cpu, memory and ephemeral-storage requests and limits. Default: 100m/256Mi/256Mi requested, 1/512Mi/1Gi limit. */
     readonly resources?: ResourceSpec;
+    /** Extra labels on the pod and its Secret (e.g. the course and learner). Default: none. */
+    readonly labels?: Readonly<Record<string, string>>;
     /**
      * Superuser password. Default: a 24-character `RandomPassword` owned by this
      * component. Either way it is kept as a Pulumi secret and reaches the pod
@@ -65,7 +73,7 @@ export class PostgresPod extends pulumi.ComponentResource {
         const port = assertPort(`PostgresPod ${name}: port`, args.port ?? POSTGRES_DEFAULTS.port);
         const uid = assertId(`PostgresPod ${name}: runAsUser`, args.runAsUser ?? POSTGRES_DEFAULTS.runAsUser);
         const resources = args.resources ?? POSTGRES_DEFAULTS.resources;
-        const labels = podLabels("postgres", podName, "database");
+        const labels = podLabels("postgres", podName, "database", args.labels);
         const containerSpec = container({
             name: "postgres",
             image,
@@ -87,7 +95,7 @@ export class PostgresPod extends pulumi.ComponentResource {
         });
         const spec = podSpec(podName, {
             containers: [containerSpec],
-            volumes: [emptyDir("data"), emptyDir("run"), emptyDir("tmp")],
+            volumes: [emptyDir("data", VOLUME_SIZE_LIMITS.data), emptyDir("run", VOLUME_SIZE_LIMITS.run), emptyDir("tmp", VOLUME_SIZE_LIMITS.tmp)],
             fsGroup: uid,
         });
 

@@ -14,14 +14,17 @@ export const SIDECAR_DEFAULTS = {
     curlUser: 100,
     fetchIntervalSeconds: 5,
     nginxResources: {
-        requests: { cpu: "50m", memory: "32Mi" },
-        limits: { cpu: "250m", memory: "64Mi" },
+        requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
+        limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "64Mi" },
     } as ResourceSpec,
     curlResources: {
-        requests: { cpu: "10m", memory: "16Mi" },
-        limits: { cpu: "100m", memory: "32Mi" },
+        requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
+        limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" },
     } as ResourceSpec,
 } as const;
+
+/** nginx's writable /tmp (pid file, temp paths); within the nginx container's 64Mi ephemeral-storage limit. */
+const NGINX_TMP_SIZE_LIMIT = "32Mi";
 
 export interface SidecarPodArgs {
     /** Namespace for the pod and its ConfigMap. */
@@ -46,10 +49,12 @@ export interface SidecarPodArgs {
      * because both containers share one network namespace.
      */
     readonly sidecarPort?: number;
-    /** nginx container resources. Default: 50m/32Mi requested, 250m/64Mi limit. */
+    /** nginx container resources (cpu/memory/ephemeral-storage). Default: 50m/32Mi/16Mi requested, 250m/64Mi/64Mi limit. */
     readonly nginxResources?: ResourceSpec;
-    /** Sidecar container resources. Default: 10m/16Mi requested, 100m/32Mi limit. */
+    /** Sidecar container resources (cpu/memory/ephemeral-storage). Default: 10m/16Mi/8Mi requested, 100m/32Mi/32Mi limit. */
     readonly curlResources?: ResourceSpec;
+    /** Extra labels on the pod and its ConfigMap (e.g. the course and learner). Default: none. */
+    readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Where the ConfigMap's page is served from, independent of the image's own html root. */
@@ -83,7 +88,9 @@ export class SidecarPod extends pulumi.ComponentResource {
         const interval = assertIntInRange(`SidecarPod ${name}: fetchIntervalSeconds`, args.fetchIntervalSeconds ?? d.fetchIntervalSeconds, 1, 3600);
         const sidecarPorts = args.sidecarPort === undefined ? [] : [assertPort(`SidecarPod ${name}: sidecarPort`, args.sidecarPort)];
         const target = `http://localhost:${nginxPort}/`;
-        const labels = podLabels("nginx-sidecar", podName, "web");
+        const labels = podLabels("nginx-sidecar", podName, "web", args.labels);
+        const nginxResources = args.nginxResources ?? d.nginxResources;
+        const curlResources = args.curlResources ?? d.curlResources;
         const configMapName = `${podName}-nginx`;
 
         const nginx = container({
@@ -93,7 +100,7 @@ export class SidecarPod extends pulumi.ComponentResource {
             // Start nginx directly: image entrypoint scripts try to rewrite config on a read-only root.
             command: ["nginx", "-g", "daemon off;"],
             ports: [{ name: "http", containerPort: nginxPort }],
-            resources: args.nginxResources ?? d.nginxResources,
+            resources: nginxResources,
             volumeMounts: [
                 { name: "nginx-config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
                 { name: "nginx-config", mountPath: `${SITE_ROOT}/index.html`, subPath: "index.html", readOnly: true },
@@ -112,13 +119,13 @@ export class SidecarPod extends pulumi.ComponentResource {
                 { name: "TARGET_URL", value: target },
                 { name: "INTERVAL_SECONDS", value: String(interval) },
             ],
-            resources: args.curlResources ?? d.curlResources,
+            resources: curlResources,
             // Ready only while nginx answers over the pod's shared loopback.
             readinessProbe: execProbe(["curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", target]),
         });
         const spec = podSpec(podName, {
             containers: [nginx, sidecar],
-            volumes: [{ name: "nginx-config", configMap: { name: configMapName } }, emptyDir("nginx-tmp")],
+            volumes: [{ name: "nginx-config", configMap: { name: configMapName } }, emptyDir("nginx-tmp", NGINX_TMP_SIZE_LIMIT)],
             fsGroup: nginxUser,
         });
 

@@ -3,7 +3,8 @@
  * that run before a single resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ResourceSpec } from "./podSpec";
+import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
+import { RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
 import {
@@ -12,6 +13,7 @@ import {
     assertDnsLabel,
     assertId,
     assertIntInRange,
+    assertLabels,
     assertMemory,
     assertPinnedImage,
     assertPort,
@@ -24,6 +26,9 @@ export const MAX_POSTGRES_COUNT = 100;
 /** The validated configuration of one podlab stack. */
 export interface StackConfig {
     namespace: string;
+    /** Extra labels on every object of the environment (the course command sets the course and learner). */
+    labels: Record<string, string>;
+    quota: { extraPods: number };
     postgres: {
         names: string[];
         image: string;
@@ -48,6 +53,8 @@ export interface StackConfig {
 /** The config values as the stack holds them, before validation. */
 export interface RawStackConfig {
     namespace?: unknown;
+    labels?: unknown;
+    quota?: unknown;
     postgres?: unknown;
     sidecar?: unknown;
 }
@@ -73,6 +80,14 @@ export const SIDECAR_CONFIG_DEFAULTS = {
     fetchIntervalSeconds: SIDECAR_DEFAULTS.fetchIntervalSeconds,
     resources: { nginx: SIDECAR_DEFAULTS.nginxResources, curl: SIDECAR_DEFAULTS.curlResources },
 };
+
+/** Defaults of every key under `podlab:quota`, as written in Pulumi.dev.yaml. */
+export const QUOTA_CONFIG_DEFAULTS = {
+    extraPods: ENVIRONMENT_QUOTA_DEFAULTS.extraPods,
+};
+
+/** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
+export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "postgres", "sidecar", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
@@ -101,6 +116,10 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     const namespace =
         raw.namespace === undefined ? defaultNamespace(ctx.project, ctx.stack) : assertDnsLabel("podlab:namespace", raw.namespace);
 
+    const labels = assertLabels("podlab:labels", raw.labels);
+    const quota = objectWithKnownKeys("podlab:quota", raw.quota, Object.keys(QUOTA_CONFIG_DEFAULTS));
+    const extraPods = assertIntInRange("podlab:quota.extraPods", quota.extraPods ?? QUOTA_CONFIG_DEFAULTS.extraPods, 0, MAX_EXTRA_PODS);
+
     const pg = objectWithKnownKeys("podlab:postgres", raw.postgres, Object.keys(POSTGRES_CONFIG_DEFAULTS));
     const pgd = POSTGRES_CONFIG_DEFAULTS;
     const count = assertIntInRange("podlab:postgres.count", pg.count ?? pgd.count, 1, MAX_POSTGRES_COUNT);
@@ -127,12 +146,14 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
 
     return {
         namespace,
+        labels,
+        quota: { extraPods },
         postgres: {
             names,
             image: assertPinnedImage("podlab:postgres.image", pg.image ?? pgd.image),
             port: assertPort("podlab:postgres.port", pg.port ?? pgd.port),
             runAsUser: assertId("podlab:postgres.runAsUser", pg.runAsUser ?? pgd.runAsUser),
-            resources: resolveResources("podlab:postgres.resources", pg.resources ?? pgd.resources),
+            resources: resolveResources("podlab:postgres.resources", pg.resources, pgd.resources),
         },
         sidecar: {
             name: sidecarName,
@@ -143,8 +164,8 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
             curlUser: assertId("podlab:sidecar.curlUser", sc.curlUser ?? scd.curlUser),
             fetchIntervalSeconds: assertIntInRange("podlab:sidecar.fetchIntervalSeconds", sc.fetchIntervalSeconds ?? scd.fetchIntervalSeconds, 1, 3600),
             sidecarPort,
-            nginxResources: resolveResources("podlab:sidecar.resources.nginx", sidecarResources.nginx ?? scd.resources.nginx),
-            curlResources: resolveResources("podlab:sidecar.resources.curl", sidecarResources.curl ?? scd.resources.curl),
+            nginxResources: resolveResources("podlab:sidecar.resources.nginx", sidecarResources.nginx, scd.resources.nginx),
+            curlResources: resolveResources("podlab:sidecar.resources.curl", sidecarResources.curl, scd.resources.curl),
         },
     };
 }
@@ -153,27 +174,39 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
 export function loadStackConfig(): { config: StackConfig; postgresPassword?: pulumi.Output<string> } {
     const cfg = new pulumi.Config("podlab");
     const config = resolveStackConfig(
-        { namespace: cfg.get("namespace"), postgres: cfg.getObject("postgres"), sidecar: cfg.getObject("sidecar") },
+        {
+            namespace: cfg.get("namespace"),
+            labels: cfg.getObject("labels"),
+            quota: cfg.getObject("quota"),
+            postgres: cfg.getObject("postgres"),
+            sidecar: cfg.getObject("sidecar"),
+        },
         { project: pulumi.getProject(), stack: pulumi.getStack() },
     );
     return { config, postgresPassword: cfg.getSecret("postgresPassword") };
 }
 
-function resolveResources(key: string, value: unknown): ResourceSpec {
+/**
+ * Requests and limits of one container: each amount the config leaves out takes
+ * its default, so adding `ephemeral-storage` to the defaults keeps older stack files valid.
+ */
+function resolveResources(key: string, value: unknown, defaults: ResourceSpec): ResourceSpec {
     const r = objectWithKnownKeys(key, value, ["requests", "limits"]);
-    const requests = objectWithKnownKeys(`${key}.requests`, r.requests, ["cpu", "memory"]);
-    const limits = objectWithKnownKeys(`${key}.limits`, r.limits, ["cpu", "memory"]);
-    const reqCpu = assertCpu(`${key}.requests.cpu`, requests.cpu);
-    const limCpu = assertCpu(`${key}.limits.cpu`, limits.cpu);
-    const reqMem = assertMemory(`${key}.requests.memory`, requests.memory);
-    const limMem = assertMemory(`${key}.limits.memory`, limits.memory);
-    if (reqCpu.millis > limCpu.millis) {
-        throw new PodlabConfigError(`${key}.requests.cpu ${reqCpu.text} exceeds ${key}.limits.cpu ${limCpu.text}`);
+    const requests = objectWithKnownKeys(`${key}.requests`, r.requests, [...RESOURCE_NAMES]);
+    const limits = objectWithKnownKeys(`${key}.limits`, r.limits, [...RESOURCE_NAMES]);
+    const resolved: ResourceSpec = { requests: { ...defaults.requests }, limits: { ...defaults.limits } };
+    for (const name of RESOURCE_NAMES) {
+        const check = name === "cpu" ? assertCpu : assertMemory;
+        const request = check(`${key}.requests.${name}`, requests[name] ?? defaults.requests[name]);
+        const limit = check(`${key}.limits.${name}`, limits[name] ?? defaults.limits[name]);
+        const size = (q: { millis: number } | { bytes: number }) => ("millis" in q ? q.millis : q.bytes);
+        if (size(request) > size(limit)) {
+            throw new PodlabConfigError(`${key}.requests.${name} ${request.text} exceeds ${key}.limits.${name} ${limit.text}`);
+        }
+        resolved.requests[name] = request.text;
+        resolved.limits[name] = limit.text;
     }
-    if (reqMem.bytes > limMem.bytes) {
-        throw new PodlabConfigError(`${key}.requests.memory ${reqMem.text} exceeds ${key}.limits.memory ${limMem.text}`);
-    }
-    return { requests: { cpu: reqCpu.text, memory: reqMem.text }, limits: { cpu: limCpu.text, memory: limMem.text } };
+    return resolved;
 }
 
 /** An object (or nothing) whose keys are all known; a misspelt key is an error, not a silent default. */

@@ -114,11 +114,13 @@ export function assertMemory(key: string, value: unknown): { text: string; bytes
     return { text: value, bytes: parseMemoryBytes(value) };
 }
 
-function parseCpuMillis(text: string): number {
+/** The value of a cpu quantity in millicores ("250m" is 250, "2" is 2000). */
+export function parseCpuMillis(text: string): number {
     return text.endsWith("m") ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000);
 }
 
-function parseMemoryBytes(text: string): number {
+/** The value of a memory or storage quantity in bytes ("64Mi", "1G"); NaN when malformed. */
+export function parseMemoryBytes(text: string): number {
     const match = /^([0-9]+)([A-Za-z]*)$/.exec(text);
     if (!match) {
         return NaN;
@@ -126,6 +128,42 @@ function parseMemoryBytes(text: string): number {
     const suffix = match[2];
     const scale = BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix] ?? (suffix === "" ? 1 : NaN);
     return Number(match[1]) * scale;
+}
+
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Label prefixes podlab sets itself; an environment's own labels may not override them. */
+export const RESERVED_LABEL_PREFIXES = ["app.kubernetes.io/", "pod-security.kubernetes.io/", "kubernetes.io/", "k8s.io/"];
+
+/**
+ * Extra labels for an environment's objects (e.g. `podlab.dev/course`): valid
+ * Kubernetes label keys and values, and none under a prefix podlab sets itself.
+ */
+export function assertLabels(key: string, value: unknown): Record<string, string> {
+    if (value === undefined || value === null) {
+        return {};
+    }
+    if (typeof value !== "object" || Array.isArray(value)) {
+        throw new PodlabConfigError(`${key} must be a map of label names to values; got ${JSON.stringify(value)}`);
+    }
+    const labels: Record<string, string> = {};
+    for (const [name, v] of Object.entries(value)) {
+        const slash = name.lastIndexOf("/");
+        const prefix = slash >= 0 ? name.slice(0, slash) : undefined;
+        const short = slash >= 0 ? name.slice(slash + 1) : name;
+        if (short.length > 63 || !LABEL_NAME.test(short) || (prefix !== undefined && (prefix.length > 253 || !LABEL_PREFIX.test(prefix)))) {
+            throw new PodlabConfigError(`${key}: ${JSON.stringify(name)} is not a valid label name ([prefix/]name, name at most 63 characters)`);
+        }
+        const reserved = RESERVED_LABEL_PREFIXES.find((p) => name.startsWith(p) || (prefix !== undefined && `${prefix}/`.endsWith(`.${p}`)));
+        if (reserved !== undefined) {
+            throw new PodlabConfigError(`${key}: label ${JSON.stringify(name)} is under ${reserved}, which podlab sets itself`);
+        }
+        if (typeof v !== "string" || v.length > 63 || (v !== "" && !LABEL_NAME.test(v))) {
+            throw new PodlabConfigError(`${key}.${name} must be a label value (at most 63 letters, digits, '-', '_' or '.'); got ${JSON.stringify(v)}`);
+        }
+        labels[name] = v;
+    }
+    return labels;
 }
 
 /** Throws when a name occurs twice, naming the name and both keys it came from. */

@@ -68,6 +68,40 @@ describe("the podlab program", () => {
         expect(new Set(Object.values(out.podIps)).size).toBe(5);
     });
 
+    it("fences every environment: learner access, a quota with room for its pods, a limit range, a same-namespace-only policy", async () => {
+        const out = await runProgram({ postgres: { count: 3 } });
+        const inNamespace = (type: string) => ofType(type).filter((r) => r.inputs.metadata.namespace === "podlab-unittest");
+        expect(inNamespace("kubernetes:core/v1:ServiceAccount")).toHaveLength(1);
+        expect(inNamespace("kubernetes:rbac.authorization.k8s.io/v1:Role")).toHaveLength(1);
+        expect(inNamespace("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")).toHaveLength(1);
+        expect(inNamespace("kubernetes:core/v1:LimitRange")).toHaveLength(1);
+        expect(inNamespace("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+        const [quota] = inNamespace("kubernetes:core/v1:ResourceQuota");
+        // 3 postgres pods + the sidecar pod + 2 extra pods for the learner's own
+        expect(quota.inputs.spec.hard.pods).toBe("6");
+        expect(out.quota).toEqual(quota.inputs.spec.hard);
+        expect(out.access).toEqual({ serviceAccount: "learner" });
+        // Every container asks for ephemeral storage, and every emptyDir is bounded.
+        for (const pod of ofType("kubernetes:core/v1:Pod")) {
+            for (const c of pod.inputs.spec.containers) {
+                expect(c.resources.requests["ephemeral-storage"]).toBeDefined();
+                expect(c.resources.limits["ephemeral-storage"]).toBeDefined();
+            }
+            for (const v of pod.inputs.spec.volumes.filter((v: any) => v.emptyDir)) {
+                expect(v.emptyDir.sizeLimit).toBeDefined();
+            }
+        }
+    });
+
+    it("puts the environment's extra labels on every Kubernetes object", async () => {
+        await runProgram({ labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" } });
+        const objects = registered.filter((r) => r.type.startsWith("kubernetes:"));
+        expect(objects.length).toBeGreaterThanOrEqual(12);
+        for (const o of objects) {
+            expect(`${o.type} ${o.name}: ${JSON.stringify(o.inputs.metadata.labels)}`).toContain('"podlab.dev/course":"pods101","podlab.dev/learner":"ada"');
+        }
+    });
+
     it.each([
         [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
         [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],

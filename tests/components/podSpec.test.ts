@@ -1,6 +1,6 @@
 import { assertNoPortConflicts, container, podLabels, podSpec, restrictedSecurityContext } from "../../components/podSpec";
 
-const resources = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } };
+const resources = { requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" }, limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" } };
 const probe = { exec: { command: ["true"] } };
 
 function web(name: string, port: number) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MOCK_RANDOM_PASSWORD, asRegistered, ofType, resetMocks, valueOf } from "../mocks";
 import { PostgresPod } from "../../components/postgresPod";
-import { PodlabConfigError } from "../../components/validation";
+import { PodlabConfigError, parseMemoryBytes } from "../../components/validation";
 
 beforeEach(() => resetMocks());
 
@@ -68,12 +68,27 @@ describe("PostgresPod", () => {
         const c = spec.containers[0];
         expect(c.env).toContainEqual({ name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" });
         expect(c.volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/postgresql/data" });
-        expect(spec.volumes).toContainEqual({ name: "data", emptyDir: {} });
+        expect(spec.volumes).toContainEqual({ name: "data", emptyDir: { sizeLimit: "768Mi" } });
         expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
         expect(spec.securityContext).toMatchObject({ fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
-        expect(c.resources.requests).toEqual({ cpu: "100m", memory: "256Mi" });
-        expect(c.resources.limits).toEqual({ cpu: "1", memory: "512Mi" });
+        expect(c.resources.requests).toEqual({ cpu: "100m", memory: "256Mi", "ephemeral-storage": "256Mi" });
+        expect(c.resources.limits).toEqual({ cpu: "1", memory: "512Mi", "ephemeral-storage": "1Gi" });
         expect(c.image).toBe("docker.io/library/postgres:17.6-bookworm");
+    });
+
+    it("bounds its disk use: every emptyDir has a sizeLimit, all within the container's ephemeral-storage limit", async () => {
+        const { spec } = await deploy("postgres");
+        const mib = (q: string) => parseMemoryBytes(q) / 2 ** 20;
+        const sizes = spec.volumes.map((v: any) => v.emptyDir.sizeLimit as string);
+        expect(sizes.every((q: string) => mib(q) > 0)).toBe(true);
+        expect(sizes.reduce((n: number, q: string) => n + mib(q), 0)).toBeLessThanOrEqual(mib(spec.containers[0].resources.limits["ephemeral-storage"]));
+    });
+
+    it("carries the environment's extra labels on the pod and its Secret", async () => {
+        await deploy("postgres", { labels: { "podlab.dev/course": "pods101" } });
+        for (const r of [...ofType("kubernetes:core/v1:Pod"), ...ofType("kubernetes:core/v1:Secret")]) {
+            expect(r.inputs.metadata.labels).toMatchObject({ "podlab.dev/course": "pods101", "app.kubernetes.io/part-of": "podlab" });
+        }
     });
 
     it("refuses bad arguments before registering anything", () => {

@@ -4,6 +4,7 @@ import * as yaml from "js-yaml";
 import {
     MAX_POSTGRES_COUNT,
     POSTGRES_CONFIG_DEFAULTS,
+    QUOTA_CONFIG_DEFAULTS,
     SIDECAR_CONFIG_DEFAULTS,
     defaultNamespace,
     postgresPodNames,
@@ -28,11 +29,13 @@ describe("defaults", () => {
         const dev = devStackConfig();
         expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
         expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
+        expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
         // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
         expect(Object.keys(dev).filter((k) => k !== "podlab:postgresPassword").sort()).toEqual([
             "podlab:namespace",
             "podlab:postgres",
+            "podlab:quota",
             "podlab:sidecar",
         ]);
     });
@@ -97,6 +100,16 @@ describe("invalid config is refused with the key and the value", () => {
         ["memory request over limit", { sidecar: { resources: { curl: { requests: { cpu: "1m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Mi" } } } } }, "podlab:sidecar.resources.curl.requests.memory 1Gi exceeds podlab:sidecar.resources.curl.limits.memory 1Mi"],
         ["root uid", { postgres: { runAsUser: 0 } }, "podlab:postgres.runAsUser must be a positive integer (non-root) id; got 0"],
         ["interval", { sidecar: { fetchIntervalSeconds: 0 } }, "podlab:sidecar.fetchIntervalSeconds must be an integer in 1-3600; got 0"],
+        ["bad ephemeral storage", { postgres: { resources: { limits: { "ephemeral-storage": "lots" } } } }, 'podlab:postgres.resources.limits.ephemeral-storage must be a positive memory quantity such as "128Mi"; got "lots"'],
+        ["ephemeral request over the default limit", { postgres: { resources: { requests: { "ephemeral-storage": "2Gi" } } } }, "podlab:postgres.resources.requests.ephemeral-storage 2Gi exceeds podlab:postgres.resources.limits.ephemeral-storage 1Gi"],
+        ["misspelt resource", { postgres: { resources: { limits: { ephemeralStorage: "1Gi" } } } }, "podlab:postgres.resources.limits.ephemeralStorage is not a podlab setting (known: cpu, memory, ephemeral-storage)"],
+        ["quota extra pods", { quota: { extraPods: 21 } }, "podlab:quota.extraPods must be an integer in 0-20; got 21"],
+        ["misspelt quota key", { quota: { pods: 3 } }, "podlab:quota.pods is not a podlab setting (known: extraPods)"],
+        ["label name", { labels: { "bad name": "x" } }, 'podlab:labels: "bad name" is not a valid label name'],
+        ["label value", { labels: { "podlab.dev/course": "not ok!" } }, 'podlab:labels.podlab.dev/course must be a label value (at most 63 letters, digits, \'-\', \'_\' or \'.\'); got "not ok!"'],
+        ["reserved label", { labels: { "app.kubernetes.io/part-of": "other" } }, 'podlab:labels: label "app.kubernetes.io/part-of" is under app.kubernetes.io/, which podlab sets itself'],
+        ["reserved pod security label", { labels: { "pod-security.kubernetes.io/enforce": "privileged" } }, "which podlab sets itself"],
+        ["labels not a map", { labels: ["a"] }, 'podlab:labels must be a map of label names to values; got ["a"]'],
     ];
     it.each(cases)("%s", (_label, raw, message) => {
         expect(() => resolveStackConfig(raw, ctx)).toThrow(PodlabConfigError);
@@ -115,5 +128,20 @@ describe("valid overrides", () => {
         expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
         expect(c.sidecar.nginxPort).toBe(9090);
         expect(c.sidecar.sidecarPort).toBe(9100);
+    });
+
+    it("takes each resource amount it is given and the default for the rest", () => {
+        const c = resolveStackConfig({ postgres: { resources: { requests: { cpu: "50m" }, limits: { "ephemeral-storage": "2Gi" } } } }, ctx);
+        expect(c.postgres.resources).toEqual({
+            requests: { ...POSTGRES_CONFIG_DEFAULTS.resources.requests, cpu: "50m" },
+            limits: { ...POSTGRES_CONFIG_DEFAULTS.resources.limits, "ephemeral-storage": "2Gi" },
+        });
+    });
+
+    it("takes extra labels and the quota's extra pods", () => {
+        const c = resolveStackConfig({ labels: { "podlab.dev/course": "pods101", team: "" }, quota: { extraPods: 0 } }, ctx);
+        expect(c.labels).toEqual({ "podlab.dev/course": "pods101", team: "" });
+        expect(c.quota).toEqual({ extraPods: 0 });
+        expect(resolveStackConfig({}, ctx).labels).toEqual({});
     });
 });
