@@ -150,6 +150,13 @@ export function describeObject(args: ResourceLike): string {
     return `${kind === "Pod" ? "pod" : kind} ${objectId(args)}`;
 }
 
+/** `label <key> is not "<value>" (<actual>)` for each label of `required` that `labels` lacks or sets otherwise. */
+export function labelProblems(labels: any, required: Readonly<Record<string, string>>): string[] {
+    return Object.entries(required)
+        .filter(([key, expected]) => labels?.[key] !== expected)
+        .map(([key, expected]) => `label ${key} is not ${JSON.stringify(expected)} (${show(labels?.[key])})`);
+}
+
 /** A value as it appears in a message: JSON, or `unset`. */
 export function show(value: unknown): string {
     return value === undefined ? "unset" : JSON.stringify(value);

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { describeObject, parseKubernetesType, podSpecsOf, show } from "./podSpecs";
+import { describeObject, labelProblems, parseKubernetesType, podSpecsOf } from "./podSpecs";
+import { labelMapSetting } from "./settings";
 
 /**
  * The labels every podlab object carries. The same values as `PROJECT_LABELS`
@@ -38,12 +39,7 @@ export const projectLabels: ResourceValidationPolicy = {
     severity: "low",
     configSchema: {
         properties: {
-            labels: {
-                type: "object",
-                additionalProperties: { type: "string" },
-                description: "Label name to the value every object must carry.",
-                default: { ...PROJECT_LABELS_DEFAULTS.labels },
-            },
+            labels: labelMapSetting("Label name to the value every object must carry.", PROJECT_LABELS_DEFAULTS.labels),
         },
     },
     validateResource: (args, reportViolation) => {
@@ -53,11 +49,8 @@ export const projectLabels: ResourceValidationPolicy = {
         }
         const { labels: required } = { ...PROJECT_LABELS_DEFAULTS, ...args.getConfig<Partial<ProjectLabelsConfig>>() };
         const check = (what: string, labels: any) => {
-            for (const [key, expected] of Object.entries(required)) {
-                const actual = labels?.[key];
-                if (actual !== expected) {
-                    reportViolation(`${what}: label ${key} is not ${JSON.stringify(expected)} (${show(actual)})`);
-                }
+            for (const problem of labelProblems(labels, required)) {
+                reportViolation(`${what}: ${problem}`);
             }
         };
         check(describeObject(args), args.props?.metadata?.labels);

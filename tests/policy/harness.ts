@@ -3,66 +3,103 @@
  * starting the pack's server: a fake `args`, and a collector for `reportViolation`.
  */
 import { policies } from "../../policy/policies";
+import { compliantContainer } from "../../policy/testdata/noncompliant/objects";
 
 export type Policy = (typeof policies)[number];
+/** A policy that sees the whole stack at once. */
+export type StackPolicy = Extract<Policy, { validateStack: unknown }>;
+/** A policy that sees one resource at a time. */
+export type ResourcePolicy = Exclude<Policy, StackPolicy>;
 
-/** A resource as the analyzer sees it: its type token, its inputs as plain JSON and its Pulumi name. */
+export const isStackPolicy = (p: Policy): p is StackPolicy => "validateStack" in p;
+
+/** A resource as the analyzer sees it: its type token, its properties as plain JSON and its Pulumi name. */
 export interface FakeResource {
     type: string;
     props: any;
     name: string;
+    /** For stack policies: the resources each property depends on. Default: none. */
+    propertyDependencies?: Record<string, FakeResource[]>;
 }
 
-/** The messages a policy reports for one resource, with the given policy config. */
-export function violations(policy: Policy, resource: FakeResource, config: object = {}): string[] {
-    const found: string[] = [];
-    const name = resource.name;
-    const args = {
-        type: resource.type,
-        props: resource.props,
-        name,
-        urn: `urn:pulumi:test::podlab::${resource.type}::${name}`,
-        opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} },
+/** The URN a fake resource gets, as the engine would name it. */
+export const urnOf = (r: FakeResource) => `urn:pulumi:test::podlab::${r.type}::${r.name}`;
+
+/** The parts of `args` both kinds of validation share. */
+function commonArgs(config: object) {
+    return {
         stackTags: new Map<string, string>(),
-        isType: () => false,
-        asType: () => undefined,
         getConfig: () => config,
         notApplicable: (reason?: string): never => {
             throw new Error(`notApplicable: ${reason}`);
         },
     };
+}
+
+/** A fake resource's fields as both kinds of validation see them. */
+function asPolicyResource(r: FakeResource) {
+    return {
+        type: r.type,
+        props: r.props,
+        name: r.name,
+        urn: urnOf(r),
+        opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} },
+        isType: () => false,
+        asType: () => undefined,
+    };
+}
+
+const synchronous = (policy: Policy, result: unknown) => {
+    if (result instanceof Promise) {
+        throw new Error(`policy ${policy.name} validates asynchronously; this harness expects synchronous policies`);
+    }
+};
+
+/** The messages a resource policy reports for one resource, with the given policy config. */
+export function violations(policy: ResourcePolicy, resource: FakeResource, config: object = {}): string[] {
+    const found: string[] = [];
+    const args = { ...asPolicyResource(resource), ...commonArgs(config) };
     const v = policy.validateResource;
     for (const validate of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
-        const result = validate(args as any, (message: string) => found.push(message));
-        if (result instanceof Promise) {
-            throw new Error(`policy ${policy.name} validates asynchronously; this harness expects synchronous policies`);
-        }
+        synchronous(policy, validate(args as any, (message: string) => found.push(message)));
     }
     return found;
 }
 
-/** Every violation every policy reports for one resource, prefixed with the policy's name. */
-export function allViolations(resource: FakeResource): string[] {
-    return policies.flatMap((p) => violations(p, resource).map((m) => `${p.name}: ${m}`));
+/** What a stack policy reports for a stack of these resources: each message with the URN it names, if any. */
+export function stackReports(policy: StackPolicy, resources: FakeResource[], config: object = {}): { message: string; urn?: string }[] {
+    const found: { message: string; urn?: string }[] = [];
+    const built = new Map<FakeResource, any>();
+    const build = (r: FakeResource): any => {
+        if (!built.has(r)) {
+            const resource: any = { ...asPolicyResource(r), dependencies: [], propertyDependencies: {} };
+            built.set(r, resource);
+            for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+                resource.propertyDependencies[key] = deps.map(build);
+            }
+        }
+        return built.get(r);
+    };
+    const args = { resources: resources.map(build), ...commonArgs(config) };
+    synchronous(policy, policy.validateStack(args as any, (message: string, urn?: string) => found.push({ message, urn })));
+    return found;
 }
 
-/** A container that passes every policy; override what a test needs to break. */
+/** The messages a stack policy reports for a stack of these resources. */
+export function stackViolations(policy: StackPolicy, resources: FakeResource[], config: object = {}): string[] {
+    return stackReports(policy, resources, config).map((r) => r.message);
+}
+
+/** Every violation every policy reports for a stack of these resources, prefixed with the policy's name. */
+export function allViolations(resources: FakeResource[]): string[] {
+    return policies.flatMap((p) =>
+        (isStackPolicy(p) ? stackViolations(p, resources) : resources.flatMap((r) => violations(p, r))).map((m) => `${p.name}: ${m}`),
+    );
+}
+
+/** A container `web` that passes every policy; override what a test needs to break. */
 export function goodContainer(overrides: Record<string, unknown> = {}): any {
-    return {
-        name: "web",
-        image: "docker.io/nginxinc/nginx-unprivileged:1.27.5-alpine",
-        ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-        resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "64Mi" } },
-        securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 101,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
-        readinessProbe: { httpGet: { path: "/", port: 8080 } },
-        ...overrides,
-    };
+    return compliantContainer({ name: "web", ...overrides });
 }
 
 export const LABELS = { "app.kubernetes.io/part-of": "podlab", "app.kubernetes.io/managed-by": "pulumi" };

@@ -11,12 +11,21 @@ import { policies } from "../../policy/policies";
 const POLICY_DIR = path.join(__dirname, "../../policy");
 const POLICIES_DIR = path.join(POLICY_DIR, "policies");
 /** Modules of policies/ that hold no policy. */
-const HELPERS = ["index.ts", "podSpecs.ts"];
+const HELPERS = ["index.ts", "podSpecs.ts", "settings.ts"];
 
-const MANDATORY = ["no-duplicate-container-ports", "no-host-ports-or-host-network", "pinned-images", "restricted-pod-security", "no-literal-secret-env"];
+const MANDATORY = [
+    "no-duplicate-container-ports",
+    "no-host-ports-or-host-network",
+    "pinned-images",
+    "restricted-pod-security",
+    "no-literal-secret-env",
+    "emptydir-size-limit",
+    "least-privilege-rbac",
+    "fenced-namespaces",
+];
 const ADVISORY = ["container-resources", "readiness-probes", "project-labels"];
 
-const isPolicy = (v: any) => typeof v === "object" && v !== null && typeof v.name === "string" && "validateResource" in v;
+const isPolicy = (v: any) => typeof v === "object" && v !== null && typeof v.name === "string" && ("validateResource" in v || "validateStack" in v);
 
 describe("the podlab policy pack", () => {
     const modules = fs
@@ -56,7 +65,7 @@ describe("the podlab policy pack", () => {
 
     it("gives every config knob a default and leaves enforcementLevel to the engine", () => {
         const withConfig = policies.filter((p) => p.configSchema).map((p) => p.name);
-        expect(withConfig.sort()).toEqual(["container-resources", "no-literal-secret-env", "project-labels"]);
+        expect(withConfig.sort()).toEqual(["container-resources", "fenced-namespaces", "least-privilege-rbac", "no-literal-secret-env", "project-labels"]);
         for (const p of policies) {
             const schema = p.configSchema;
             if (schema) {

@@ -1,10 +1,14 @@
 /**
- * The program's own resources pass every policy: each policy runs on every
- * resource the mocked program registers, as the analyzer would at preview.
+ * The program's own resources pass every policy: each resource policy runs on
+ * every resource the mocked program registers, and each stack policy on all of
+ * them at once, as the analyzer would at preview (where a stack policy sees the
+ * planned objects, which are their inputs).
  */
+import { fencedNamespaces } from "../../policy/policies/fencedNamespaces";
+import { leastPrivilegeRbac } from "../../policy/policies/leastPrivilegeRbac";
 import { podSpecsOf } from "../../policy/policies/podSpecs";
 import { asRegistered, registered, runProgram } from "../mocks";
-import { allViolations, violations } from "./harness";
+import { allViolations, stackViolations, violations } from "./harness";
 import { noDuplicateContainerPorts } from "../../policy/policies/containerPorts";
 
 /** Registered inputs as the analyzer sees them: secrets unwrapped to plain values. */
@@ -20,6 +24,7 @@ function plain(v: any): any {
 }
 
 const resources = () => registered.map((r) => ({ type: r.type, name: r.name, props: plain(r.inputs) }));
+const kindOf = (r: { type: string }) => r.type.split(":")[2];
 
 describe("the podlab program under the policy pack", () => {
     it.each([
@@ -30,12 +35,13 @@ describe("the podlab program under the policy pack", () => {
     ])("passes every policy with %s", async (_, config, pods) => {
         await runProgram(config);
         const all = resources();
-        // Not vacuous: the pods, their namespace, Secrets and ConfigMap all reach the policies.
+        // Not vacuous: the pods, their namespace, its fences and the learner's RBAC all reach the policies.
         expect(all.flatMap(podSpecsOf)).toHaveLength(pods);
-        expect(all.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type.split(":")[2])).toEqual(
-            expect.arrayContaining(["Namespace", "Pod", "Secret", "ConfigMap"]),
+        expect(all.filter((r) => r.type.startsWith("kubernetes:")).map(kindOf)).toEqual(
+            expect.arrayContaining(["Namespace", "Pod", "Secret", "ConfigMap", "NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "RoleBinding"]),
         );
-        expect(all.flatMap((r) => allViolations(r))).toEqual([]);
+        expect(all.flatMap(podSpecsOf).flatMap((p) => p.spec.volumes ?? []).filter((v: any) => v.emptyDir)).not.toHaveLength(0);
+        expect(allViolations(all)).toEqual([]);
     });
 
     it("would catch the course's exercise had the program let it through", async () => {
@@ -44,6 +50,27 @@ describe("the podlab program under the policy pack", () => {
         sidecar.props.spec.containers[1].ports[0].containerPort = 8080;
         expect(violations(noDuplicateContainerPorts, sidecar)).toEqual([
             "pod podlab-unittest/sidecar: container sidecar: containerPort already declared by container nginx, in the same network namespace (8080/TCP)",
+        ]);
+    });
+
+    it("would catch an environment left without one of its fences", async () => {
+        await runProgram();
+        const all = resources();
+        for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange"]) {
+            const found = stackViolations(fencedNamespaces, all.filter((r) => kindOf(r) !== kind));
+            expect(found).not.toHaveLength(0);
+            for (const message of found) {
+                expect(message).toMatch(new RegExp(`^Namespace podlab-unittest: no ${kind} `));
+            }
+        }
+    });
+
+    it("would catch a learner Role that lets them relabel their namespace", async () => {
+        await runProgram();
+        const role = resources().find((r) => kindOf(r) === "Role")!;
+        role.props.rules.push({ apiGroups: [""], resources: ["namespaces"], verbs: ["patch"] });
+        expect(violations(leastPrivilegeRbac, role)).toEqual([
+            `Role podlab-unittest/learner: rules[${role.props.rules.length - 1}] grants rights on namespaces, which would let a learner loosen a fence (verbs ["patch"])`,
         ]);
     });
 });

@@ -1,13 +1,8 @@
 import { restrictedPodSecurity as policy } from "../../policy/policies/restrictedSecurity";
+import { RESTRICTED_CONTEXT } from "../../policy/testdata/noncompliant/objects";
 import { goodContainer, pod, violations, workload } from "./harness";
 
-const RESTRICTED = {
-    runAsNonRoot: true,
-    runAsUser: 999,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
+const RESTRICTED = { ...RESTRICTED_CONTEXT, runAsUser: 999 };
 const withSc = (securityContext: unknown, name = "postgres") => goodContainer({ name, securityContext });
 
 describe("restricted-pod-security", () => {

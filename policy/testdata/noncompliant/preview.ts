@@ -1,6 +1,6 @@
 /**
  * Previews the non-compliant program with the podlab policy pack and checks
- * that every policy named its pod. Needs the lab toolchain on PATH (pulumi and
+ * that every policy named its object. Needs the lab toolchain on PATH (pulumi and
  * pulumi-analyzer-policy-nodejs: `eval "$(bash lab/env)"`) and `npm ci` in policy/.
  *
  *   npm --prefix policy run check:noncompliant [-- --policy-pack-config <file.json>]
@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import noncompliant from "./index";
-import { NONCOMPLIANT_PODS } from "./pods";
+import { NONCOMPLIANT_OBJECTS, describeNoncompliant } from "./objects";
 
 /** The nearest directory at or above `from` holding `file`. */
 function dirWith(file: string, from: string): string {
@@ -60,10 +60,10 @@ async function main(): Promise<number> {
 
     let missing = 0;
     console.log("\npolicy check of the non-compliant program:");
-    for (const pod of NONCOMPLIANT_PODS) {
-        const hit = reported.find((r) => r.policy === pod.policy && r.message.includes(pod.expected));
-        const others = reported.filter((r) => r.urn?.endsWith(`::${pod.name}`) && r.policy !== pod.policy).map((r) => r.policy);
-        console.log(`  ${hit ? "ok     " : "MISSING"} ${pod.policy} [${hit?.level ?? "-"}] on pod ${pod.name}${others.length ? ` (also: ${others.join(", ")})` : ""}`);
+    for (const o of NONCOMPLIANT_OBJECTS) {
+        const hit = reported.find((r) => r.policy === o.policy && r.message.includes(o.expected));
+        const others = reported.filter((r) => r.urn?.endsWith(`::${o.name}`) && r.policy !== o.policy).map((r) => r.policy);
+        console.log(`  ${hit ? "ok     " : "MISSING"} ${o.policy} [${hit?.level ?? "-"}] on ${describeNoncompliant(o)}${others.length ? ` (also: ${others.join(", ")})` : ""}`);
         missing += hit ? 0 : 1;
     }
     if (missing > 0 && failure !== undefined) {

@@ -1,0 +1,207 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { UNKNOWN, describeObject, labelProblems, parseKubernetesType, safeRead, show } from "./podSpecs";
+import { labelMapSetting, stringListSetting } from "./settings";
+
+/**
+ * Pod Security admission labels at the `restricted` level. The same values as
+ * `RESTRICTED_POD_SECURITY` in components/labNamespace.ts: the pack does not
+ * import the program it checks, and a root test asserts the two are equal.
+ */
+export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+};
+
+/** Configuration of {@link fencedNamespaces}. */
+export interface FencedNamespacesConfig {
+    /** Label name to required value on every Namespace. Default: {@link RESTRICTED_POD_SECURITY}. */
+    podSecurityLabels: Record<string, string>;
+    /** `hard` entries a ResourceQuota without scopes must set (`requests.cpu` is also met by its alias `cpu`). */
+    quotaBounds: string[];
+    /** `hard` entries a ResourceQuota without scopes must set to 0. Default: LoadBalancer and NodePort services. */
+    quotaForbids: string[];
+    /** Resources a LimitRange must give every container a default limit (and so request) for. */
+    containerDefaults: string[];
+}
+
+export const FENCED_NAMESPACES_DEFAULTS: FencedNamespacesConfig = {
+    podSecurityLabels: { ...RESTRICTED_POD_SECURITY },
+    quotaBounds: ["pods", "requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.ephemeral-storage", "limits.ephemeral-storage"],
+    quotaForbids: ["services.loadbalancers", "services.nodeports"],
+    containerDefaults: ["cpu", "memory", "ephemeral-storage"],
+};
+
+/** What a stack validation reads of each resource; unit tests pass just these. */
+export type StackResourceLike = Pick<PolicyResource, "type" | "props" | "name" | "urn" | "propertyDependencies">;
+
+/** The objects that fence a namespace, by kind, with their API group. */
+const FENCE_GROUPS = { NetworkPolicy: "networking.k8s.io", ResourceQuota: "core", LimitRange: "core" } as const;
+type FenceKind = keyof typeof FENCE_GROUPS;
+const FENCE_KINDS = Object.keys(FENCE_GROUPS) as FenceKind[];
+
+function isKind(r: StackResourceLike, kind: "Namespace" | FenceKind): boolean {
+    const t = parseKubernetesType(r.type);
+    return t !== undefined && t.kind === kind && t.group === (kind === "Namespace" ? "core" : FENCE_GROUPS[kind]);
+}
+
+/** An object's `metadata.name` for messages, or its Pulumi name when auto-named (or not known yet). */
+function nameOf(r: StackResourceLike): string {
+    const name = safeRead(() => r.props.metadata?.name);
+    return typeof name === "string" && name !== "" ? name : r.name;
+}
+
+/*
+ * Names that decide which namespace an object fences may be unknown during a
+ * preview. Where they cannot be found another way, they are read again unguarded:
+ * the preview's unknown-value error then makes the pack report that the policy
+ * could not run, instead of a false violation.
+ */
+
+/** The name of a Namespace the stack creates. */
+function namespaceName(ns: StackResourceLike): string {
+    return safeRead(() => ns.props.metadata?.name) === UNKNOWN ? ns.props.metadata.name : nameOf(ns);
+}
+
+/**
+ * The namespace an object is created in, or undefined for the provider's default.
+ * One not known yet is the Namespace that the object's metadata depends on.
+ */
+function namespaceOf(r: StackResourceLike): string | undefined {
+    const ns = safeRead(() => r.props.metadata?.namespace);
+    if (ns !== UNKNOWN) {
+        return typeof ns === "string" && ns !== "" ? ns : undefined;
+    }
+    const owners = (r.propertyDependencies?.metadata ?? [])
+        .filter((d) => isKind(d, "Namespace"))
+        .map((d) => safeRead(() => d.props.metadata?.name))
+        .filter((name) => typeof name === "string");
+    return owners.length === 1 ? (owners[0] as string) : r.props.metadata.namespace;
+}
+
+const isEmptySelector = (selector: any) =>
+    Object.keys(selector?.matchLabels ?? {}).length === 0 && (!Array.isArray(selector?.matchExpressions) || selector.matchExpressions.length === 0);
+
+/** Ingress is isolated by a policy whose policyTypes include it, or leave it out (Kubernetes then always adds Ingress). */
+const coversIngress = (spec: any) => !Array.isArray(spec?.policyTypes) || spec.policyTypes.length === 0 || spec.policyTypes.includes("Ingress");
+
+/** Why an ingress rule admits connections from everywhere, or undefined when its sources are limited. */
+function openIngress(rule: any): string | undefined {
+    const from = rule?.from;
+    if (!Array.isArray(from) || from.length === 0) {
+        return `admits every source (from ${show(from)})`;
+    }
+    for (const [j, peer] of from.entries()) {
+        // No namespaceSelector means this namespace; an empty one means every namespace, whatever the podSelector.
+        if (peer?.namespaceSelector !== undefined && peer.namespaceSelector !== null && isEmptySelector(peer.namespaceSelector)) {
+            return `admits pods of every namespace (from[${j}] ${show(peer)})`;
+        }
+        if (typeof peer?.ipBlock?.cidr === "string" && peer.ipBlock.cidr.endsWith("/0")) {
+            return `admits every address (from[${j}] ${show(peer)})`;
+        }
+    }
+    return undefined;
+}
+
+/** A quota's `requests.<resource>` may also be written as plain `<resource>`. */
+const quotaKeys = (key: string) => (key.startsWith("requests.") ? [key, key.slice("requests.".length)] : [key]);
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== "";
+const isZeroQuantity = (v: unknown) => v === 0 || (typeof v === "string" && /^[+-]?(0+\.?0*|\.0+)([eE][+-]?\d+|[a-zA-Z]{0,2})$/.test(v));
+
+/** What is missing from one namespace's fences, given the fencing objects created in it. */
+function fenceProblems(namespace: StackResourceLike, fences: Record<FenceKind, StackResourceLike[]>, config: FencedNamespacesConfig): string[] {
+    const problems = labelProblems(namespace.props.metadata?.labels, config.podSecurityLabels);
+
+    const networkPolicies = fences.NetworkPolicy.filter((p) => coversIngress(p.props.spec));
+    // An empty podSelector (or none) selects every pod of the namespace.
+    if (!networkPolicies.some((p) => isEmptySelector(p.props.spec?.podSelector))) {
+        problems.push(`no NetworkPolicy selects every pod for Ingress (NetworkPolicies ${show(fences.NetworkPolicy.map(nameOf))})`);
+    }
+    // NetworkPolicies add up: one rule open to everyone opens the pods it selects, whatever the others say.
+    for (const p of networkPolicies) {
+        const rules: any[] = Array.isArray(p.props.spec?.ingress) ? p.props.spec.ingress : [];
+        rules.forEach((rule, i) => {
+            const open = openIngress(rule);
+            if (open !== undefined) {
+                problems.push(`NetworkPolicy ${nameOf(p)}: ingress[${i}] ${open}`);
+            }
+        });
+    }
+
+    // A quota with scopes counts only the pods it matches, so it bounds nothing else.
+    const unscoped = fences.ResourceQuota.filter((q) => !(q.props.spec?.scopes?.length > 0) && !isSet(q.props.spec?.scopeSelector));
+    const hards: any[] = unscoped.map((q) => q.props.spec?.hard ?? {});
+    const hard = unscoped.length > 0 ? Object.assign({}, ...hards) : undefined;
+    const unbounded = config.quotaBounds.filter((key) => !hards.some((h) => quotaKeys(key).some((k) => isSet(h[k]))));
+    if (unbounded.length > 0) {
+        problems.push(`no ResourceQuota bounds ${unbounded.join(", ")} (hard ${show(hard)})`);
+    }
+    const allowed = config.quotaForbids.filter((key) => !hards.some((h) => isZeroQuantity(h[key])));
+    if (allowed.length > 0) {
+        problems.push(`no ResourceQuota sets ${allowed.join(", ")} to 0 (hard ${show(hard)})`);
+    }
+
+    // Kubernetes defaults a Container item's default limit to its max, and its default request to the default limit.
+    const items: any[] = fences.LimitRange.flatMap((lr) => (Array.isArray(lr.props.spec?.limits) ? lr.props.spec.limits : [])).filter(
+        (item) => item?.type === "Container",
+    );
+    const undefaulted = config.containerDefaults.filter((r) => !items.some((item) => isSet(item.default?.[r]) || isSet(item.max?.[r])));
+    if (undefaulted.length > 0) {
+        const defaults = items.length > 0 ? Object.assign({}, ...items.map((item) => item.default ?? {})) : undefined;
+        problems.push(`no LimitRange gives containers a default limit for ${undefaulted.join(", ")} (Container default ${show(defaults)})`);
+    }
+    return problems;
+}
+
+/**
+ * Every Namespace the stack creates is a fenced environment: Pod Security
+ * `restricted` enforced by its labels, and in it a NetworkPolicy that selects
+ * every pod for Ingress (no rule admitting every source), a ResourceQuota that
+ * bounds pods, cpu, memory and ephemeral storage and allows no LoadBalancer or
+ * NodePort service, and a LimitRange that gives containers defaults (without
+ * which the quota refuses a pod that sets no limits). Only objects the same
+ * stack creates count; each violation is reported on the Namespace.
+ */
+export const fencedNamespaces: StackValidationPolicy = {
+    name: "fenced-namespaces",
+    description:
+        "Every Namespace the stack creates enforces Pod Security restricted and holds a NetworkPolicy isolating ingress, " +
+        "a ResourceQuota (pods, cpu, memory, ephemeral storage, no LoadBalancer/NodePort) and a LimitRange with container defaults.",
+    // Mandatory: podlab creates all of these in every namespace it makes, and a namespace missing
+    // one is an environment other learners can reach, that one learner can fill, or that admits
+    // privileged pods. A stack policy sees the whole stack, so `pulumi up` checks it after
+    // applying the update; `pulumi preview` finds it before anything changes.
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: {
+        properties: {
+            podSecurityLabels: labelMapSetting("Label name to the value every Namespace must carry.", FENCED_NAMESPACES_DEFAULTS.podSecurityLabels),
+            quotaBounds: stringListSetting("ResourceQuota hard entries every namespace must set (in a quota without scopes).", FENCED_NAMESPACES_DEFAULTS.quotaBounds),
+            quotaForbids: stringListSetting("ResourceQuota hard entries every namespace must set to 0.", FENCED_NAMESPACES_DEFAULTS.quotaForbids),
+            containerDefaults: stringListSetting("Resources a LimitRange must give every container a default limit for.", FENCED_NAMESPACES_DEFAULTS.containerDefaults),
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = { ...FENCED_NAMESPACES_DEFAULTS, ...args.getConfig<Partial<FencedNamespacesConfig>>() };
+        const namespaces = args.resources.filter((r) => isKind(r, "Namespace"));
+        if (namespaces.length === 0) {
+            return;
+        }
+        const fencesIn = new Map<string, Record<FenceKind, StackResourceLike[]>>(
+            namespaces.map((ns) => [namespaceName(ns), { NetworkPolicy: [], ResourceQuota: [], LimitRange: [] }]),
+        );
+        for (const r of args.resources) {
+            const kind = FENCE_KINDS.find((k) => isKind(r, k));
+            if (kind !== undefined) {
+                fencesIn.get(namespaceOf(r) ?? "")?.[kind].push(r);
+            }
+        }
+        for (const ns of namespaces) {
+            for (const problem of fenceProblems(ns, fencesIn.get(namespaceName(ns))!, config)) {
+                reportViolation(`${describeObject(ns)}: ${problem}`, ns.urn);
+            }
+        }
+    },
+};
