@@ -5,7 +5,8 @@
  *
  *   npm --prefix policy run check:noncompliant [-- --policy-pack-config <file.json>]
  *
- * Exits 0 when each expected violation was reported, 1 otherwise.
+ * Exits 0 when each expected violation was reported (and none of a policy the
+ * config disables), 1 otherwise.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
@@ -26,11 +27,45 @@ function dirWith(file: string, from: string): string {
     }
 }
 
+/** The `--policy-pack-config` file, if given, and the policies it disables (which must then report nothing). */
+interface PackConfig {
+    files: string[];
+    disabled: Set<string>;
+}
+
+/**
+ * Reads `--policy-pack-config FILE`. npm runs this script in policy/, so a relative
+ * path is taken from where npm was started (INIT_CWD), as the user typed it.
+ */
+function packConfigArg(): PackConfig {
+    const flag = process.argv.indexOf("--policy-pack-config");
+    if (flag < 0) {
+        return { files: [], disabled: new Set() };
+    }
+    const given = process.argv[flag + 1];
+    if (given === undefined) {
+        throw new Error("preview: --policy-pack-config needs a file");
+    }
+    const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), given);
+    if (!fs.existsSync(file)) {
+        throw new Error(`preview: no policy pack config at ${file} (--policy-pack-config ${given})`);
+    }
+    let config: Record<string, any>;
+    try {
+        config = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new Error(`preview: ${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const disabled = Object.entries(config)
+        .filter(([, v]) => v === "disabled" || v?.enforcementLevel === "disabled")
+        .map(([name]) => name);
+    return { files: [file], disabled: new Set(disabled) };
+}
+
 async function main(): Promise<number> {
     const workDir = dirWith("Pulumi.yaml", __dirname);
     const policyDir = dirWith("PulumiPolicy.yaml", workDir);
-    const configFlag = process.argv.indexOf("--policy-pack-config");
-    const policyPackConfigs = configFlag >= 0 ? [path.resolve(process.argv[configFlag + 1])] : [];
+    const packConfig = packConfigArg();
     const renderDir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-noncompliant-"));
 
     const stack = await LocalWorkspace.createOrSelectStack(
@@ -42,7 +77,7 @@ async function main(): Promise<number> {
     try {
         await stack.preview({
             policyPacks: [policyDir],
-            policyPackConfigs,
+            policyPackConfigs: packConfig.files,
             onOutput: (out) => process.stdout.write(out),
             onEvent: (e) => {
                 if (e.policyEvent) {
@@ -58,15 +93,18 @@ async function main(): Promise<number> {
         fs.rmSync(renderDir, { recursive: true, force: true });
     }
 
-    let missing = 0;
+    let wrong = 0;
     console.log("\npolicy check of the non-compliant program:");
     for (const o of NONCOMPLIANT_OBJECTS) {
         const hit = reported.find((r) => r.policy === o.policy && r.message.includes(o.expected));
         const others = reported.filter((r) => r.urn?.endsWith(`::${o.name}`) && r.policy !== o.policy).map((r) => r.policy);
-        console.log(`  ${hit ? "ok     " : "MISSING"} ${o.policy} [${hit?.level ?? "-"}] on ${describeNoncompliant(o)}${others.length ? ` (also: ${others.join(", ")})` : ""}`);
-        missing += hit ? 0 : 1;
+        const off = packConfig.disabled.has(o.policy);
+        const [verdict, note] = off ? (hit ? ["WRONG", "reported although the config disables it"] : ["off", "disabled by the config"]) : hit ? ["ok"] : ["MISSING"];
+        const notes = [...(note ? [note] : []), ...(others.length ? [`also: ${others.join(", ")}`] : [])];
+        console.log(`  ${verdict.padEnd(7)} ${o.policy} [${hit?.level ?? "-"}] on ${describeNoncompliant(o)}${notes.length ? ` (${notes.join("; ")})` : ""}`);
+        wrong += off === !hit ? 0 : 1;
     }
-    if (missing > 0 && failure !== undefined) {
+    if (wrong > 0 && failure !== undefined) {
         console.error(String(failure));
     }
     if (failure === undefined) {
@@ -74,7 +112,7 @@ async function main(): Promise<number> {
         return 1;
     }
     console.log("  the preview failed, as mandatory violations must make it");
-    return missing === 0 ? 0 : 1;
+    return wrong === 0 ? 0 : 1;
 }
 
 main().then(
@@ -83,6 +121,8 @@ main().then(
         const message = e instanceof Error ? e.message : String(e);
         if (message.includes("ENOENT: pulumi")) {
             console.error('preview: no pulumi CLI on PATH; load the lab toolchain first: eval "$(bash lab/env)"');
+        } else if (message.startsWith("preview: ")) {
+            console.error(message);
         } else {
             console.error(e);
         }
