@@ -32,21 +32,24 @@ describe("policy pack with the real CLI", () => {
         expect(result.stdout).toMatch(/podlab@v?0\.1\.0/);
     });
 
-    it("a non-compliant program fails the preview, and each policy names its pod", () => {
+    it("a non-compliant program fails the preview, and each policy names its object", () => {
         const run = spawnSync("npm", ["--prefix", POLICY_DIR, "run", "--silent", "check:noncompliant"], { encoding: "utf8" });
         const output = `${run.stdout}${run.stderr}`;
         expect(output).toContain("the preview failed, as mandatory violations must make it");
-        for (const [policy, pod] of [
-            ["pinned-images", "latest-image"],
-            ["no-host-ports-or-host-network", "host-port"],
-            ["no-duplicate-container-ports", "duplicate-ports"],
-            ["restricted-pod-security", "root-user"],
-            ["container-resources", "no-resources"],
-            ["readiness-probes", "no-readiness"],
-            ["no-literal-secret-env", "literal-password"],
-            ["project-labels", "no-labels"],
+        for (const [policy, object] of [
+            ["pinned-images", "pod latest-image"],
+            ["no-host-ports-or-host-network", "pod host-port"],
+            ["no-duplicate-container-ports", "pod duplicate-ports"],
+            ["restricted-pod-security", "pod root-user"],
+            ["container-resources", "pod no-resources"],
+            ["readiness-probes", "pod no-readiness"],
+            ["no-literal-secret-env", "pod literal-password"],
+            ["project-labels", "pod no-labels"],
+            ["emptydir-size-limit", "pod unbounded-scratch"],
+            ["least-privilege-rbac", "Role namespace-editor"],
+            ["fenced-namespaces", "Namespace podlab-unfenced"],
         ]) {
-            expect(output).toMatch(new RegExp(`ok +${policy} \\[\\w+\\] on pod ${pod}`));
+            expect(output).toMatch(new RegExp(`ok +${policy} \\[\\w+\\] on ${object}`));
         }
         expect(run.status).toBe(0);
     });
