@@ -24,9 +24,10 @@ function podlab() {
     const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels });
     const ns = namespace.name;
     // The fences every environment gets: a learner identity with rights in this namespace only,
-    // a resource budget, and no ingress from other namespaces.
-    const access = new LearnerAccess(`${config.namespace}-access`, { namespace: ns, labels });
-    new NetworkFence(`${config.namespace}-fence`, { namespace: ns, labels });
+    // a resource budget, and no ingress from other namespaces. Each component is named after
+    // the namespace, so its children (`<namespace>-role`, `<namespace>-quota`, ...) never collide.
+    const access = new LearnerAccess(config.namespace, { namespace: ns, labels });
+    new NetworkFence(config.namespace, { namespace: ns, labels });
 
     const pgArgs = {
         namespace: ns,
@@ -53,7 +54,7 @@ function podlab() {
     };
     // The quota is sized from the pods' own resources, and the pods wait for it:
     // a count raised in config first makes room, then adds the pod.
-    const quota = new EnvironmentQuota(`${config.namespace}-quota`, {
+    const quota = new EnvironmentQuota(config.namespace, {
         namespace: ns,
         pods: [...config.postgres.names.map(() => [config.postgres.resources]), [s.nginxResources, s.curlResources]],
         extraPods: config.quota.extraPods,

@@ -9,7 +9,7 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/tests/e2e"],
     testMatch: ["**/*.e2e.ts"],
-    testPathIgnorePatterns: kwok ? ["/realnode\\.e2e\\.ts$"] : [],
+    testPathIgnorePatterns: kwok ? ["/realnode\\.e2e\\.ts$", "/course\\.e2e\\.ts$"] : [],
     transform: { "^.+\\.ts$": "ts-jest" },
     testTimeout: 600000,
     maxWorkers: 1,

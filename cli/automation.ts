@@ -8,13 +8,18 @@
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
 import { PodlabConfigError } from "../components/validation";
 
 /** The repository root: the directory holding Pulumi.yaml. */
 export const PROJECT_DIR = findProjectDir(__dirname);
+
+/** The Pulumi project's name (Pulumi.yaml). */
+export const PROJECT_NAME = "podlab";
 
 /** The config key of the optional postgres password. */
 export const PASSWORD_KEY = "podlab:postgresPassword";
@@ -24,7 +29,14 @@ export const PASSWORD_KEY = "podlab:postgresPassword";
  * repository, whose Pulumi.<stack>.yaml holds the config).
  */
 export async function openStack(stackName: string, workDir: string = PROJECT_DIR): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack({ stackName, projectName: "podlab", program: inlinePodlab }, { workDir });
+    return LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT_NAME, program: inlinePodlab }, { workDir });
+}
+
+/** Selects an existing stack of the podlab project in `workDir`; undefined when the backend has no such stack. */
+export async function openExistingStack(stackName: string, workDir: string): Promise<Stack | undefined> {
+    const ws = await LocalWorkspace.create({ workDir, program: inlinePodlab, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
+    const names = (await ws.listStacks()).map((s) => s.name);
+    return names.includes(stackName) ? Stack.select(stackName, ws) : undefined;
 }
 
 /**
@@ -79,6 +91,94 @@ export async function ensurePassword(stack: Stack): Promise<"configured" | "gene
     }
     await stack.setConfig(PASSWORD_KEY, { value: randomBytes(18).toString("base64url"), secret: true });
     return "generated";
+}
+
+/** A stack's lock in a file ("DIY") backend, as the CLI writes it. */
+interface StackLock {
+    file: string;
+    pid: number;
+    hostname: string;
+}
+
+/**
+ * Makes a stack usable again after a CLI run that was killed (SIGKILL, OOM,
+ * power loss) on this machine, without a human: a lock whose process is gone is
+ * released (`pulumi cancel`), and pending operations are resolved by a refresh
+ * that clears pending creates (the next `up` then re-adopts objects it created
+ * but never recorded: with server-side apply the Kubernetes provider upserts).
+ * A lock held by a live process is left alone and reported. Returns what it did.
+ */
+export async function recoverStack(stack: Stack): Promise<string[]> {
+    const done: string[] = [];
+    const backend = fileBackendDir();
+    if (backend !== undefined) {
+        const locks = stackLocks(backend, stack.name);
+        const live = locks.filter((l) => l.hostname !== os.hostname() || pidAlive(l.pid));
+        if (live.length > 0) {
+            throw new Error(`stack ${stack.name} is locked by a running pulumi (pid ${live[0].pid} on ${live[0].hostname}); wait for it, or stop it first (lock ${live[0].file})`);
+        }
+        if (locks.length > 0) {
+            await stack.cancel();
+            done.push(`released the lock of a killed pulumi (pid ${locks.map((l) => l.pid).join(", ")})`);
+        }
+    }
+    const pending = backend !== undefined ? pendingOperationsInFile(backend, stack.name) : ((await stack.exportStack()).deployment?.pending_operations ?? []).length;
+    if (pending > 0) {
+        await stack.refresh({ clearPendingCreates: true, color: "never" });
+        done.push(`resolved ${pending} pending operation(s) of an interrupted run with a refresh`);
+    }
+    return done;
+}
+
+/** The directory of a file backend (PULUMI_BACKEND_URL=file://...), or undefined for another backend. */
+function fileBackendDir(): string | undefined {
+    const url = process.env.PULUMI_BACKEND_URL;
+    if (url === undefined || !url.startsWith("file://")) {
+        return undefined;
+    }
+    return url.slice("file://".length).replace(/^~(?=\/|$)/, os.homedir());
+}
+
+function stackLocks(backend: string, stackName: string): StackLock[] {
+    const dir = path.join(backend, ".pulumi", "locks", "organization", PROJECT_NAME, stackName);
+    if (!fs.existsSync(dir)) {
+        return [];
+    }
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => {
+            const content = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { pid: number; hostname: string };
+            return { file: path.join(dir, f), pid: content.pid, hostname: content.hostname };
+        });
+}
+
+/** Pending operations recorded in a stack's state file (plain or gzipped), without running the CLI. */
+function pendingOperationsInFile(backend: string, stackName: string): number {
+    const base = path.join(backend, ".pulumi", "stacks", PROJECT_NAME, `${stackName}.json`);
+    for (const [file, read] of [
+        [base, (b: Buffer) => b],
+        [`${base}.gz`, (b: Buffer) => zlib.gunzipSync(b)],
+    ] as const) {
+        if (fs.existsSync(file)) {
+            const state = JSON.parse(read(fs.readFileSync(file)).toString("utf8")) as { checkpoint?: { latest?: { pending_operations?: unknown[] } } };
+            return state.checkpoint?.latest?.pending_operations?.length ?? 0;
+        }
+    }
+    return 0;
+}
+
+/** True when a process with this pid exists on this machine (possibly another program after pid reuse: callers then wait, which is safe). */
+export function pidAlive(pid: number): boolean {
+    if (!Number.isInteger(pid) || pid <= 0) {
+        return false;
+    }
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
 }
 
 /**

@@ -12,3 +12,15 @@ export function psqlCommand(namespace: string, secretName: string, podIp: string
         `psql -h ${podIp} -p ${port} -U postgres -c 'select inet_server_addr(), inet_server_port()'`
     );
 }
+
+/**
+ * From inside one pod, connect to a postgres pod at its own IP (the lesson's
+ * "same port, different IPs"), with the password read from that pod's Secret.
+ * It runs wherever kubectl reaches the cluster: no route to pod IPs needed.
+ */
+export function podToPodPsqlCommand(namespace: string, fromPod: string, secretName: string, podIp: string, port: number): string {
+    return (
+        `kubectl -n ${namespace} exec ${fromPod} -- env PGPASSWORD="$(kubectl -n ${namespace} get secret ${secretName} -o jsonpath='{.data.password}' | base64 -d)" ` +
+        `psql -h ${podIp} -p ${port} -U postgres -c 'select inet_server_addr(), inet_server_port()'`
+    );
+}

@@ -1,0 +1,72 @@
+/**
+ * Where a course keeps its files: one directory, `--out`, by default
+ * `<state>/courses/<course>/` under the podlab state directory, never inside
+ * the repository. Every command of one course takes the same `--out`.
+ *
+ *   <out>/<learner>/kubeconfig, card.txt  what a learner gets (kubeconfig mode 0600)
+ *   <out>/.podlab/course.json             the learners this course has deployed
+ *   <out>/.podlab/lock                    one course command at a time
+ *   <out>/.podlab/<learner>/              the learner's Pulumi workspace and records
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../automation";
+
+/** podlab's state directory: PODLAB_STATE, default ~/.local/state/podlab (as lab/lib/versions.sh). */
+export function stateDir(): string {
+    return process.env.PODLAB_STATE ?? path.join(os.homedir(), ".local", "state", "podlab");
+}
+
+export class CourseLayout {
+    /** Where learners' files are written. */
+    public readonly outDir: string;
+    /** The course's own bookkeeping and workspaces. */
+    public readonly workDir: string;
+
+    constructor(
+        public readonly course: string,
+        out?: string,
+    ) {
+        this.outDir = path.resolve(out ?? path.join(stateDir(), "courses", course));
+        this.workDir = path.join(this.outDir, ".podlab");
+        const inRepo = (p: string) => p === PROJECT_DIR || p.startsWith(PROJECT_DIR + path.sep);
+        if (inRepo(this.outDir)) {
+            throw new Error(`--out ${this.outDir} is inside the repository ${PROJECT_DIR}: credentials never go there; choose a directory outside it`);
+        }
+    }
+
+    learnerOut(learner: string): string {
+        return path.join(this.outDir, learner);
+    }
+
+    kubeconfig(learner: string): string {
+        return path.join(this.learnerOut(learner), "kubeconfig");
+    }
+
+    card(learner: string): string {
+        return path.join(this.learnerOut(learner), "card.txt");
+    }
+
+    /** The learner's Pulumi workspace (Pulumi.yaml, Pulumi.<stack>.yaml) and records (no secrets in plain text). */
+    workspace(learner: string): string {
+        return path.join(this.workDir, learner);
+    }
+
+    get registry(): string {
+        return path.join(this.workDir, "course.json");
+    }
+
+    get lockFile(): string {
+        return path.join(this.workDir, "lock");
+    }
+}
+
+/** Writes a file atomically (a killed run leaves the old file or the new one, never half of one). */
+export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, content, { mode });
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, file);
+}

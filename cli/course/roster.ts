@@ -1,0 +1,236 @@
+/**
+ * The roster: the YAML file an instructor writes for a course. It is checked
+ * completely before anything is created, and every problem is reported at once,
+ * each naming the learner, the key and the value.
+ *
+ *   course: pods101                  # RFC 1123 label; prefixes stack names and namespaces
+ *   expires: 2026-12-20T17:00:00Z    # optional: learners' credentials end here
+ *   config:                          # optional: stack config for every learner (no "podlab:" prefix)
+ *     postgres: { count: 2 }
+ *   learners:
+ *     - ada
+ *     - name: grace
+ *       config: { postgres: { count: 3 } }   # merged over the course's config
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import { RawStackConfig, resolveStackConfig } from "../../components/stackConfig";
+import { PodlabConfigError, assertDnsLabel } from "../../components/validation";
+
+/** The labels that mark a course's objects in the cluster. */
+export const COURSE_LABEL = "podlab.dev/course";
+export const LEARNER_LABEL = "podlab.dev/learner";
+
+/** Config keys a roster may set for learners; the rest belong to the course command. */
+export const ROSTER_CONFIG_KEYS = ["postgres", "sidecar", "quota"] as const;
+const RESERVED_CONFIG_KEYS: Record<string, string> = {
+    namespace: "the course names every learner's namespace podlab-<course>-<learner>",
+    labels: `the course sets ${COURSE_LABEL} and ${LEARNER_LABEL}`,
+    postgresPassword: "a password never goes in a roster; each learner's is generated",
+};
+
+/** A token from the TokenRequest API lives at least this long, so an expiry sooner than this cannot be met. */
+export const MIN_CREDENTIAL_SECONDS = 10 * 60;
+
+/** One learner's environment, fully resolved. */
+export interface Learner {
+    name: string;
+    /** The Pulumi stack: `<course>-<learner>`. */
+    stack: string;
+    /** The namespace: `podlab-<course>-<learner>`. */
+    namespace: string;
+    /** The stack's `podlab:*` config (without the prefix): base, then the course's, then the learner's, plus namespace and labels. */
+    config: Record<string, unknown>;
+}
+
+export interface Roster {
+    course: string;
+    /** When every learner's credential ends; undefined: 8 hours after each is minted. */
+    expires?: Date;
+    learners: Learner[];
+}
+
+/** A roster that cannot be used; `problems` lists every one found. */
+export class RosterError extends Error {
+    constructor(
+        public readonly file: string,
+        public readonly problems: string[],
+    ) {
+        super(`roster ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "RosterError";
+    }
+}
+
+export interface RosterContext {
+    /** The time credentials are checked against. */
+    now: Date;
+    /** Config every learner starts from (the lab's stack config on the lab; nothing on another cluster). */
+    baseConfig: Record<string, unknown>;
+}
+
+/** Reads and checks a roster file. Throws a {@link RosterError} listing every problem. */
+export function loadRoster(file: string, ctx: RosterContext): Roster {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new RosterError(file, [`cannot read it: ${(e as Error).message}`]);
+    }
+    return parseRoster(text, file, ctx);
+}
+
+/** Checks a roster's text; `file` only names it in messages. */
+export function parseRoster(text: string, file: string, ctx: RosterContext): Roster {
+    let doc: unknown;
+    try {
+        doc = yaml.load(text);
+    } catch (e) {
+        throw new RosterError(file, [`not valid YAML: ${(e as Error).message.split("\n")[0]}`]);
+    }
+    const problems: string[] = [];
+    const check = <T>(f: () => T): T | undefined => {
+        try {
+            return f();
+        } catch (e) {
+            if (e instanceof PodlabConfigError) {
+                problems.push(e.message);
+                return undefined;
+            }
+            throw e;
+        }
+    };
+    if (!isMap(doc)) {
+        throw new RosterError(file, [`must be a map with course, learners and optionally expires and config; got ${show(doc)}`]);
+    }
+    for (const key of Object.keys(doc).filter((k) => !["course", "expires", "config", "learners"].includes(k))) {
+        problems.push(`${key} is not a roster key (known: course, expires, config, learners)`);
+    }
+    const course = check(() => assertDnsLabel("course", doc.course));
+    const expires = check(() => resolveExpiry(doc.expires, ctx.now));
+    const courseConfig = check(() => rosterConfig("config", doc.config));
+    // The course's own config is checked once, so a bad value is reported once, not once per learner.
+    const courseConfigOk =
+        courseConfig !== undefined && check(() => resolveStackConfig(deepMerge(ctx.baseConfig, courseConfig), { project: "podlab", stack: "course" })) !== undefined;
+
+    const learners: Learner[] = [];
+    if (!Array.isArray(doc.learners) || doc.learners.length === 0) {
+        problems.push(`learners must be a non-empty list of names or {name, config} entries; got ${show(doc.learners)}`);
+    } else {
+        const seen = new Map<string, number>();
+        doc.learners.forEach((entry: unknown, i: number) => {
+            const where = `learners[${i}]`;
+            const parsed = check(() => learnerEntry(where, entry));
+            if (parsed === undefined) {
+                return;
+            }
+            const label = `learner ${parsed.name}`;
+            const first = seen.get(parsed.name);
+            if (first !== undefined) {
+                problems.push(`${label}: listed twice (learners[${first}] and ${where})`);
+                return;
+            }
+            seen.set(parsed.name, i);
+            if (course === undefined) {
+                return;
+            }
+            const stack = `${course}-${parsed.name}`;
+            const namespace = `podlab-${stack}`;
+            if (namespace.length > 63) {
+                problems.push(`${label}: namespace ${JSON.stringify(namespace)} would have ${namespace.length} characters; a namespace has at most 63 (shorten the course or learner name)`);
+                return;
+            }
+            const config = {
+                ...deepMerge(deepMerge(ctx.baseConfig, courseConfig ?? {}), parsed.config),
+                namespace,
+                labels: { [COURSE_LABEL]: course, [LEARNER_LABEL]: parsed.name },
+            };
+            if (courseConfigOk && check(() => prefixed(label, () => resolveStackConfig(config as RawStackConfig, { project: "podlab", stack }))) === undefined) {
+                return;
+            }
+            learners.push({ name: parsed.name, stack, namespace, config });
+        });
+    }
+    if (problems.length > 0 || course === undefined) {
+        throw new RosterError(file, problems);
+    }
+    return { course, expires, learners };
+}
+
+/** Merges `over` into `base`: maps key by key, everything else replaced. */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) {
+        out[k] = isMap(v) && isMap(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+    }
+    return out;
+}
+
+function resolveExpiry(value: unknown, now: Date): Date | undefined {
+    if (value === undefined || value === null) {
+        return undefined;
+    }
+    // YAML reads an unquoted timestamp as a date; a quoted one is a string.
+    const date = value instanceof Date ? value : typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value) ? new Date(value) : undefined;
+    if (date === undefined || Number.isNaN(date.getTime())) {
+        throw new PodlabConfigError(`expires must be a date and time such as 2026-12-20T17:00:00Z; got ${show(value)}`);
+    }
+    if (date.getTime() <= now.getTime()) {
+        throw new PodlabConfigError(`expires ${date.toISOString()} is in the past (now ${now.toISOString()})`);
+    }
+    if (date.getTime() - now.getTime() < MIN_CREDENTIAL_SECONDS * 1000) {
+        throw new PodlabConfigError(`expires ${date.toISOString()} is less than ${MIN_CREDENTIAL_SECONDS / 60} minutes away; a credential lives at least that long`);
+    }
+    return date;
+}
+
+function rosterConfig(key: string, value: unknown): Record<string, unknown> {
+    if (value === undefined || value === null) {
+        return {};
+    }
+    if (!isMap(value)) {
+        throw new PodlabConfigError(`${key} must be a map of stack config (postgres, sidecar, quota); got ${show(value)}`);
+    }
+    for (const k of Object.keys(value)) {
+        if (Object.prototype.hasOwnProperty.call(RESERVED_CONFIG_KEYS, k)) {
+            throw new PodlabConfigError(`${key}.${k} cannot be set in a roster: ${RESERVED_CONFIG_KEYS[k]}`);
+        }
+        if (!(ROSTER_CONFIG_KEYS as readonly string[]).includes(k)) {
+            throw new PodlabConfigError(`${key}.${k} is not a podlab setting (known: ${ROSTER_CONFIG_KEYS.join(", ")})`);
+        }
+    }
+    return value;
+}
+
+function learnerEntry(where: string, entry: unknown): { name: string; config: Record<string, unknown> } {
+    if (typeof entry === "string") {
+        return { name: assertDnsLabel(`${where}: learner name`, entry), config: {} };
+    }
+    if (!isMap(entry)) {
+        throw new PodlabConfigError(`${where} must be a learner name or {name, config}; got ${show(entry)}`);
+    }
+    const name = assertDnsLabel(`${where}.name`, entry.name);
+    const unknown = Object.keys(entry).filter((k) => k !== "name" && k !== "config");
+    if (unknown.length > 0) {
+        throw new PodlabConfigError(`learner ${name}: ${unknown[0]} is not a learner key (known: name, config)`);
+    }
+    return { name, config: rosterConfig(`learner ${name}: config`, entry.config) };
+}
+
+function prefixed<T>(prefix: string, f: () => T): T {
+    try {
+        return f();
+    } catch (e) {
+        if (e instanceof PodlabConfigError) {
+            throw new PodlabConfigError(`${prefix}: ${e.message}`);
+        }
+        throw e;
+    }
+}
+
+function isMap(v: unknown): v is Record<string, any> {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function show(v: unknown): string {
+    return v instanceof Date ? v.toISOString() : JSON.stringify(v) ?? String(v);
+}
