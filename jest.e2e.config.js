@@ -1,8 +1,8 @@
 /**
  * The end-to-end suites: the real CLI, engine and providers against the lab cluster.
  * `npm run e2e` runs all of them on the lab's default real node; `npm run e2e:kwok`
- * (PODLAB_NODE=kwok) runs them on the KWOK fallback, without realnode.e2e.ts,
- * which needs real containers.
+ * (PODLAB_NODE=kwok) runs them on the KWOK fallback, without the suites that need
+ * real containers (realnode.e2e.ts, course.e2e.ts: exec, psql, real pods).
  */
 const kwok = process.env.PODLAB_NODE === "kwok";
 module.exports = {
