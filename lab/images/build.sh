@@ -172,7 +172,8 @@ recipe_postgres() {
   sed -i -E 's/^(ssl-cert:[^:]*:[0-9]+:)postgres$/\1/' "$ROOT/etc/group"
   if [ -f "$ROOT/etc/gshadow" ]; then sed -i -E 's/^(ssl-cert:[^:]*:[^:]*:)postgres$/\1/' "$ROOT/etc/gshadow"; fi
   install -d -o 999 -g 999 -m 0700 "$ROOT/var/lib/postgresql/data"
-  install -d -o 999 -g 999 -m 3777 "$ROOT/var/run/postgresql"
+  # /var/run is an absolute link to /run: through it, install would change the build host's /run
+  install -d -o 999 -g 999 -m 3777 "$ROOT/run/postgresql"
   install -D -m 0755 "$IMAGES_DIR/postgres/docker-entrypoint.sh" "$ROOT/usr/local/bin/docker-entrypoint.sh"
   [ "$(awk -F: '$1=="postgres"{print $3":"$4}' "$ROOT/etc/passwd")" = 999:999 ] || die "postgres is not 999:999 in the image"
   CONFIG=(
