@@ -159,8 +159,10 @@ recipe_busybox() {
 
 recipe_postgres() {
   # The official image's postgres user is 999:999; create it before
-  # postgresql-common's postinst would pick another uid.
-  debian_rootfs "$ROOT" postgresql-15 \
+  # postgresql-common's postinst would pick another uid. Beside the server:
+  # libnss-wrapper (the entrypoint's stand-in passwd entry), xz-utils and zstd
+  # (compressed init scripts) and less (psql's pager), as the official image has.
+  debian_rootfs "$ROOT" postgresql-15,libnss-wrapper,xz-utils,zstd,less \
     'echo "postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/bin/bash" >>"$1/etc/passwd";
      echo "postgres:x:999:" >>"$1/etc/group";
      if [ -f "$1/etc/shadow" ]; then echo "postgres:*:19000:0:99999:7:::" >>"$1/etc/shadow"; fi'
@@ -171,20 +173,29 @@ recipe_postgres() {
   # postgresql-common put postgres into ssl-cert for that key; the official image has no such group membership
   sed -i -E 's/^(ssl-cert:[^:]*:[0-9]+:)postgres$/\1/' "$ROOT/etc/group"
   if [ -f "$ROOT/etc/gshadow" ]; then sed -i -E 's/^(ssl-cert:[^:]*:[^:]*:)postgres$/\1/' "$ROOT/etc/gshadow"; fi
-  install -d -o 999 -g 999 -m 0700 "$ROOT/var/lib/postgresql/data"
+  # As in the official image: the home and PGDATA are 1777 so any uid can make
+  # its data directory there (the entrypoint makes PGDATA 0700); the socket directory is 3777.
+  install -d -o 999 -g 999 -m 1777 "$ROOT/var/lib/postgresql" "$ROOT/var/lib/postgresql/data"
   # /var/run is an absolute link to /run: through it, install would change the build host's /run
   install -d -o 999 -g 999 -m 3777 "$ROOT/run/postgresql"
+  install -d -m 0755 "$ROOT/docker-entrypoint-initdb.d"
+  # Every new cluster listens on every address through its config, not a command-line flag.
+  local sample="$ROOT/usr/share/postgresql/15/postgresql.conf.sample"
+  sed -i -E "s/^#?listen_addresses[[:space:]]*=[[:space:]]*[^[:space:]]+/listen_addresses = '*'/" "$sample"
+  grep -q "^listen_addresses = '\*'" "$sample" || die "listen_addresses not found in $sample"
   install -D -m 0755 "$IMAGES_DIR/postgres/docker-entrypoint.sh" "$ROOT/usr/local/bin/docker-entrypoint.sh"
   [ "$(awk -F: '$1=="postgres"{print $3":"$4}' "$ROOT/etc/passwd")" = 999:999 ] || die "postgres is not 999:999 in the image"
+  # The versioned bin directory comes last in PATH, as in the official image: psql,
+  # pg_isready and the other client tools resolve to /usr/bin (Debian's pg_wrapper);
+  # initdb, pg_ctl and postgres exist only there. No USER: root unless the pod says otherwise.
   CONFIG=(
     --config.entrypoint docker-entrypoint.sh --config.cmd postgres
-    --config.user 999:999 --config.workingdir /var/lib/postgresql
-    --config.env PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-    --config.env PGDATA=/var/lib/postgresql/data --config.env LANG=C.UTF-8
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin
+    --config.env PG_MAJOR=15 --config.env PGDATA=/var/lib/postgresql/data --config.env LANG=C.UTF-8
     --config.exposedports 5432/tcp --config.volume /var/lib/postgresql/data
     --config.stopsignal SIGINT
   )
-  DESCRIPTION="PostgreSQL $VERSION from Debian $SUITE; official-image entrypoint contract (POSTGRES_PASSWORD, PGDATA, PGPORT)"
+  DESCRIPTION="PostgreSQL $VERSION from Debian $SUITE; the official image's entrypoint behaviour (POSTGRES_PASSWORD, POSTGRES_USER, POSTGRES_DB, /docker-entrypoint-initdb.d, PGDATA, PGPORT)"
 }
 
 recipe_nginx() {
