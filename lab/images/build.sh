@@ -98,9 +98,12 @@ check_series() { # rootfs package expected-prefix
 }
 
 add_user() { # rootfs name uid gid group home [shell]
-  local r="$1"
-  if ! awk -F: -v g="$4" '$3==g{f=1}END{exit !f}' "$r/etc/group"; then
+  local r="$1" have
+  have="$(awk -F: -v g="$4" '$3==g{print $1}' "$r/etc/group")"
+  if [ -z "$have" ]; then
     echo "$5:x:$4:" >>"$r/etc/group"
+  elif [ "$have" != "$5" ]; then
+    die "gid $4 is $have in $r/etc/group, not $5"
   fi
   awk -F: -v u="$3" '$3==u{f=1}END{exit !f}' "$r/etc/passwd" && die "uid $3 already exists in $r/etc/passwd"
   echo "$2:x:$3:$4:$2:$6:${7:-/usr/sbin/nologin}" >>"$r/etc/passwd"
@@ -211,7 +214,7 @@ recipe_nginx() {
   ln -sf /dev/stdout "$ROOT/var/log/nginx/access.log"
   CONFIG=(
     --config.cmd nginx --config.cmd -g --config.cmd 'daemon off;'
-    --config.user 101:101 --config.workingdir /
+    --config.user 101 --config.workingdir /
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     --config.exposedports 8080/tcp --config.stopsignal SIGQUIT
   )
@@ -219,17 +222,31 @@ recipe_nginx() {
 }
 
 recipe_curl() {
-  debian_rootfs "$ROOT" curl
+  debian_rootfs "$ROOT" curl,busybox
   VERSION="$(check_series "$ROOT" curl 7.88.)"
-  # uid 100 as curlimages/curl's curl_user; its primary group is "users" (100).
-  add_user "$ROOT" curl_user 100 100 users /home/curl_user /bin/sh
-  install -d -o 100 -g 100 -m 0755 "$ROOT/home/curl_user"
+  # As curlimages/curl (Alpine's adduser -S into addgroup -S): curl_user is uid
+  # 100, its primary group curl_group is gid 101, and it is listed in that group.
+  add_user "$ROOT" curl_user 100 101 curl_group /home/curl_user /bin/sh
+  sed -i -E 's/^(curl_group:x:101:)$/\1curl_user/' "$ROOT/etc/group"
+  install -d -o 100 -g 101 -m 0755 "$ROOT/home/curl_user"
+  # The public image is Alpine: /bin/sh is busybox ash and the everyday commands
+  # (date, sleep, id...) are busybox applets. Here too, so a script that only
+  # works with dash or GNU coreutils fails on the lab as it would there. The
+  # applets go first in PATH (/usr/local/bin) rather than over Debian's files.
+  ln -sf busybox "$ROOT/usr/bin/sh"
+  local applet
+  for applet in $(chroot "$ROOT" /usr/bin/busybox --list); do
+    ln -s /usr/bin/busybox "$ROOT/usr/local/bin/$applet"
+  done
+  [ "$(readlink -f "$ROOT/bin/sh")" = "$ROOT/usr/bin/busybox" ] || die "/bin/sh is not busybox in the curl image"
+  install -D -m 0755 -o 100 -g 101 "$IMAGES_DIR/curl/entrypoint.sh" "$ROOT/entrypoint.sh"
+  # USER by name, as the public image: a pod needs a numeric runAsUser for runAsNonRoot.
   CONFIG=(
-    --config.entrypoint curl --config.cmd --help
-    --config.user 100:100 --config.workingdir /home/curl_user
+    --config.entrypoint /entrypoint.sh --config.cmd curl
+    --config.user curl_user --config.workingdir /home/curl_user
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   )
-  DESCRIPTION="curl $VERSION from Debian $SUITE, as curl_user (uid 100)"
+  DESCRIPTION="curl $VERSION from Debian $SUITE with busybox $(pkg_version "$ROOT" busybox) as /bin/sh, as curl_user (uid 100, group curl_group 101)"
 }
 
 # ------------------------------------------------------------------ build
