@@ -7,12 +7,28 @@
  * deployment of the lab stack (Pulumi.lab.yaml).
  */
 import { spawnSync } from "child_process";
-import * as net from "net";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, expectReadyPodsAt, ipInCidr, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab, scratchStack } from "./lab";
+import {
+    LAB_NODE,
+    LAB_STACK_CONFIG,
+    POD_CIDR,
+    execIn,
+    expectReadyPodsAt,
+    ipInCidr,
+    kubectl,
+    kubectlJson,
+    kubectlResult,
+    privateBackend,
+    psqlServerAddress,
+    requireLab,
+    scratchStack,
+    secretPassword,
+    tcpConnects,
+    waitFor,
+} from "./lab";
 
 
 const STACK = "e2e-real";
@@ -34,47 +50,6 @@ function crictlJson<T = any>(command: string, ...args: string[]): T {
 function containerReady(pod: string, container: string): boolean {
     const p = kubectlJson("get", "pod", pod, "-n", NS);
     return (p.status.containerStatuses ?? []).some((c: any) => c.name === container && c.ready === true);
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<number> {
-    const start = Date.now();
-    while (!check()) {
-        if (Date.now() - start > timeoutMs) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    return Date.now() - start;
-}
-
-/** Opens a TCP connection from this host to ip:port (over the lab bridge) and closes it. */
-function tcpConnects(ip: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: ip, port, timeout: 3000 });
-        socket.once("connect", () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once("timeout", () => {
-            socket.destroy();
-            resolve(false);
-        });
-        socket.once("error", () => resolve(false));
-    });
-}
-
-/**
- * `kubectl exec` in one container; stdout apart from stderr (kubectl 1.32's
- * websocket client may log "Unknown stream id 1, discarding message" there).
- */
-function execIn(pod: string, container: string, ...command: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync("kubectl", ["exec", "-n", NS, pod, "-c", container, "--", ...command], { encoding: "utf8" });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function secretPassword(pod: string): string {
-    const secret = kubectlJson("get", "secret", `${pod}-credentials`, "-n", NS);
-    return Buffer.from(secret.data.password, "base64").toString();
 }
 
 let root: string;
@@ -140,10 +115,8 @@ describe("podlab on the lab's real node", () => {
             expect(await tcpConnects(ip, 5432)).toBe(true);
             // From the other postgres pod, over the pod network: password authentication (scram-sha-256).
             const client = POSTGRES[(i + 1) % POSTGRES.length];
-            const query = (password: string) =>
-                execIn(client, "postgres", "env", `PGPASSWORD=${password}`, "PGCONNECT_TIMEOUT=5",
-                    "psql", "-w", "-h", ip, "-p", "5432", "-U", "postgres", "-Atc", "select host(inet_server_addr()) || ':' || inet_server_port()");
-            const ok = query(secretPassword(pod));
+            const query = (password: string) => psqlServerAddress(NS, client, ip, password);
+            const ok = query(secretPassword(NS, pod));
             expect(ok.stdout.trim()).toBe(`${ip}:5432`);
             expect(ok.status).toBe(0);
             const wrong = query("not-the-password");
@@ -153,7 +126,7 @@ describe("podlab on the lab's real node", () => {
     });
 
     it("from the sidecar container, curl localhost:8080 returns nginx's page (kubectl exec -c sidecar)", () => {
-        const page = execIn("sidecar", "sidecar", "curl", "-s", "--max-time", "5", "http://localhost:8080/");
+        const page = execIn(NS, "sidecar", "sidecar", "curl", "-s", "--max-time", "5", "http://localhost:8080/");
         expect(page.status).toBe(0);
         expect(page.stdout).toContain("<h1>Hello from nginx in pod sidecar</h1>");
         expect(kubectl("logs", "-n", NS, "sidecar", "-c", "sidecar")).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
@@ -161,14 +134,14 @@ describe("podlab on the lab's real node", () => {
 
     it("the sidecar is Ready only while nginx answers on localhost", async () => {
         // Freeze nginx's worker: connections are accepted but never answered.
-        const worker = execIn("sidecar", "nginx", "sh", "-c",
+        const worker = execIn(NS, "sidecar", "nginx", "sh", "-c",
             'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in "nginx: worker"*) echo ${p#/proc/};; esac; done').stdout.trim();
         expect(worker).toMatch(/^\d+$/);
-        expect(execIn("sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).status).toBe(0);
+        expect(execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).status).toBe(0);
         try {
             await waitFor("the sidecar to turn unready", 60000, () => !containerReady("sidecar", "sidecar"));
         } finally {
-            execIn("sidecar", "nginx", "sh", "-c", `kill -CONT ${worker}`);
+            execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -CONT ${worker}`);
         }
         await waitFor("the sidecar to be Ready again", 60000, () => containerReady("sidecar", "sidecar"));
     });
@@ -207,7 +180,7 @@ describe("podlab on the lab's real node", () => {
         const refused = kubectlResult("run", "intruder", "-n", NS, `--image=${labImageRef("busybox")}`, "--privileged", "--dry-run=server");
         expect(refused.status).not.toBe(0);
         expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
-        const id = (pod: string, container: string) => execIn(pod, container, "id").stdout.trim();
+        const id = (pod: string, container: string) => execIn(NS, pod, container, "id").stdout.trim();
         for (const pod of POSTGRES) {
             expect(id(pod, "postgres")).toMatch(/^uid=999\(postgres\) gid=999\(postgres\)/);
         }
