@@ -52,6 +52,23 @@ export function requireLab(): void {
     }
 }
 
+/**
+ * Fails loudly unless the suite runs against the lab's real node: a KWOK lab
+ * (or any fake node) must fail a suite that needs real containers and packets,
+ * not pass it on fake pods.
+ */
+export function requireRealNode(): void {
+    if (LAB_NODE !== "real") {
+        throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
+    }
+    requireLab();
+    const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
+    const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
+    if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
+        throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
+    }
+}
+
 /** kubectl against the lab; throws with its stderr on failure. */
 export function kubectl(...args: string[]): string {
     return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

@@ -19,17 +19,15 @@
 import { execFileSync, spawn } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
-    LAB_NODE,
     LAB_STACK_CONFIG,
     execIn,
     expectReadyPodsAt,
     kubectl,
-    kubectlJson,
     kubectlResult,
     podsIn,
     privateBackend,
     psqlServerAddress,
-    requireLab,
+    requireRealNode,
     scratchStack,
     secretPassword,
     tcpConnects,
@@ -144,14 +142,7 @@ async function timePolicyChange(until: "refused" | "reachable", change: () => vo
 
 describe("NetworkPolicy on the lab's real node (kube-router), with real packets", () => {
     beforeAll(async () => {
-        if (LAB_NODE !== "real") {
-            throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
-        }
-        requireLab();
-        const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
-        if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
-            throw new Error("the lab's node is not a kubelet on containerd: NetworkPolicy needs real packets");
-        }
+        requireRealNode();
         // A run killed half-way leaves its namespaces (and policies) behind; their state went with its private backend.
         for (const env of Object.keys(ENVS) as Env[]) {
             kubectlResult("delete", "namespace", ns(env), "--ignore-not-found", "--wait=true");

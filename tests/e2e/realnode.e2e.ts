@@ -12,7 +12,6 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
 import {
-    LAB_NODE,
     LAB_STACK_CONFIG,
     POD_CIDR,
     execIn,
@@ -23,7 +22,7 @@ import {
     kubectlResult,
     privateBackend,
     psqlServerAddress,
-    requireLab,
+    requireRealNode,
     scratchStack,
     secretPassword,
     tcpConnects,
@@ -60,16 +59,7 @@ let runtimePids: number[] = [];
 
 describe("podlab on the lab's real node", () => {
     beforeAll(async () => {
-        if (LAB_NODE !== "real") {
-            throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
-        }
-        requireLab();
-        // A KWOK lab (or any fake node) must fail this suite, not pass it on fake pods.
-        const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
-        const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
-        if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
-            throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
-        }
+        requireRealNode();
         root = privateBackend();
         // The lab stack as a learner deploys it: its images are the ones the node has.
         stack = await scratchStack(root, STACK, LAB_STACK_CONFIG);
