@@ -91,7 +91,8 @@ networkpolicy_stop() {
 }
 
 # Removes kube-router's jumps from INPUT/FORWARD/OUTPUT, its chains and its ipsets
-# (kube-router leaves them all in place when it stops), and nothing else.
+# (kube-router leaves them all in place when it stops), and nothing else. A
+# failure is logged, not fatal: `down` goes on stopping the rest of the lab.
 networkpolicy_cleanup() {
   command -v iptables-save >/dev/null || return 0
   local table jumps chains sets c s
@@ -105,10 +106,10 @@ networkpolicy_cleanup() {
       for c in $chains; do echo "-F $c"; done
       for c in $chains; do echo "-X $c"; done
       echo COMMIT
-    } | iptables-restore -w 5 --noflush || die "cannot remove kube-router's iptables chains: $(tr '\n' ' ' <<<"$chains")"
+    } | iptables-restore -w 5 --noflush || log "WARNING: cannot remove kube-router's iptables chains: $(tr '\n' ' ' <<<"$chains")"
   fi
   sets="$(ipset list -n 2>/dev/null | grep -E "^($KUBE_ROUTER_IPSETS)\$" || true)"
-  for s in $sets; do ipset destroy "$s" || die "cannot destroy kube-router's ipset $s"; done
+  for s in $sets; do ipset destroy "$s" || log "WARNING: cannot destroy kube-router's ipset $s"; done
   if [ -f "$NODE_STATE/$FILTER_TABLE_OURS_FILE" ]; then
     # Only if nothing else has put a rule, a chain or a policy into it meanwhile.
     if ! iptables-save -t filter | grep -vqE '^(#|\*filter$|COMMIT$|:(INPUT|FORWARD|OUTPUT) ACCEPT )'; then
