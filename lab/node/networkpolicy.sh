@@ -17,10 +17,20 @@ KUBE_ROUTER_USER=podlab:kube-router
 # (upstream pkg/controllers/netpol; the suffixes are base32): `down` removes exactly these.
 KUBE_ROUTER_CHAINS='KUBE-ROUTER-(INPUT|FORWARD|OUTPUT)|KUBE-NWPLCY-[A-Z0-9]+|KUBE-POD-FW-[A-Z0-9]+'
 KUBE_ROUTER_IPSETS='KUBE-(SRC|DST)-[A-Z0-9]+'
-# With the nf_tables backend of iptables (Debian's default) the filter table
-# exists only once something adds to it; when kube-router is the first, this
-# file says so, and `down` deletes the (then empty) table too.
-FILTER_TABLE_OURS_FILE=iptables-filter-table.ours
+# With the nf_tables backend of iptables (Debian's default) a table exists
+# only once something adds to it; when the lab is the first (kube-router for
+# filter, the rule below for raw), a file iptables-<table>-table.ours says so,
+# and `down` deletes the (then empty) table too.
+# kube-router answers a connection its policy blocks with REJECT (ICMP port
+# unreachable, hard-coded in v2.1.0): the client is refused at once, as if
+# nothing listened. Calico and Cilium drop instead, so on the clusters learners
+# meet a blocked connection times out; the lab drops the host's port-unreachable
+# messages to its pods to behave the same. Nothing else on the lab sends those
+# to a pod (the host runs no UDP service for pods). The rule lives in the raw
+# table, which kube-router never rewrites (it rewrites filter on every sync).
+# `down` removes it.
+# (Built when used: this file is sourced before lib.sh sets LAB_IF to the real node's bridge.)
+reject_as_drop_rule() { REJECT_AS_DROP_RULE=(OUTPUT -o "$LAB_IF" -p icmp --icmp-type port-unreachable -m comment --comment "podlab: NetworkPolicy rejections time out, as with Calico or Cilium" -j DROP); }
 # Bridged IPv4 traffic goes through iptables only while this is 1 (lib.sh's
 # NODE_SYSCTLS records the value from before, and `down` puts it back).
 BRIDGE_NF_SYSCTL=net.bridge.bridge-nf-call-iptables
@@ -74,11 +84,15 @@ networkpolicy_up() {
     log "kube-router already running (pid $(pid_of kube-router))"
   else
     networkpolicy_cleanup # what a killed kube-router left: the new one syncs from a clean slate
-    if iptables -V | grep -qF nf_tables && ! nft list table ip filter >/dev/null 2>&1; then
-      touch "$NODE_STATE/$FILTER_TABLE_OURS_FILE"
-    fi
+    note_table_ours filter
     start_kube_router
     started="${started:-} kube-router"
+  fi
+  reject_as_drop_rule
+  if ! iptables -w 5 -t raw -C "${REJECT_AS_DROP_RULE[@]}" 2>/dev/null; then
+    note_table_ours raw
+    iptables -w 5 -t raw -I "${REJECT_AS_DROP_RULE[@]}" ||
+      die "cannot add the iptables rule that drops the host's port-unreachable messages to pods"
   fi
   wait_proc kube-router "kube-router's first NetworkPolicy sync" 60 kube_router_synced ||
     { dump_logs; die "kube-router did not sync NetworkPolicies"; }
@@ -90,12 +104,31 @@ networkpolicy_stop() {
   networkpolicy_cleanup
 }
 
+# Records that the lab is about to create an (nf_tables) iptables table.
+note_table_ours() { # table
+  if iptables -V | grep -qF nf_tables && ! nft list table ip "$1" >/dev/null 2>&1; then
+    touch "$NODE_STATE/iptables-$1-table.ours"
+  fi
+}
+
+# Deletes a table the lab created, if nothing else has put a rule, a chain or a policy into it meanwhile.
+drop_table_if_ours() { # table
+  [ -f "$NODE_STATE/iptables-$1-table.ours" ] || return 0
+  if ! iptables-save -t "$1" | grep -vqE "^(#|\*$1\$|COMMIT\$|:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT )"; then
+    nft delete table ip "$1" 2>/dev/null && log "removed the iptables $1 table the lab had created"
+  fi
+  rm -f "$NODE_STATE/iptables-$1-table.ours"
+}
+
 # Removes kube-router's jumps from INPUT/FORWARD/OUTPUT, its chains and its ipsets
 # (kube-router leaves them all in place when it stops), and nothing else. A
 # failure is logged, not fatal: `down` goes on stopping the rest of the lab.
 networkpolicy_cleanup() {
   command -v iptables-save >/dev/null || return 0
   local table jumps chains sets c s
+  reject_as_drop_rule
+  while iptables -w 5 -t raw -C "${REJECT_AS_DROP_RULE[@]}" 2>/dev/null; do iptables -w 5 -t raw -D "${REJECT_AS_DROP_RULE[@]}" || break; done
+  drop_table_if_ours raw
   table="$(iptables-save -t filter 2>/dev/null)" || return 0
   jumps="$(grep -E -- "^-A (INPUT|FORWARD|OUTPUT) .*-j ($KUBE_ROUTER_CHAINS)\$" <<<"$table" || true)"
   chains="$(sed -nE "s/^:($KUBE_ROUTER_CHAINS) .*/\1/p" <<<"$table")"
@@ -110,13 +143,7 @@ networkpolicy_cleanup() {
   fi
   sets="$(ipset list -n 2>/dev/null | grep -E "^($KUBE_ROUTER_IPSETS)\$" || true)"
   for s in $sets; do ipset destroy "$s" || log "WARNING: cannot destroy kube-router's ipset $s"; done
-  if [ -f "$NODE_STATE/$FILTER_TABLE_OURS_FILE" ]; then
-    # Only if nothing else has put a rule, a chain or a policy into it meanwhile.
-    if ! iptables-save -t filter | grep -vqE '^(#|\*filter$|COMMIT$|:(INPUT|FORWARD|OUTPUT) ACCEPT )'; then
-      nft delete table ip filter 2>/dev/null && log "removed the iptables filter table kube-router had created"
-    fi
-    rm -f "$NODE_STATE/$FILTER_TABLE_OURS_FILE"
-  fi
+  drop_table_if_ours filter
   [ -z "$jumps$chains$sets" ] ||
     log "removed kube-router's $(grep -c . <<<"$jumps") jumps, $(grep -c . <<<"$chains") iptables chains and $(grep -c . <<<"$sets") ipsets"
 }
