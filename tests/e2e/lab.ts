@@ -159,7 +159,7 @@ export function deployCommand(command: string, stackName: string, workDir: strin
     if (!fs.existsSync(script)) {
         throw new Error(`${script} is missing: npm run e2e builds it (npm run build)`);
     }
-    // The test's environment (its private backend), which a spawned child does not get by default under jest.
+    // env given explicitly: jest's process.env (with the suite's private backend) is not what child_process passes by default.
     const r = spawnSync(process.execPath, [script, command, "--stack", stackName, "--workdir", workDir], { encoding: "utf8", env: process.env });
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
