@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -83,10 +84,20 @@ func serve() error {
 	// The CLI reads the port from the first line of a plugin's stdout; the rest of the
 	// host's stdout (the program's own output) follows it unchanged.
 	fmt.Printf("%d\n", listener.Addr().(*net.TCPAddr).Port)
-	go func() { _, _ = io.Copy(os.Stdout, host.stdout) }()
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(os.Stdout, host.stdout)
+		close(copied)
+	}()
 	go func() { _ = server.Serve(listener) }()
 	// The host exits when the engine goes away (or the CLI kills the plugin's process group).
-	if err := host.cmd.Wait(); err != nil {
+	err = host.cmd.Wait()
+	// Pass on what it wrote last; a program it started may still hold the pipe, so not forever.
+	select {
+	case <-copied:
+	case <-time.After(time.Second):
+	}
+	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			os.Exit(exit.ExitCode())
@@ -134,13 +145,18 @@ func startHost(args []string) (*runningHost, error) {
 		}
 		path = filepath.Join(filepath.Dir(exe), path)
 	}
-	cmd := exec.Command(path, args...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	// A pipe of our own rather than cmd.StdoutPipe: Wait would close that one even while output is still unread.
+	out, in, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd := exec.Command(path, args...)
+	cmd.Stdout = in
+	cmd.Stderr = os.Stderr
+	err = cmd.Start()
+	in.Close()
+	if err != nil {
+		out.Close()
 		return nil, fmt.Errorf("starting the language host %s: %w", path, err)
 	}
 	stdout := bufio.NewReader(out)
