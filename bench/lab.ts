@@ -98,7 +98,8 @@ export interface BenchStack {
 
 /**
  * A podlab stack with the dev stack's config (Pulumi.dev.yaml) in its own
- * scratch directory, with `count` postgres pods in `namespace`. It is opened
+ * scratch directory (a whole project, so the plain `pulumi` CLI can run there
+ * too), with `count` postgres pods in `namespace`. It is opened
  * by the deploy path's own `openStack` (lab/automation.ts), so whatever
  * workspace settings podlab gives its stacks apply here too; only the program
  * is wrapped, to time it. It gets a generated postgres password like any lab
@@ -110,7 +111,7 @@ export async function devStack(
     stackName: string,
     opts: { namespace: string; count: number; envVars?: Record<string, string>; extraConfig?: Record<string, string> },
 ): Promise<BenchStack> {
-    const dir = scratchProject(path.join(root, "stacks", stackName), "Pulumi.dev.yaml", stackName);
+    const dir = scratchProject(path.join(root, "stacks", stackName), "Pulumi.dev.yaml", stackName, { program: true });
     const stack = await openStack(stackName, dir);
     const program: ProgramTimes = {};
     stack.workspace.program = async () => {

@@ -170,8 +170,25 @@ export interface PulumiSample {
     previewMs: number;
     /** The same no-change `up` through podlab's deploy command (`node bin/cli/stack.js up`), a new Node process as a user runs it. */
     deployCommandMs: number;
+    /** The same stack through the plain `pulumi` CLI in its project directory (absent with --skip cli). */
+    projectDir?: ProjectDirTimes;
     /** Cleanup, outside every timed region. */
     cleanupMs: number;
+}
+
+/**
+ * Commands on a deployed stack through the plain `pulumi` CLI in the project
+ * directory, as a user types them: the Node.js language host runs index.ts
+ * through ts-node (a new Node process per program run; `pulumi up` runs the
+ * program twice, for its preview and for the update).
+ */
+export interface ProjectDirTimes {
+    /** The first no-change `pulumi up --yes` there: ts-node's cache is empty, so the program is compiled, as after an edit. */
+    firstUpMs: number;
+    /** `pulumi up --yes` again: the compiled program comes from ts-node's cache. */
+    noChangeUpMs: number;
+    /** `pulumi preview`, cached too. */
+    previewMs: number;
 }
 
 /** A fresh dev stack with `count` postgres pods: `up` until every pod is Ready, a no-change `up`, a `preview`; then removed. */
@@ -181,7 +198,7 @@ export async function pulumiSample(
     namespace: string,
     count: number,
     settings: PulumiSettings,
-    opts: { graph?: boolean } = {},
+    opts: { graph?: boolean; projectDir?: boolean } = {},
 ): Promise<PulumiSample> {
     const s = await devStack(root, stackName, { namespace, count, envVars: settings.envVars });
     try {
@@ -203,13 +220,27 @@ export async function pulumiSample(
         const deploy = await mustRun(process.execPath, [path.join(PROJECT_DIR, "bin", "cli", "stack.js"), "up", "--stack", stackName, "--workdir", s.stack.workspace.workDir], {
             env: { ...process.env, ...settings.envVars },
         });
+        const projectDir = opts.projectDir ? await projectDirSample(s, settings) : undefined;
         t = performance.now();
         await cleanup(s);
-        return { up, graph, noChangeUpMs, previewMs, deployCommandMs: deploy.ms, cleanupMs: performance.now() - t };
+        return { up, graph, noChangeUpMs, previewMs, deployCommandMs: deploy.ms, projectDir, cleanupMs: performance.now() - t };
     } catch (e) {
         await cleanup(s).catch(() => undefined);
         throw e;
     }
+}
+
+/** {@link ProjectDirTimes} of a deployed bench stack; every command must find nothing to change. */
+async function projectDirSample(s: BenchStack, settings: PulumiSettings): Promise<ProjectDirTimes> {
+    const dir = s.stack.workspace.workDir;
+    // A cache of this directory's own starts empty (ts-node keys it by file path and content).
+    const env = { ...process.env, ...settings.envVars, TS_NODE_CACHE_DIRECTORY: path.join(dir, ".ts-node-cache") };
+    const parallel = settings.parallel === undefined ? [] : ["--parallel", String(settings.parallel)];
+    const pulumi = (...args: string[]) => mustRun("pulumi", [...args, "--expect-no-changes", "--stack", s.stack.name, "--non-interactive", ...parallel], { cwd: dir, env });
+    const firstUp = await pulumi("up", "--yes");
+    const again = await pulumi("up", "--yes");
+    const preview = await pulumi("preview");
+    return { firstUpMs: firstUp.ms, noChangeUpMs: again.ms, previewMs: preview.ms };
 }
 
 /** Deleting the namespace deletes every object; the stack's state is then forgotten. Cheaper than `destroy`, and outside the timed regions. */
@@ -276,10 +307,12 @@ export async function unitSuiteMs(): Promise<{ ms: number; tests: string }> {
  * in a fresh Node process three ways, each timed from process start until the
  * program's module has loaded:
  * - `js`: the precompiled bin/index.js (what the lab's Automation API driver runs);
- * - `ts-transpile`: index.ts through ts-node without type checking (`PULUMI_NODEJS_TRANSPILE_ONLY=true`);
+ * - `ts-transpile`: index.ts through ts-node without type checking (`PULUMI_NODEJS_TRANSPILE_ONLY=true`,
+ *   what lab/env sets for the Node.js language host);
  * - `ts-typecheck`: index.ts through ts-node with type checking, which is what
  *   the Node language host does for a `runtime: nodejs, typescript: true` project by default.
- * The ts-node is the one @pulumi/pulumi vendors (7.0.1), with the project's TypeScript and tsconfig.json.
+ * The ts-node is the one @pulumi/pulumi vendors (7.0.1), with the project's TypeScript and tsconfig.json,
+ * without its cache: the cost of the first run after an edit (later runs of unchanged files read the cache).
  */
 export async function programLoadMs(mode: "js" | "ts-transpile" | "ts-typecheck"): Promise<number> {
     const tsNode = path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "vendor", "ts-node@7.0.1");

@@ -2,14 +2,15 @@
  * podlab's benchmark: `npm run bench` (built into bin/bench/run.js, run with the lab's environment).
  *
  *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--quick] [--out bench/results/latest.json]
- *                         [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,unit,load]
+ *                         [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,cli,unit,load]
  *
  * Side by side in one run, on the lab cluster:
  * - `pulumi up` of the dev stack until every pod is Ready, against `kubectl apply`
  *   of the same objects (rendered by the Kubernetes provider from the same
  *   program and config) plus `kubectl wait --for=condition=Ready`, pair by pair;
  * - at 1, 4, 16 and 64 postgres instances;
- * - a no-change `pulumi up` and a `pulumi preview` on each deployed stack;
+ * - a no-change `pulumi up` and a `pulumi preview` on each deployed stack, through the
+ *   Automation API and through the plain `pulumi` CLI in the project directory;
  * - the unit suite (`npx jest`);
  * - what TypeScript compilation would add to a program start;
  * - where the time goes in the slowest case (engine events, CPU per process);
@@ -30,7 +31,7 @@ import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
 import { stats } from "./stats";
 
 const USAGE =
-    "usage: bench [--runs N] [--counts 1,4,16,64] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,unit,load]";
+    "usage: bench [--runs N] [--counts 1,4,16,64] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,cli,unit,load]";
 
 interface Options {
     runs: number;
@@ -75,8 +76,8 @@ function parseArgs(argv: string[]): Options {
             opts.whatIf = true;
         } else if (a === "--skip") {
             for (const s of value(i++).split(",")) {
-                if (!["kubectl", "unit", "load"].includes(s)) {
-                    throw new Error(`--skip takes kubectl, unit and load; got ${s}`);
+                if (!["kubectl", "cli", "unit", "load"].includes(s)) {
+                    throw new Error(`--skip takes kubectl, cli, unit and load; got ${s}`);
                 }
                 opts.skip.add(s);
             }
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
                 const count = row.count;
                 const first = run % 2 === 1 ? "pulumi" : "kubectl";
                 const load = loadAverage();
-                const doPulumi = () => pulumiSample(root, `p${count}-r${run}`, `${NAMESPACE_PREFIX}p${count}-r${run}`, count, settings, { graph: run === 1 });
+                const doPulumi = () => pulumiSample(root, `p${count}-r${run}`, `${NAMESPACE_PREFIX}p${count}-r${run}`, count, settings, { graph: run === 1, projectDir: !opts.skip.has("cli") });
                 const doKubectl = async () => (opts.skip.has("kubectl") ? undefined : kubectlSample(rendered.get(count)!, `${NAMESPACE_PREFIX}k${count}-r${run}`));
                 let pulumi;
                 let kubectl;
@@ -245,7 +246,10 @@ async function main(): Promise<void> {
                     `run ${run}/${opts.runs}, ${count} postgres pods: pulumi up ${(pulumi.up.ms / 1000).toFixed(1)} s` +
                         (kubectl ? `, kubectl apply+wait ${(kubectl.ms / 1000).toFixed(1)} s, ratio ${ratio.toFixed(1)}` : "") +
                         (kubectlLean ? `, lean kubectl ${(kubectlLean.ms / 1000).toFixed(1)} s` : "") +
-                        `; no-change up ${(pulumi.noChangeUpMs / 1000).toFixed(1)} s (deploy command ${(pulumi.deployCommandMs / 1000).toFixed(1)} s), preview ${(pulumi.previewMs / 1000).toFixed(1)} s`,
+                        `; no-change up ${(pulumi.noChangeUpMs / 1000).toFixed(1)} s (deploy command ${(pulumi.deployCommandMs / 1000).toFixed(1)} s), preview ${(pulumi.previewMs / 1000).toFixed(1)} s` +
+                        (pulumi.projectDir
+                            ? `; project dir: pulumi up ${(pulumi.projectDir.firstUpMs / 1000).toFixed(1)} s first, ${(pulumi.projectDir.noChangeUpMs / 1000).toFixed(1)} s again, preview ${(pulumi.projectDir.previewMs / 1000).toFixed(1)} s`
+                            : ""),
                 );
                 writeResults(opts.out, res);
             }

@@ -1,8 +1,9 @@
 /**
  * Runs the podlab program through the Pulumi Automation API, as an inline
  * program: the engine, the CLI and the providers are the real ones, and the
- * program runs in this Node process. That path needs no Node language host
- * (`pulumi-language-nodejs`), which cannot be built on lab machines.
+ * program runs in this Node process, precompiled, without a language host. (The
+ * plain `pulumi` CLI in the project directory runs the same program through the
+ * Node.js language host instead; README, "Which way to run podlab".)
  *
  * Used by cli/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
  */
@@ -185,15 +186,37 @@ export function pidAlive(pid: number): boolean {
  * Copies the project files a stack needs into a fresh directory, so a run leaves
  * the repository untouched. `stackConfigFrom` (a Pulumi.<name>.yaml of the
  * repository) becomes the config of stack `stackName` (default: its own name).
+ * With `program`, the copy is a whole project for the plain `pulumi` CLI: the
+ * program's sources and the policy pack too (see {@link PROGRAM_FILES}).
  */
-export function scratchProject(dir: string, stackConfigFrom?: string, stackName?: string): string {
+export function scratchProject(dir: string, stackConfigFrom?: string, stackName?: string, opts: { program?: boolean } = {}): string {
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     if (stackConfigFrom !== undefined) {
         const target = stackName === undefined ? path.basename(stackConfigFrom) : `Pulumi.${stackName}.yaml`;
         fs.copyFileSync(path.join(PROJECT_DIR, stackConfigFrom), path.join(dir, target));
     }
+    if (opts.program) {
+        copyProgram(dir);
+    }
     return dir;
+}
+
+/** What `pulumi up` and `pulumi preview --policy-pack policy` read in the project directory, besides Pulumi.yaml. */
+export const PROGRAM_FILES = ["package.json", "package-lock.json", "tsconfig.json", "index.ts", "components", "policy"];
+
+/**
+ * The program and the policy pack, without build output. Their node_modules are
+ * links to the repository's: `npm ci` from the same lock files installs the same trees.
+ */
+function copyProgram(dir: string): void {
+    const skip = new Set(["node_modules", "bin"]);
+    for (const f of PROGRAM_FILES) {
+        fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !skip.has(path.basename(src)) });
+    }
+    for (const modules of ["node_modules", path.join("policy", "node_modules")]) {
+        fs.symlinkSync(path.join(PROJECT_DIR, modules), path.join(dir, modules));
+    }
 }
 
 function findProjectDir(start: string): string {

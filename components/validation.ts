@@ -5,12 +5,21 @@
  * key and value, so a learner sees exactly what to fix before anything is
  * sent to the cluster.
  */
+import { RunError } from "@pulumi/pulumi";
 
-/** An invalid configuration value or component argument. */
-export class PodlabConfigError extends Error {
+/**
+ * An invalid configuration value or component argument. A RunError, so that
+ * Pulumi's run script reports the message alone under `pulumi up` (no
+ * "unhandled exception", no stack). Its stack is the message alone too: the
+ * run script also formats every program error with Node's util.inspect, which
+ * in Node 20.20 spins for about 15 s (then gives up) on the source-mapped
+ * frames of @pulumi/pulumi such as ".../node_modules/@pulumi/resource.ts".
+ */
+export class PodlabConfigError extends RunError {
     constructor(message: string) {
         super(message);
         this.name = "PodlabConfigError";
+        this.stack = `${this.name}: ${message}`;
     }
 }
 

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds the lab's Pulumi toolchain from Go modules (no prebuilt downloads):
-#   bin/pulumi                                          github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-#   libexec/pulumi-resource-kubernetes                  pulumi-kubernetes provider
-#   libexec/policy-nodejs/pulumi-analyzer-policy-nodejs shim: runs a nodejs policy pack without
-#                                                       the nodejs language host
+#   bin/pulumi                              github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+#   bin/pulumi-language-nodejs              podlab's front for the Node.js language host
+#                                           (lab/toolchain/pulumi/nodejs-langhost): forwards to the
+#                                           host below, and runs policy packs (RunPlugin) itself
+#   libexec/pulumi-language-nodejs-host     the Node.js language host, from sdk/v3 (lab/toolchain/nodejs)
+#   libexec/pulumi-resource-kubernetes      pulumi-kubernetes provider
 # into ${PODLAB_CACHE:-~/.cache/podlab}/toolchain/pulumi-<v>_kubernetes-<v>/, then installs the
-# provider and the shim into that directory's PULUMI_HOME plugin cache (resource kubernetes
-# <k8s version>, analyzer policy-nodejs <pulumi version>). Versions come from package-lock.json.
-# Only bin/ goes on PATH (lab/env): the engine prefers a plugin found on PATH over the plugin
+# provider into that directory's PULUMI_HOME plugin cache (resource kubernetes <k8s version>).
+# The CLI and provider versions come from package-lock.json, the language host's from
+# lab/toolchain/nodejs/go.mod (the newest the module proxy serves; lab/toolchain/NOTES.md).
+# Only bin/ goes on PATH (lab/env): the engine prefers a provider found on PATH over the plugin
 # cache whatever version the SDK asks for (hiding a version mismatch) and warns on every run;
-# from the plugin cache the provider is matched by version like a released plugin.
+# from the plugin cache the provider is matched by version like a released plugin. The language
+# plugin sits next to `pulumi`, where a regular install bundles it: found there, it draws no warning.
 # Re-running with everything in place exits in seconds without network access.
 # See lab/toolchain/NOTES.md and lab/toolchain/BLOCKED.md.
 set -euo pipefail
@@ -23,10 +27,13 @@ BIN="$PODLAB_TOOLCHAIN_BIN"
 LIBEXEC="$PODLAB_TOOLCHAIN_DIR/libexec"
 PULUMI="$BIN/pulumi"
 PROVIDER="$LIBEXEC/pulumi-resource-kubernetes"
-SHIM="$LIBEXEC/policy-nodejs/pulumi-analyzer-policy-nodejs"
+LANGHOST="$BIN/pulumi-language-nodejs"
+NODEJS_HOST="$LIBEXEC/pulumi-language-nodejs-host"
 P_VER="$PODLAB_PULUMI_VERSION"
 K_VER="$PODLAB_KUBERNETES_VERSION"
-PULUMI_VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+SDK_MOD=github.com/pulumi/pulumi/sdk/v3
+PULUMI_VERSION_PKG=$SDK_MOD/go/common/version.Version
+NODEJS_HOST_PKG=$SDK_MOD/nodejs/cmd/pulumi-language-nodejs
 K8S_PROVIDER_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
 K8S_VERSION_PKG=$K8S_PROVIDER_MOD/pkg/version.Version
 
@@ -53,8 +60,12 @@ k_stamp="$(tr -d ' \n' <"$TC/kubernetes/VERSION")"
   "(lab/toolchain/kubernetes/VERSION, provider $(gomod_require "$TC/kubernetes" $K8S_PROVIDER_MOD))," \
   "but $PODLAB_LOCK pins @pulumi/kubernetes $K_VER. The npm SDK asks the engine for a provider of its own version," \
   "so pin @pulumi/kubernetes to $k_stamp (or move the provider module to the commit of release $K_VER)."
+# The language host is older than the CLI on purpose: sdk/v3 carries it only up to v3.68.0.
+N_VER="$(gomod_require "$TC/nodejs" $SDK_MOD)"
+N_VER="${N_VER#v}"
+[[ -n "$N_VER" ]] || die "lab/toolchain/nodejs/go.mod requires no $SDK_MOD (the Node.js language host's module)"
 
-mkdir -p "$BIN" "$LIBEXEC/policy-nodejs" "$PODLAB_PULUMI_HOME" "$PODLAB_TOOLCHAIN_DIR/stamps"
+mkdir -p "$BIN" "$LIBEXEC" "$PODLAB_PULUMI_HOME" "$PODLAB_TOOLCHAIN_DIR/stamps"
 exec 9>"$PODLAB_TOOLCHAIN_DIR/.lock"
 flock 9 # one build per toolchain dir at a time
 
@@ -67,6 +78,8 @@ inputs_hash() { # <files...> (relative to lab/toolchain)
 }
 PULUMI_INPUTS="$(inputs_hash pulumi/go.mod pulumi/go.sum)"
 K8S_INPUTS="$(inputs_hash kubernetes/go.mod kubernetes/go.sum kubernetes/main.go kubernetes/VERSION)"
+NODEJS_HOST_INPUTS="$(inputs_hash nodejs/go.mod nodejs/go.sum)"
+LANGHOST_INPUTS="$(inputs_hash pulumi/go.mod pulumi/go.sum pulumi/nodejs-langhost/main.go)"
 stamp_ok() { # <binary path> <inputs hash>
   local f
   f="$PODLAB_TOOLCHAIN_DIR/stamps/$(basename "$1")"
@@ -86,11 +99,20 @@ provider_reports_version() { # version in the schema the provider binary serves
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).version))')" || true
   [[ "$v" == "$K_VER" ]] || { log "pulumi-resource-kubernetes serves schema version '$v', expected $K_VER"; return 1; }
 }
+# The language host answers its version only over gRPC; the front asks it (and so checks that it
+# finds the host and talks to it).
+langhost_reports_version() {
+  local v
+  v="$("$LANGHOST" -podlab-host-version 2>&1)" || true
+  [[ "$v" == "v$N_VER" ]] || { log "pulumi-language-nodejs -podlab-host-version printed '$v', expected v$N_VER"; return 1; }
+}
 pulumi_ok() { stamp_ok "$PULUMI" "$PULUMI_INPUTS" && pulumi_reports_version; }
 provider_ok() { stamp_ok "$PROVIDER" "$K8S_INPUTS"; }
+nodejs_host_ok() { stamp_ok "$NODEJS_HOST" "$NODEJS_HOST_INPUTS"; }
+langhost_ok() { stamp_ok "$LANGHOST" "$LANGHOST_INPUTS"; }
 MANIFEST="$PODLAB_TOOLCHAIN_DIR/manifest.json"
 up_to_date() {
-  pulumi_ok && provider_ok && [[ -x "$SHIM" && -f "$MANIFEST" ]]
+  pulumi_ok && provider_ok && nodejs_host_ok && langhost_ok && [[ -f "$MANIFEST" ]]
 }
 
 # go build with wall time and peak RSS (largest single compile/link process) when GNU time is there.
@@ -139,46 +161,56 @@ build_provider() {
   provider_rebuilt=1
 }
 
-write_policy_shim() {
-  # Without a `nodejs` language plugin, pulumi runs a nodejs policy pack as the analyzer plugin
-  # `pulumi-analyzer-policy-nodejs <engine address> . [-opt=val...]`, in the policy pack dir.
-  cat >"$SHIM.new" <<'SH'
-#!/bin/sh
-# podlab: run a nodejs policy pack without the nodejs language host (see lab/toolchain/NOTES.md).
-exec node ./node_modules/@pulumi/pulumi/cmd/run-policy-pack "$@"
-SH
-  chmod 755 "$SHIM.new"
-  mv -f "$SHIM.new" "$SHIM"
+build_nodejs_host() {
+  log "building the Node.js language host v$N_VER ($NODEJS_HOST_PKG)"
+  (cd "$TC/nodejs" && timed_build pulumi-language-nodejs-host -trimpath -ldflags "-s -w -X $PULUMI_VERSION_PKG=v$N_VER" \
+    -o "$LIBEXEC/.pulumi-language-nodejs-host.new" "$NODEJS_HOST_PKG")
+  # Built from the pinned module: the build info names it (the version stamp is checked through the front).
+  go version -m "$LIBEXEC/.pulumi-language-nodejs-host.new" | grep -q "^[[:space:]]*mod[[:space:]]$SDK_MOD[[:space:]]v$N_VER[[:space:]]" ||
+    die "$NODEJS_HOST was not built from $SDK_MOD v$N_VER"
+  mv -f "$LIBEXEC/.pulumi-language-nodejs-host.new" "$NODEJS_HOST"
+  write_stamp "$NODEJS_HOST" "$NODEJS_HOST_INPUTS"
+}
+
+build_langhost() {
+  log "building pulumi-language-nodejs, the front for the language host (lab/toolchain/pulumi/nodejs-langhost)"
+  (cd "$TC/pulumi" && timed_build pulumi-language-nodejs -trimpath \
+    -ldflags "-s -w -X main.hostPath=$(realpath --relative-to="$BIN" "$NODEJS_HOST")" \
+    -o "$BIN/.pulumi-language-nodejs.new" ./nodejs-langhost)
+  mv -f "$BIN/.pulumi-language-nodejs.new" "$LANGHOST"
+  write_stamp "$LANGHOST" "$LANGHOST_INPUTS"
 }
 
 write_manifest() {
   node -e '
-    const [dir, p, k, r, pin, kin, gov] = process.argv.slice(1);
+    const [dir, p, k, n, r, pin, kin, nin, lin, gov] = process.argv.slice(1);
     const fs = require("fs");
     const sha = (b) => fs.readFileSync(`${dir}/stamps/${b}`, "utf8").split(" ")[1].trim();
     fs.writeFileSync(`${dir}/manifest.json`, JSON.stringify({
       written: new Date().toISOString(), go: gov,
-      versions: { pulumi: p, kubernetes: k, random: r || null },
+      versions: { pulumi: p, kubernetes: k, nodejsLanguageHost: n, random: r || null },
       randomProvider: r ? "not built: module not served (lab/toolchain/BLOCKED.md)" : undefined,
-      inputs: { pulumi: pin, kubernetes: kin },
-      sha256: { pulumi: sha("pulumi"), "pulumi-resource-kubernetes": sha("pulumi-resource-kubernetes") },
-    }, null, 2) + "\n");' "$PODLAB_TOOLCHAIN_DIR" "$P_VER" "$K_VER" "$PODLAB_RANDOM_VERSION" \
-    "$PULUMI_INPUTS" "$K8S_INPUTS" "$(go env GOVERSION)"
+      inputs: { pulumi: pin, kubernetes: kin, "pulumi-language-nodejs-host": nin, "pulumi-language-nodejs": lin },
+      sha256: Object.fromEntries(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs-host", "pulumi-language-nodejs"]
+        .map((b) => [b, sha(b)])),
+    }, null, 2) + "\n");' "$PODLAB_TOOLCHAIN_DIR" "$P_VER" "$K_VER" "$N_VER" "$PODLAB_RANDOM_VERSION" \
+    "$PULUMI_INPUTS" "$K8S_INPUTS" "$NODEJS_HOST_INPUTS" "$LANGHOST_INPUTS" "$(go env GOVERSION)"
 }
 
 t_start=$SECONDS
-provider_rebuilt=0 shim_written=0
+provider_rebuilt=0
 if up_to_date; then
   log "up to date: $PODLAB_TOOLCHAIN_DIR"
 else
   pulumi_ok || build_pulumi
   provider_ok || build_provider
-  write_policy_shim
-  shim_written=1
+  nodejs_host_ok || build_nodejs_host
+  langhost_ok || build_langhost
+  langhost_reports_version || die "$LANGHOST does not reach the language host v$N_VER ($NODEJS_HOST)"
   write_manifest
 fi
 
-# ---- 2. provider and policy shim into PULUMI_HOME's plugin cache -------------------------------
+# ---- 2. provider into PULUMI_HOME's plugin cache ----------------------------------------------
 export PULUMI_HOME="$PODLAB_PULUMI_HOME"
 installed="$("$PULUMI" plugin ls 2>/dev/null || true)"
 ensure_plugin() { # <kind> <name> <version> <file or dir> <force: 0|1>
@@ -191,7 +223,13 @@ ensure_plugin() { # <kind> <name> <version> <file or dir> <force: 0|1>
   fi
 }
 ensure_plugin resource kubernetes "$K_VER" "$PROVIDER" "$provider_rebuilt"
-ensure_plugin analyzer policy-nodejs "$P_VER" "$(dirname "$SHIM")" "$shim_written"
+# Toolchains built before the language host ran policy packs through an analyzer plugin
+# policy-nodejs; with a language plugin present the CLI never uses it, so it goes.
+if awk '$1=="policy-nodejs" && $2=="analyzer" {f=1} END {exit !f}' <<<"$installed"; then
+  log "removing plugin analyzer policy-nodejs (policy packs now run through the language host)"
+  "$PULUMI" plugin rm analyzer policy-nodejs --yes >&2
+fi
+rm -rf "$LIBEXEC/policy-nodejs"
 
 # ---- 3. @pulumi/random: provider module not on the Go proxy -----------------------------------
 if [[ -n "$PODLAB_RANDOM_VERSION" ]]; then

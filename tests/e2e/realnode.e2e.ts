@@ -114,6 +114,9 @@ describe("podlab on the lab's real node", () => {
         // The lab stack as a learner deploys it: its images are the ones the node has.
         stack = await scratchStack(root, STACK, LAB_STACK_CONFIG);
         await stack.setConfig("podlab:namespace", { value: NS });
+        // The suite's own bare pods (applyBarePod) run beside podlab's, each limited above the LimitRange defaults:
+        // room for them in the environment's quota, which otherwise holds two default-sized extra pods.
+        await stack.setConfig("podlab:quota", { value: JSON.stringify({ extraPods: 8 }) });
     });
 
     afterAll(async () => {

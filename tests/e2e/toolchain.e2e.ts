@@ -21,13 +21,22 @@ describe("lab toolchain", () => {
         expect(execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim()).toBe(`v${lockVersion("@pulumi/pulumi")}`);
     });
 
-    it("the Kubernetes provider and the policy analyzer are installed at the lock's versions", () => {
+    it("the Kubernetes provider is installed at the lock's version, and no analyzer plugin", () => {
         const plugins: Array<{ name: string; kind: string; version: string }> = JSON.parse(
             execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }),
         );
         const has = (name: string, kind: string) => plugins.filter((p) => p.name === name && p.kind === kind).map((p) => p.version);
         expect(has("kubernetes", "resource")).toEqual([lockVersion("@pulumi/kubernetes")]);
-        expect(has("policy-nodejs", "analyzer")).toEqual([lockVersion("@pulumi/pulumi")]);
+        // Policy packs run through the language host (lab/toolchain/NOTES.md), not an analyzer plugin.
+        expect(plugins.filter((p) => p.kind === "analyzer")).toEqual([]);
+    });
+
+    it("the Node.js language host sits next to pulumi and is the version lab/toolchain/nodejs pins", () => {
+        const gomod = fs.readFileSync(path.join(PROJECT_DIR, "lab", "toolchain", "nodejs", "go.mod"), "utf8");
+        const pinned = /^\s*github\.com\/pulumi\/pulumi\/sdk\/v3 (v\S+)/m.exec(gomod)?.[1];
+        const cli = fs.realpathSync(execFileSync("bash", ["-c", "command -v pulumi"], { encoding: "utf8" }).trim());
+        const host = path.join(path.dirname(cli), "pulumi-language-nodejs");
+        expect(execFileSync(host, ["-podlab-host-version"], { encoding: "utf8" }).trim()).toBe(pinned);
     });
 
     it("the real engine previews and deploys a program through the Kubernetes provider", async () => {

@@ -1,7 +1,7 @@
 /**
  * Previews the non-compliant program with the podlab policy pack and checks
  * that every policy named its object. Needs the lab toolchain on PATH (pulumi and
- * pulumi-analyzer-policy-nodejs: `eval "$(bash lab/env)"`) and `npm ci` in policy/.
+ * its Node.js language host, which runs the pack: `eval "$(bash lab/env)"`) and `npm ci` in policy/.
  *
  *   npm --prefix policy run check:noncompliant [-- --policy-pack-config <file.json>]
  *
