@@ -290,10 +290,13 @@ async function main(): Promise<number> {
     });
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-        console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
-        process.exit(err instanceof UsageError ? 2 : 1);
-    },
-);
+// Run as a command; imported (the benchmark renders learners' objects with baseConfig), it only exports.
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (err: Error) => {
+            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
+            process.exit(err instanceof UsageError ? 2 : 1);
+        },
+    );
+}
