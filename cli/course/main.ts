@@ -12,9 +12,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
-import { PROJECT_DIR, PROJECT_NAME } from "../automation";
+import { PROJECT_DIR, PROJECT_NAME, randomProviderIn } from "../automation";
 import { kubectlJson } from "../kubectl";
 import { adminClusterAccess } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
@@ -116,13 +116,14 @@ function rosterTargets(inv: Invocation): Learner[] {
     return inv.named.map((n) => byName.get(n)!);
 }
 
-async function context(inv: Invocation): Promise<CourseContext> {
+async function context(inv: Invocation, runsPulumi = true): Promise<CourseContext> {
     return {
         course: inv.roster.course,
         layout: inv.layout,
         registry: new CourseRegistry(inv.layout),
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
+        pulumi: runsPulumi ? await PulumiCommand.get() : undefined,
         now: () => new Date(),
     };
 }
@@ -148,20 +149,19 @@ async function forEachLearner(verb: string, learners: Learner[], concurrency: nu
     return r.failed;
 }
 
-/** Stacks of this project that already exist in the backend (one CLI run). */
-async function existingStacks(layout: CourseLayout): Promise<Set<string>> {
-    fs.mkdirSync(layout.workDir, { recursive: true, mode: 0o700 });
-    const ws = await LocalWorkspace.create({ workDir: layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
-    return new Set((await ws.listStacks()).map((s) => s.name));
+/** The course's own workspace (no stack of its own), for what is asked once for all learners. */
+async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
+    fs.mkdirSync(ctx.layout.workDir, { recursive: true, mode: 0o700 });
+    return LocalWorkspace.create({ workDir: ctx.layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" }, pulumiCommand: ctx.pulumi });
 }
 
 /**
  * Providers are installed once, before learners fan out (concurrent installs
  * into one PULUMI_HOME interfere). Where automatic acquisition is off, as on
- * the lab, they must already be there.
+ * the lab, they must already be there. Returns whether a random provider is
+ * available (then stacks need no generated password).
  */
-async function ensurePlugins(layout: CourseLayout): Promise<void> {
-    const ws = await LocalWorkspace.create({ workDir: layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
+async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }> {
     const installed = await ws.listPlugins();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
@@ -175,21 +175,24 @@ async function ensurePlugins(layout: CourseLayout): Promise<void> {
         }
         await ws.installPlugin(name, `v${v}`);
     }
+    return { randomProvider: randomProviderIn(installed) };
 }
 
 async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const stacks = await existingStacks(inv.layout);
+    const ws = await courseWorkspace(ctx);
+    // Stacks of this project that already exist in the backend (one CLI run).
+    const stacks = new Set((await ws.listStacks()).map((s) => s.name));
     const ours = new Set(ctx.registry.learners());
     for (const dropped of [...ours].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
-    await ensurePlugins(inv.layout);
+    const { randomProvider } = await ensurePlugins(ws);
     return forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         if (stacks.has(l.stack) && !ours.has(l.name)) {
             throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
         }
-        return upLearner(ctx, l, step);
+        return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
     });
 }
 
@@ -223,15 +226,16 @@ export async function labelledObjects(course: string): Promise<string[]> {
 
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    await ensurePlugins(inv.layout);
+    const { randomProvider } = await ensurePlugins(await courseWorkspace(ctx));
     return forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
         const notes = await downLearner(ctx, l, step);
-        return [...notes, ...(await upLearner(ctx, l, step))];
+        // down removed the stack: up creates it anew.
+        return [...notes, ...(await upLearner(ctx, l, step, { exists: false, randomProvider }))];
     });
 }
 
 async function credentials(inv: Invocation, learners: Learner[]): Promise<number> {
-    const ctx = await context(inv);
+    const ctx = await context(inv, false);
     return forEachLearner("credentials", learners, inv.concurrency, async (l) => {
         await renewCredentials(ctx, l);
     });
