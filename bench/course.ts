@@ -20,7 +20,7 @@ import { baseConfig } from "../cli/course/main";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
 import { deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
-import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, mustRun, runCommand } from "./proc";
+import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
 
 /** The three ways of bringing a class up, in the order of the first run (later runs rotate it). */
 export const COURSE_SIDES = ["course", "kubectl", "sequential"] as const;
@@ -195,6 +195,16 @@ class ProgressLog {
     }
 }
 
+/** Course commands running now (their pids), so an interrupted benchmark can stop them before removing their files. */
+const running = new Set<number>();
+
+/** Stops every course command the benchmark is running, with all the processes each started. */
+export function stopCourseCommands(): void {
+    for (const pid of running) {
+        killTree(pid);
+    }
+}
+
 /** `course up` of `learners` learners as a user runs it, in its own process with its own backend; then removed. */
 export async function courseUpSample(root: string, r: RenderedLearner, course: string, learners: number, opts: { concurrency?: number; envVars: Record<string, string> }): Promise<CourseUpSample> {
     const dir = path.join(root, course);
@@ -215,7 +225,13 @@ export async function courseUpSample(root: string, r: RenderedLearner, course: s
         cpu.start();
         const t0 = performance.now();
         const progress = new ProgressLog(t0);
-        const run = await runCommand(process.execPath, args, { env, cwd: dir, onSpawn: (pid) => (tree = new ProcessTreeSampler(pid)), onStderr: (t) => progress.feed(t) });
+        let pid = 0;
+        const onSpawn = (p: number) => {
+            pid = p;
+            running.add(pid);
+            tree = new ProcessTreeSampler(pid);
+        };
+        const run = await runCommand(process.execPath, args, { env, cwd: dir, onSpawn, onStderr: (t) => progress.feed(t) }).finally(() => running.delete(pid));
         const cpuUsed = cpu.stop();
         const treeSample = tree!.stop();
         if (run.code !== 0 || !run.stdout.includes(`course up: ${learners} done, 0 failed`)) {

@@ -116,6 +116,24 @@ export function childPids(pid: number): number[] {
     return out;
 }
 
+/** Kills a process and all its descendants (SIGKILL), children first found, so none is left orphaned and running. */
+export function killTree(pid: number): void {
+    const all: number[] = [];
+    const queue = [pid];
+    while (queue.length > 0) {
+        const p = queue.pop()!;
+        all.push(p);
+        queue.push(...childPids(p));
+    }
+    for (const p of all) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+}
+
 /** Long-lived processes to account for by name, e.g. the lab's control plane from its pid files. */
 export function labProcesses(): Record<string, number> {
     const dir = path.join(process.env.PODLAB_STATE ?? path.join(os.homedir(), ".local", "state", "podlab"), "lab", "pids");

@@ -31,7 +31,7 @@ import { PROJECT_DIR } from "../cli/automation";
 import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";
-import { COURSE_SIDES, benchCourse, courseUpSample, kubectlCourseSample, renderLearner } from "./course";
+import { COURSE_SIDES, benchCourse, courseUpSample, kubectlCourseSample, renderLearner, stopCourseCommands } from "./course";
 import { CourseRunSample, DeployRow, Results, WhatIfRow, render, summarize } from "./report";
 import { mib, stats } from "./stats";
 
@@ -265,14 +265,15 @@ async function main(): Promise<void> {
     }
     const root = privateBackend();
     const interrupted = () => {
-        log("interrupted: removing this run's namespaces");
+        log("interrupted: stopping course commands, removing this run's namespaces");
+        stopCourseCommands();
         const names = spawnSync("kubectl", ["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"], { encoding: "utf8" })
             .stdout.split(/\s+/)
             .filter((n) => n.startsWith(NAMESPACE_PREFIX));
         if (names.length > 0) {
             spawnSync("kubectl", ["delete", "namespace", "--wait=false", ...names], { stdio: "inherit" });
         }
-        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 });
         process.exit(130);
     };
     process.on("SIGINT", interrupted);
