@@ -5,7 +5,9 @@
  * pod Ready, a credential minted, a card written), against
  * - `kubectl apply` of every learner's objects (rendered by the Kubernetes
  *   provider from the same program and the same learner config) plus `kubectl wait`;
- * - the same course brought up one learner after another (`--concurrency 1`, the same code path).
+ * - the same course brought up one learner after another (`--concurrency 1`, the same code path);
+ * - optionally the course command of another build of podlab (a baseline: the
+ *   code before a change), run the same way in the same run.
  * The course command's whole process tree is sampled for memory (RSS and PSS)
  * and for which processes it ran. Every side gets its own course name, so its
  * own namespaces; they are removed, with the backend, outside the timed regions.
@@ -22,8 +24,8 @@ import { deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
 import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
 
-/** The three ways of bringing a class up, in the order of the first run (later runs rotate it). */
-export const COURSE_SIDES = ["course", "kubectl", "sequential"] as const;
+/** The ways of bringing a class up, in the order of the first run (later runs rotate it); baseline only with --course-baseline. */
+export const COURSE_SIDES = ["course", "kubectl", "sequential", "baseline"] as const;
 export type CourseSide = (typeof COURSE_SIDES)[number];
 
 /** Names in the rendered objects that stand for the course and the learner; substituted per side. */
@@ -206,7 +208,13 @@ export function stopCourseCommands(): void {
 }
 
 /** `course up` of `learners` learners as a user runs it, in its own process with its own backend; then removed. */
-export async function courseUpSample(root: string, r: RenderedLearner, course: string, learners: number, opts: { concurrency?: number; envVars: Record<string, string> }): Promise<CourseUpSample> {
+export async function courseUpSample(
+    root: string,
+    r: RenderedLearner,
+    course: string,
+    learners: number,
+    opts: { concurrency?: number; envVars: Record<string, string>; /** A built podlab tree whose course command runs (default: this one). */ tree?: string },
+): Promise<CourseUpSample> {
     const dir = path.join(root, course);
     const out = path.join(dir, "out");
     const backend = path.join(dir, "backend");
@@ -214,7 +222,7 @@ export async function courseUpSample(root: string, r: RenderedLearner, course: s
     const names = learnerNames(learners);
     const rosterFile = path.join(dir, "roster.yaml");
     fs.writeFileSync(rosterFile, yaml.dump({ course, learners: names }));
-    const args = [path.join(PROJECT_DIR, "bin", "cli", "course", "main.js"), "up", "--roster", rosterFile, "--out", out];
+    const args = [path.join(opts.tree ?? PROJECT_DIR, "bin", "cli", "course", "main.js"), "up", "--roster", rosterFile, "--out", out];
     if (opts.concurrency !== undefined) {
         args.push("--concurrency", String(opts.concurrency));
     }

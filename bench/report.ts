@@ -55,9 +55,13 @@ export interface CourseRunSample {
     course?: CourseUpSample;
     kubectl?: KubectlCourseSample;
     sequential?: CourseUpSample;
+    /** The course command of the --course-baseline build, run the same way. */
+    baseline?: CourseUpSample;
     /** course up / (kubectl apply + wait), and sequential / course up, this run. */
     ratio: number;
     speedup: number;
+    /** course up / baseline course up, this run. */
+    vsBaseline?: number;
 }
 
 export interface CourseRow {
@@ -76,6 +80,9 @@ export interface CourseRow {
         peakPss: Stats;
         peakRssPerLearner: Stats;
         sequentialPeakRss: Stats;
+        baseline: Stats;
+        vsBaseline: Stats;
+        baselinePeakRss: Stats;
     };
 }
 
@@ -100,7 +107,7 @@ export interface Results {
     unit?: { samples: { ms: number; tests: string }[]; summary: Stats };
     programLoad?: Record<string, { samples: number[]; summary: Stats }>;
     whatIf: WhatIfRow[];
-    course?: { renderMs: number; concurrencyFlag?: number; rows: CourseRow[] };
+    course?: { renderMs: number; concurrencyFlag?: number; /** The --course-baseline tree, if any. */ baseline?: string; rows: CourseRow[] };
 }
 
 export function summarize(res: Results): void {
@@ -134,6 +141,9 @@ export function summarize(res: Results): void {
             peakPss: stats(course.map((c) => c.tree.peakPssBytes)),
             peakRssPerLearner: stats(course.map((c) => c.peakRssPerLearnerBytes)),
             sequentialPeakRss: stats(sequential.map((c) => c.tree.peakRssBytes)),
+            baseline: stats(pick((s) => s.baseline?.ms)),
+            vsBaseline: stats(pick((s) => s.vsBaseline)),
+            baselinePeakRss: stats(pick((s) => s.baseline?.tree.peakRssBytes)),
         };
     }
     for (const w of res.whatIf) {
@@ -333,9 +343,20 @@ function courseReport(course: NonNullable<Results["course"]>): string[] {
     const rows = course.rows.filter((r) => r.summary && r.samples.length > 0);
     const concurrency = course.concurrencyFlag !== undefined ? `--concurrency ${course.concurrencyFlag}` : "its default concurrency";
     const out = [`Course up until every learner is done (pods Ready, credential, card), as a user runs it (${concurrency}), against kubectl and one learner after another`];
+    const baseline = rows.some((r) => r.summary!.baseline.n > 0);
     out.push(
         table(
-            ["learners", "objects", "runs", "course up", "kubectl apply + wait", "one after another (--concurrency 1)", "course / kubectl", "one after another / course"],
+            [
+                "learners",
+                "objects",
+                "runs",
+                "course up",
+                "kubectl apply + wait",
+                "one after another (--concurrency 1)",
+                "course / kubectl",
+                "one after another / course",
+                ...(baseline ? ["baseline course up", "course / baseline"] : []),
+            ],
             rows.map((r) => [
                 String(r.learners),
                 String(r.learners * Object.values(r.objectsPerLearner).reduce((a, b) => a + b, 0)),
@@ -345,9 +366,13 @@ function courseReport(course: NonNullable<Results["course"]>): string[] {
                 fmtStats(r.summary!.sequential),
                 fmtStats(r.summary!.ratio, "x"),
                 fmtStats(r.summary!.speedup, "x"),
+                ...(baseline ? [fmtStats(r.summary!.baseline), fmtStats(r.summary!.vsBaseline, "x")] : []),
             ]),
         ),
     );
+    if (baseline) {
+        out.push(`baseline: the course command of ${course.baseline ?? "another build"}, run the same way in the same runs`);
+    }
     const goal = rows.find((r) => r.learners === COURSE_GOAL.learners);
     if (goal) {
         const ratio = goal.summary!.ratio.median;
@@ -361,11 +386,29 @@ function courseReport(course: NonNullable<Results["course"]>): string[] {
     out.push("", "Peak memory of the course command's process tree (node, every pulumi CLI and provider, kubectl), in MiB");
     out.push(
         table(
-            ["learners", "learners at once", "peak RSS", "peak PSS", "peak RSS / learners at once", "one after another: peak RSS", "each learner at once beyond the first adds (RSS, medians)"],
+            [
+                "learners",
+                "learners at once",
+                "peak RSS",
+                "peak PSS",
+                "peak RSS / learners at once",
+                "one after another: peak RSS",
+                "each learner at once beyond the first adds (RSS, medians)",
+                ...(baseline ? ["baseline: peak RSS"] : []),
+            ],
             rows.map((r) => {
                 const s = r.summary!;
                 const beyond = s.concurrentLearners > 1 ? mib((s.peakRss.median - s.sequentialPeakRss.median) / (s.concurrentLearners - 1)) : "-";
-                return [String(r.learners), String(s.concurrentLearners), fmtStats(s.peakRss, "MiB"), fmtStats(s.peakPss, "MiB"), fmtStats(s.peakRssPerLearner, "MiB"), fmtStats(s.sequentialPeakRss, "MiB"), beyond];
+                return [
+                    String(r.learners),
+                    String(s.concurrentLearners),
+                    fmtStats(s.peakRss, "MiB"),
+                    fmtStats(s.peakPss, "MiB"),
+                    fmtStats(s.peakRssPerLearner, "MiB"),
+                    fmtStats(s.sequentialPeakRss, "MiB"),
+                    beyond,
+                    ...(baseline ? [fmtStats(s.baselinePeakRss, "MiB")] : []),
+                ];
             }),
         ),
     );
@@ -399,8 +442,19 @@ function courseBreakdown(learners: number, s: CourseRunSample): string[] {
     out.push("", `Processes the course command ran (seen by polling every 200 ms: short runs may be missed; CPU-s as last seen, a lower bound)`);
     out.push(
         table(
-            ["process", "runs", "per learner", "CPU-s", "one after another: runs"],
-            census.map(([label, v]) => [label, String(v.runs), (v.runs / learners).toFixed(1), v.cpuSeconds.toFixed(1), String(seq?.tree.census[label]?.runs ?? "-")]),
+            ["process", "runs", "per learner", "CPU-s", "one after another: runs", ...(s.baseline ? ["baseline: runs", "baseline: CPU-s"] : [])],
+            [...new Set([...census.map(([label]) => label), ...Object.keys(s.baseline?.tree.census ?? {})])].map((label) => {
+                const v = c.tree.census[label] ?? { runs: 0, cpuSeconds: 0 };
+                const b = s.baseline?.tree.census[label];
+                return [
+                    label,
+                    String(v.runs),
+                    (v.runs / learners).toFixed(1),
+                    v.cpuSeconds.toFixed(1),
+                    String(seq?.tree.census[label]?.runs ?? "-"),
+                    ...(s.baseline ? [String(b?.runs ?? 0), (b?.cpuSeconds ?? 0).toFixed(1)] : []),
+                ];
+            }),
         ),
     );
     const k = s.kubectl;
@@ -409,6 +463,7 @@ function courseBreakdown(learners: number, s: CourseRunSample): string[] {
         ["course up", c.cpu],
         ["one after another", seq?.cpu],
         ["kubectl apply + wait", k?.cpu],
+        ...(s.baseline ? [["baseline course up", s.baseline.cpu] as [string, CpuBreakdown]] : []),
     ];
     const names = [...new Set(sides.flatMap(([, cpu]) => Object.keys(cpu ?? {})))].sort((a, b) => (c.cpu[b] ?? 0) - (c.cpu[a] ?? 0));
     out.push(

@@ -1,7 +1,7 @@
 /**
  * podlab's benchmark: `npm run bench` (built into bin/bench/run.js, run with the lab's environment).
  *
- *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N]
+ *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR]
  *                         [--quick] [--out bench/results/latest.json] [--label NAME] [--parallel N] [--env KEY=VALUE]...
  *                         [--what-if] [--skip deploy,kubectl,course,sequential,unit,load]
  *
@@ -36,7 +36,7 @@ import { CourseRunSample, DeployRow, Results, WhatIfRow, render, summarize } fro
 import { mib, stats } from "./stats";
 
 const USAGE =
-    "usage: bench [--runs N] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip deploy,kubectl,course,sequential,unit,load]";
+    "usage: bench [--runs N] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip deploy,kubectl,course,sequential,unit,load]";
 
 /**
  * What --skip can leave out: the one-stack pairs (deploy), their kubectl side
@@ -51,6 +51,8 @@ interface Options {
     courseCounts: number[];
     /** --concurrency for the course side (undefined: the course command's default). */
     courseConcurrency?: number;
+    /** A built podlab tree (bin/cli/course/main.js) whose course command runs as a fourth side, e.g. the code before a change. */
+    courseBaseline?: string;
     out: string;
     label: string;
     parallel?: number;
@@ -81,6 +83,11 @@ function parseArgs(argv: string[]): Options {
                 .map((c) => positiveInt(a, c));
         } else if (a === "--course-concurrency") {
             opts.courseConcurrency = positiveInt(a, value(i++));
+        } else if (a === "--course-baseline") {
+            opts.courseBaseline = path.resolve(value(i++));
+            if (!fs.existsSync(path.join(opts.courseBaseline, "bin", "cli", "course", "main.js"))) {
+                throw new Error(`--course-baseline ${opts.courseBaseline}: no bin/cli/course/main.js there (build that tree first)`);
+            }
         } else if (a === "--quick") {
             opts.counts = [1, 4];
             opts.courseCounts = [1, 5];
@@ -179,12 +186,12 @@ async function courseRuns(root: string, opts: Options, res: Results, freePods: n
         throw new Error(`the lab's nodes have room for ${freePods} more pods; ${largest} learners need ${largest * learner.kinds.Pod}`);
     }
     log(`rendered a learner: ${JSON.stringify(learner.kinds)} in ${(learner.ms / 1000).toFixed(1)} s`);
-    const course: NonNullable<Results["course"]> = { renderMs: learner.ms, concurrencyFlag: opts.courseConcurrency, rows: [] };
+    const course: NonNullable<Results["course"]> = { renderMs: learner.ms, concurrencyFlag: opts.courseConcurrency, baseline: opts.courseBaseline, rows: [] };
     res.course = course;
     for (const learners of opts.courseCounts) {
         course.rows.push({ learners, objectsPerLearner: learner.kinds, samples: [] });
     }
-    const sides = COURSE_SIDES.filter((side) => side === "course" || !opts.skip.has(side));
+    const sides = COURSE_SIDES.filter((side) => (side === "baseline" ? opts.courseBaseline !== undefined : side === "course" || !opts.skip.has(side)));
     for (let run = 1; run <= opts.runs; run++) {
         for (const row of course.rows) {
             const n = row.learners;
@@ -196,17 +203,20 @@ async function courseRuns(root: string, opts: Options, res: Results, freePods: n
                 if (side === "kubectl") {
                     sample.kubectl = await kubectlCourseSample(learner, name, n);
                 } else {
-                    sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars });
+                    const tree = side === "baseline" ? opts.courseBaseline : undefined;
+                    sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars, tree });
                 }
             }
             sample.ratio = sample.course && sample.kubectl ? sample.course.ms / sample.kubectl.ms : NaN;
             sample.speedup = sample.course && sample.sequential ? sample.sequential.ms / sample.course.ms : NaN;
+            sample.vsBaseline = sample.course && sample.baseline ? sample.course.ms / sample.baseline.ms : undefined;
             row.samples.push(sample);
             const c = sample.course!;
             log(
                 `run ${run}/${opts.runs}, ${n} learners: course up ${(c.ms / 1000).toFixed(1)} s (${c.concurrentLearners} at once, peak ${mib(c.tree.peakRssBytes)} MiB RSS)` +
                     (sample.kubectl ? `, kubectl apply+wait ${(sample.kubectl.ms / 1000).toFixed(1)} s, ratio ${sample.ratio.toFixed(2)}` : "") +
                     (sample.sequential ? `, one after another ${(sample.sequential.ms / 1000).toFixed(1)} s, speedup ${sample.speedup.toFixed(2)}` : "") +
+                    (sample.baseline ? `, baseline course up ${(sample.baseline.ms / 1000).toFixed(1)} s` : "") +
                     `; load ${order.map((s) => `${s} ${sample.load[s]![0]}`).join(", ")}`,
             );
             writeResults(opts.out, res);
@@ -228,7 +238,7 @@ async function main(): Promise<void> {
             label: opts.label,
             startedAt: new Date().toISOString(),
             complete: false,
-            options: { runs: opts.runs, counts: opts.counts, courseCounts: opts.courseCounts, courseConcurrency: opts.courseConcurrency, whatIf: opts.whatIf, skip: [...opts.skip] },
+            options: { runs: opts.runs, counts: opts.counts, courseCounts: opts.courseCounts, courseConcurrency: opts.courseConcurrency, courseBaseline: opts.courseBaseline, whatIf: opts.whatIf, skip: [...opts.skip] },
             settings: {
                 ...settings,
                 effectiveParallel:
