@@ -51,15 +51,17 @@ export async function leftoverNamespaces(): Promise<string[]> {
 }
 
 /**
- * Deletes a namespace and waits until it is gone. Its pods are force-deleted
- * first (the fake node has nothing to stop): that takes namespace deletion
- * from about 11 s to about 7 s, and none of it is timed.
+ * Deletes a namespace (or every namespace with a label) and waits until it is
+ * gone. Pods are force-deleted first (the fake node has nothing to stop): that
+ * takes namespace deletion from about 11 s to about 7 s, and none of it is timed.
  */
-export async function deleteNamespace(name: string): Promise<void> {
-    await runCommand("kubectl", ["delete", "pods", "--all", "-n", name, "--grace-period=0", "--force", "--wait=false"]);
-    const r = await runCommand("kubectl", ["delete", "namespace", name, "--ignore-not-found", "--wait=true", "--timeout=300s"]);
+export async function deleteNamespace(target: string | { selector: string }): Promise<void> {
+    const [pods, namespaces] =
+        typeof target === "string" ? [["--all", "-n", target], [target]] : [["--all-namespaces", `--selector=${target.selector}`], [`--selector=${target.selector}`]];
+    await runCommand("kubectl", ["delete", "pods", ...pods, "--grace-period=0", "--force", "--wait=false"]);
+    const r = await runCommand("kubectl", ["delete", "namespace", ...namespaces, "--ignore-not-found", "--wait=true", "--timeout=300s"]);
     if (r.code !== 0) {
-        throw new Error(`deleting namespace ${name}: ${r.stderr.trim()}`);
+        throw new Error(`deleting namespace ${namespaces.join(" ")}: ${r.stderr.trim()}`);
     }
 }
 
@@ -109,7 +111,7 @@ export interface BenchStack {
 export async function devStack(
     root: string,
     stackName: string,
-    opts: { namespace: string; count: number; envVars?: Record<string, string>; extraConfig?: Record<string, string> },
+    opts: { namespace: string; count: number; envVars?: Record<string, string> },
 ): Promise<BenchStack> {
     const dir = scratchProject(path.join(root, "stacks", stackName), "Pulumi.dev.yaml", stackName, { program: true });
     const stack = await openStack(stackName, dir);
@@ -129,9 +131,6 @@ export async function devStack(
         },
         true,
     );
-    for (const [key, value] of Object.entries(opts.extraConfig ?? {})) {
-        await stack.setConfig(key, { value });
-    }
     return { stack, namespace: opts.namespace, program };
 }
 
@@ -172,8 +171,12 @@ export async function forgetStack(s: BenchStack): Promise<void> {
     await s.stack.workspace.removeStack(s.stack.name, { force: true });
 }
 
-/** Kinds in the order kubectl must create them: the namespace first, then what pods refer to, then pods. */
-const KIND_ORDER = ["Namespace", "Secret", "ConfigMap", "Pod"];
+/**
+ * Kinds in the order kubectl must create them: the namespace first, then the
+ * learner's identity and the fences (the quota before any pod it counts), then
+ * what pods refer to, then pods.
+ */
+const KIND_ORDER = ["Namespace", "ServiceAccount", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "NetworkPolicy", "Secret", "ConfigMap", "Pod"];
 
 /** Rendered manifests of one stack, as one YAML stream with a placeholder namespace. */
 export interface Rendered {
@@ -188,16 +191,14 @@ export interface Rendered {
 }
 
 /**
- * The objects podlab's program creates for `count` postgres pods, rendered by
- * the Kubernetes provider itself (`kubernetes:renderYamlToDirectory`) from the
- * same program and config, in apply order.
+ * Renders a stack's objects with the Kubernetes provider itself
+ * (`kubernetes:renderYamlToDirectory`: `up` writes YAML instead of creating
+ * anything), then forgets the stack. Returns them as one stream in apply order.
  */
-export async function renderManifests(root: string, count: number): Promise<Rendered> {
-    const placeholder = `${NAMESPACE_PREFIX}render-placeholder-${count}`;
-    const outDir = path.join(root, "rendered", String(count));
-    const s = await devStack(root, `render-${count}`, { namespace: placeholder, count, extraConfig: { "kubernetes:renderYamlToDirectory": outDir } });
+export async function renderStack(stack: Stack, outDir: string): Promise<Omit<Rendered, "placeholder">> {
+    await stack.setConfig("kubernetes:renderYamlToDirectory", { value: outDir });
     const t0 = performance.now();
-    await s.stack.up();
+    await stack.up();
     const ms = performance.now() - t0;
     const docs: { kind: string; text: string }[] = [];
     const walk = (dir: string) => {
@@ -221,13 +222,24 @@ export async function renderManifests(root: string, count: number): Promise<Rend
     for (const d of docs) {
         kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
     }
-    if (kinds.Pod !== count + 1 || kinds.Namespace !== 1) {
-        throw new Error(`rendering ${count} postgres pods gave ${JSON.stringify(kinds)}`);
-    }
-    await forgetStack(s);
+    await stack.workspace.removeStack(stack.name, { force: true });
     fs.rmSync(outDir, { recursive: true, force: true });
-    const workspaceEnv = Object.fromEntries(Object.entries(s.stack.workspace.envVars).filter(([k]) => !/PASSPHRASE|TOKEN|SECRET|KEY/i.test(k)));
-    return { kinds, placeholder, ms, workspaceEnv, yaml: docs.map((d) => `---\n${d.text.trimEnd()}\n`).join("") };
+    const workspaceEnv = Object.fromEntries(Object.entries(stack.workspace.envVars).filter(([k]) => !/PASSPHRASE|TOKEN|SECRET|KEY/i.test(k)));
+    return { kinds, ms, workspaceEnv, yaml: docs.map((d) => `---\n${d.text.trimEnd()}\n`).join("") };
+}
+
+/**
+ * The objects podlab's program creates for `count` postgres pods, rendered by
+ * the Kubernetes provider from the same program and config, in apply order.
+ */
+export async function renderManifests(root: string, count: number): Promise<Rendered> {
+    const placeholder = `${NAMESPACE_PREFIX}render-placeholder-${count}`;
+    const s = await devStack(root, `render-${count}`, { namespace: placeholder, count });
+    const r = await renderStack(s.stack, path.join(root, "rendered", String(count)));
+    if (r.kinds.Pod !== count + 1 || r.kinds.Namespace !== 1) {
+        throw new Error(`rendering ${count} postgres pods gave ${JSON.stringify(r.kinds)}`);
+    }
+    return { ...r, placeholder };
 }
 
 /** The rendered stream for one namespace. */

@@ -31,7 +31,7 @@ export interface UpPhases {
     programEnd: number;
     /** The default Kubernetes provider was loaded and configured (its step ended). */
     providerReady: number;
-    /** First and last Kubernetes object step (Namespace, Secret, ConfigMap, Pod): create plus await. */
+    /** First and last Kubernetes object step (namespace, access, fences, secrets, configmap, pods): create plus await. */
     firstObjectStart: number;
     lastObjectEnd: number;
     /** First pod step start, last pod step end, and each pod step's duration (create + await Ready). */
@@ -62,7 +62,8 @@ export interface PulumiUpResult {
     cliCalls: { command: string; ms: number }[];
 }
 
-const K8S_OBJECT = /^kubernetes:core\/v1:(Namespace|Secret|ConfigMap|Pod)$/;
+/** Every Kubernetes object (the provider itself is `pulumi:providers:kubernetes`). */
+const K8S_OBJECT = /^kubernetes:/;
 
 /** Wraps the workspace's CLI runner to time each invocation. */
 function timeCli(stack: Stack, t0: number): { calls: { command: string; start: number; end: number }[] } {

@@ -15,15 +15,31 @@ export interface CommandResult {
     ms: number;
 }
 
+export interface CommandOptions {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    /** Called once the process is spawned, with its pid (to sample its process tree). */
+    onSpawn?: (pid: number) => void;
+    /** Called with each chunk of stderr as it arrives (to timestamp progress lines). */
+    onStderr?: (text: string) => void;
+}
+
 /** Runs a command to completion without blocking the event loop (the CPU sampler keeps ticking). */
-export function runCommand(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CommandResult> {
+export function runCommand(command: string, args: string[], opts: CommandOptions = {}): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
         const t0 = performance.now();
         const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        if (child.pid !== undefined) {
+            opts.onSpawn?.(child.pid);
+        }
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stderr.on("data", (d: Buffer) => {
+            stderr += d.toString();
+            opts.onStderr?.(d.toString());
+        });
         child.on("error", reject);
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 }));
         child.stdin.end(opts.input ?? "");
@@ -31,7 +47,7 @@ export function runCommand(command: string, args: string[], opts: { cwd?: string
 }
 
 /** Like {@link runCommand}, but a non-zero exit is an error carrying the command's stderr. */
-export async function mustRun(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CommandResult> {
+export async function mustRun(command: string, args: string[], opts: CommandOptions = {}): Promise<CommandResult> {
     const r = await runCommand(command, args, opts);
     if (r.code !== 0) {
         throw new Error(`${command} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
@@ -98,6 +114,24 @@ export function childPids(pid: number): number[] {
         }
     }
     return out;
+}
+
+/** Kills a process and all its descendants (SIGKILL), children first found, so none is left orphaned and running. */
+export function killTree(pid: number): void {
+    const all: number[] = [];
+    const queue = [pid];
+    while (queue.length > 0) {
+        const p = queue.pop()!;
+        all.push(p);
+        queue.push(...childPids(p));
+    }
+    for (const p of all) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
 }
 
 /** Long-lived processes to account for by name, e.g. the lab's control plane from its pid files. */
@@ -217,4 +251,121 @@ function childName(comm: string): string {
 /** Milliseconds since `t0` (a performance.now() value), rounded. */
 export function since(t0: number): number {
     return Math.round(performance.now() - t0);
+}
+
+/** Resident and proportional set size of a process, in bytes (PSS splits shared pages among their users). */
+function memoryOf(pid: number): { rss: number; pss: number } | undefined {
+    try {
+        const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+        const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) * 1024;
+        return { rss: kb("Rss"), pss: kb("Pss") };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * What a process in the tree is, for the census: the `pulumi` CLI by its
+ * subcommand (`pulumi stack output --show-secrets`), kubectl by its verb and
+ * resource, the Kubernetes provider, anything else by command name.
+ */
+export function commandLabel(comm: string, argv: string[]): string {
+    const words = (n: number) => argv.slice(1).filter((a) => !a.startsWith("-")).slice(0, n);
+    if (comm === "pulumi") {
+        const firstFlag = argv.findIndex((a, i) => i > 0 && a.startsWith("-"));
+        const sub = argv.slice(1, firstFlag < 0 ? argv.length : firstFlag).slice(0, 2);
+        return ["pulumi", ...sub, ...(argv.includes("--show-secrets") ? ["--show-secrets"] : [])].join(" ");
+    }
+    if (comm === "kubectl") {
+        return ["kubectl", ...words(2)].join(" ");
+    }
+    return childName(comm);
+}
+
+/** Peak memory of a process tree and the processes that ran in it. */
+export interface TreeSample {
+    /** Highest sum over the tree at one poll, in bytes. */
+    peakRssBytes: number;
+    peakPssBytes: number;
+    /** At the poll with the highest RSS: processes and RSS bytes by kind. */
+    atPeak: Record<string, { processes: number; rssBytes: number }>;
+    /** Most processes of each kind alive at one poll. */
+    mostAtOnce: Record<string, number>;
+    /**
+     * Every process seen, by {@link commandLabel}: how many, and the CPU seconds
+     * each had used when last seen (a lower bound: a run shorter than a poll may be missed).
+     */
+    census: Record<string, { runs: number; cpuSeconds: number }>;
+    polls: number;
+}
+
+/**
+ * Samples a process tree (a command the benchmark started, and everything it
+ * starts) every `intervalMs`: memory summed over the tree (RSS and PSS from
+ * smaps_rollup), and a census of the processes by what they run.
+ */
+export class ProcessTreeSampler {
+    private readonly seen = new Map<number, { label: string; ticks: number }>();
+    private timer?: NodeJS.Timeout;
+    private readonly result: TreeSample = { peakRssBytes: 0, peakPssBytes: 0, atPeak: {}, mostAtOnce: {}, census: {}, polls: 0 };
+
+    constructor(
+        private readonly rootPid: number,
+        private readonly intervalMs = 200,
+    ) {
+        this.poll();
+        this.timer = setInterval(() => this.poll(), this.intervalMs);
+    }
+
+    private poll(): void {
+        const byKind: Record<string, { processes: number; rssBytes: number }> = {};
+        let rss = 0;
+        let pss = 0;
+        const queue = [this.rootPid];
+        while (queue.length > 0) {
+            const pid = queue.pop()!;
+            const stat = readStat(pid);
+            const mem = memoryOf(pid);
+            if (!stat || !mem) {
+                continue;
+            }
+            let entry = this.seen.get(pid);
+            if (!entry) {
+                let argv: string[] = [];
+                try {
+                    argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+                } catch {
+                    // it exited
+                }
+                entry = { label: pid === this.rootPid ? `${stat.comm} (the command)` : commandLabel(stat.comm, argv), ticks: 0 };
+                this.seen.set(pid, entry);
+            }
+            entry.ticks = stat.ticks;
+            const kind = pid === this.rootPid ? entry.label : childName(stat.comm);
+            byKind[kind] = { processes: (byKind[kind]?.processes ?? 0) + 1, rssBytes: (byKind[kind]?.rssBytes ?? 0) + mem.rss };
+            rss += mem.rss;
+            pss += mem.pss;
+            queue.push(...childPids(pid));
+        }
+        this.result.polls++;
+        for (const [k, v] of Object.entries(byKind)) {
+            this.result.mostAtOnce[k] = Math.max(this.result.mostAtOnce[k] ?? 0, v.processes);
+        }
+        if (rss > this.result.peakRssBytes) {
+            this.result.peakRssBytes = rss;
+            this.result.atPeak = byKind;
+        }
+        this.result.peakPssBytes = Math.max(this.result.peakPssBytes, pss);
+    }
+
+    /** Stops sampling (call once the command has exited). */
+    stop(): TreeSample {
+        clearInterval(this.timer);
+        for (const { label, ticks } of this.seen.values()) {
+            const c = (this.result.census[label] ??= { runs: 0, cpuSeconds: 0 });
+            c.runs++;
+            c.cpuSeconds = Math.round((c.cpuSeconds + ticks / CLOCK_TICKS_PER_SECOND) * 100) / 100;
+        }
+        return this.result;
+    }
 }

@@ -1,8 +1,9 @@
 /**
  * podlab's benchmark: `npm run bench` (built into bin/bench/run.js, run with the lab's environment).
  *
- *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--quick] [--out bench/results/latest.json]
- *                         [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,cli,unit,load]
+ *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR]
+ *                         [--quick] [--out bench/results/latest.json] [--label NAME] [--parallel N] [--env KEY=VALUE]...
+ *                         [--what-if] [--skip deploy,kubectl,cli,course,sequential,unit,load]
  *
  * Side by side in one run, on the lab cluster:
  * - `pulumi up` of the dev stack until every pod is Ready, against `kubectl apply`
@@ -14,7 +15,11 @@
  * - the unit suite (`npx jest`);
  * - what TypeScript compilation would add to a program start;
  * - where the time goes in the slowest case (engine events, CPU per process);
- * - with --what-if, engine settings (parallelism, checkpoints) at the largest count.
+ * - with --what-if, engine settings (parallelism, checkpoints) at the largest count;
+ * - `course up` of 1, 5, 10 and 20 learners as a user runs it, against
+ *   `kubectl apply` + `kubectl wait` of every learner's objects and against the
+ *   same course one learner after another, with the peak memory of the
+ *   command's process tree and where its time goes (bench/course.ts).
  * Prints tables and writes everything as JSON. State lives in a private file
  * backend under the temp dir; every run uses its own namespace, removed
  * outside the timed regions. Nothing here asserts a timing.
@@ -27,15 +32,28 @@ import { PROJECT_DIR } from "../cli/automation";
 import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";
-import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
-import { stats } from "./stats";
+import { COURSE_SIDES, benchCourse, courseUpSample, kubectlCourseSample, renderLearner, stopCourseCommands } from "./course";
+import { CourseRunSample, DeployRow, Results, WhatIfRow, render, summarize } from "./report";
+import { mib, stats } from "./stats";
 
 const USAGE =
-    "usage: bench [--runs N] [--counts 1,4,16,64] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip kubectl,cli,unit,load]";
+    "usage: bench [--runs N] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip deploy,kubectl,cli,course,sequential,unit,load]";
+
+/**
+ * What --skip can leave out: the one-stack pairs (deploy), their kubectl side
+ * and the course's (kubectl), the course part (course) or only its one-after-another
+ * side (sequential), the plain CLI in the project directory (cli), the unit suite (unit), the program load (load).
+ */
+const SKIPPABLE = ["deploy", "kubectl", "cli", "course", "sequential", "unit", "load"];
 
 interface Options {
     runs: number;
     counts: number[];
+    courseCounts: number[];
+    /** --concurrency for the course side (undefined: the course command's default). */
+    courseConcurrency?: number;
+    /** A built podlab tree (bin/cli/course/main.js) whose course command runs as a fourth side, e.g. the code before a change. */
+    courseBaseline?: string;
     out: string;
     label: string;
     parallel?: number;
@@ -45,7 +63,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-    const opts: Options = { runs: 3, counts: [1, 4, 16, 64], out: path.join(PROJECT_DIR, "bench", "results", "latest.json"), label: "latest", envVars: {}, whatIf: false, skip: new Set() };
+    const opts: Options = { runs: 3, counts: [1, 4, 16, 64], courseCounts: [1, 5, 10, 20], out: path.join(PROJECT_DIR, "bench", "results", "latest.json"), label: "latest", envVars: {}, whatIf: false, skip: new Set() };
     const value = (i: number) => {
         if (argv[i + 1] === undefined) {
             throw new Error(`${argv[i]} needs a value\n${USAGE}`);
@@ -60,8 +78,20 @@ function parseArgs(argv: string[]): Options {
             opts.counts = value(i++)
                 .split(",")
                 .map((c) => positiveInt(a, c));
+        } else if (a === "--course-counts") {
+            opts.courseCounts = value(i++)
+                .split(",")
+                .map((c) => positiveInt(a, c));
+        } else if (a === "--course-concurrency") {
+            opts.courseConcurrency = positiveInt(a, value(i++));
+        } else if (a === "--course-baseline") {
+            opts.courseBaseline = path.resolve(value(i++));
+            if (!fs.existsSync(path.join(opts.courseBaseline, "bin", "cli", "course", "main.js"))) {
+                throw new Error(`--course-baseline ${opts.courseBaseline}: no bin/cli/course/main.js there (build that tree first)`);
+            }
         } else if (a === "--quick") {
             opts.counts = [1, 4];
+            opts.courseCounts = [1, 5];
             opts.runs = 3;
         } else if (a === "--out") {
             opts.out = path.resolve(value(i++));
@@ -76,8 +106,8 @@ function parseArgs(argv: string[]): Options {
             opts.whatIf = true;
         } else if (a === "--skip") {
             for (const s of value(i++).split(",")) {
-                if (!["kubectl", "cli", "unit", "load"].includes(s)) {
-                    throw new Error(`--skip takes kubectl, cli, unit and load; got ${s}`);
+                if (!SKIPPABLE.includes(s)) {
+                    throw new Error(`--skip takes ${SKIPPABLE.join(", ")}; got ${s}`);
                 }
                 opts.skip.add(s);
             }
@@ -148,6 +178,53 @@ function writeResults(file: string, res: Results): void {
     fs.writeFileSync(file, JSON.stringify(res, null, 2) + "\n");
 }
 
+/** `course up` against kubectl and one learner after another, every class size per run, the sides' order rotating from run to run. */
+async function courseRuns(root: string, opts: Options, res: Results, freePods: number): Promise<void> {
+    const learner = await renderLearner(root);
+    const largest = Math.max(...opts.courseCounts);
+    // One class is up at a time.
+    if (freePods < largest * learner.kinds.Pod) {
+        throw new Error(`the lab's nodes have room for ${freePods} more pods; ${largest} learners need ${largest * learner.kinds.Pod}`);
+    }
+    log(`rendered a learner: ${JSON.stringify(learner.kinds)} in ${(learner.ms / 1000).toFixed(1)} s`);
+    const course: NonNullable<Results["course"]> = { renderMs: learner.ms, concurrencyFlag: opts.courseConcurrency, baseline: opts.courseBaseline, rows: [] };
+    res.course = course;
+    for (const learners of opts.courseCounts) {
+        course.rows.push({ learners, objectsPerLearner: learner.kinds, samples: [] });
+    }
+    const sides = COURSE_SIDES.filter((side) => (side === "baseline" ? opts.courseBaseline !== undefined : side === "course" || !opts.skip.has(side)));
+    for (let run = 1; run <= opts.runs; run++) {
+        for (const row of course.rows) {
+            const n = row.learners;
+            const order = [...sides.slice((run - 1) % sides.length), ...sides.slice(0, (run - 1) % sides.length)];
+            const sample: CourseRunSample = { run, order, load: {}, ratio: NaN, speedup: NaN };
+            for (const side of order) {
+                sample.load[side] = loadAverage();
+                const name = benchCourse(side, n, run);
+                if (side === "kubectl") {
+                    sample.kubectl = await kubectlCourseSample(learner, name, n);
+                } else {
+                    const tree = side === "baseline" ? opts.courseBaseline : undefined;
+                    sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars, tree });
+                }
+            }
+            sample.ratio = sample.course && sample.kubectl ? sample.course.ms / sample.kubectl.ms : NaN;
+            sample.speedup = sample.course && sample.sequential ? sample.sequential.ms / sample.course.ms : NaN;
+            sample.vsBaseline = sample.course && sample.baseline ? sample.course.ms / sample.baseline.ms : undefined;
+            row.samples.push(sample);
+            const c = sample.course!;
+            log(
+                `run ${run}/${opts.runs}, ${n} learners: course up ${(c.ms / 1000).toFixed(1)} s (${c.concurrentLearners} at once, peak ${mib(c.tree.peakRssBytes)} MiB RSS)` +
+                    (sample.kubectl ? `, kubectl apply+wait ${(sample.kubectl.ms / 1000).toFixed(1)} s, ratio ${sample.ratio.toFixed(2)}` : "") +
+                    (sample.sequential ? `, one after another ${(sample.sequential.ms / 1000).toFixed(1)} s, speedup ${sample.speedup.toFixed(2)}` : "") +
+                    (sample.baseline ? `, baseline course up ${(sample.baseline.ms / 1000).toFixed(1)} s` : "") +
+                    `; load ${order.map((s) => `${s} ${sample.load[s]![0]}`).join(", ")}`,
+            );
+            writeResults(opts.out, res);
+        }
+    }
+}
+
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const t0 = performance.now();
@@ -162,7 +239,7 @@ async function main(): Promise<void> {
             label: opts.label,
             startedAt: new Date().toISOString(),
             complete: false,
-            options: { runs: opts.runs, counts: opts.counts, whatIf: opts.whatIf, skip: [...opts.skip] },
+            options: { runs: opts.runs, counts: opts.counts, courseCounts: opts.courseCounts, courseConcurrency: opts.courseConcurrency, courseBaseline: opts.courseBaseline, whatIf: opts.whatIf, skip: [...opts.skip] },
             settings: {
                 ...settings,
                 effectiveParallel:
@@ -194,19 +271,20 @@ async function main(): Promise<void> {
     }
     // One deployment runs at a time: the largest must fit beside whatever else runs on the lab.
     const free = await freePodSlots();
-    if (free < Math.max(...opts.counts) + 1) {
+    if (!opts.skip.has("deploy") && free < Math.max(...opts.counts) + 1) {
         throw new Error(`the lab's nodes have room for ${free} more pods; ${Math.max(...opts.counts)} postgres pods and the sidecar need ${Math.max(...opts.counts) + 1}`);
     }
     const root = privateBackend();
     const interrupted = () => {
-        log("interrupted: removing this run's namespaces");
+        log("interrupted: stopping course commands, removing this run's namespaces");
+        stopCourseCommands();
         const names = spawnSync("kubectl", ["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"], { encoding: "utf8" })
             .stdout.split(/\s+/)
             .filter((n) => n.startsWith(NAMESPACE_PREFIX));
         if (names.length > 0) {
             spawnSync("kubectl", ["delete", "namespace", "--wait=false", ...names], { stdio: "inherit" });
         }
-        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 });
         process.exit(130);
     };
     process.on("SIGINT", interrupted);
@@ -215,7 +293,7 @@ async function main(): Promise<void> {
 
     try {
         const rendered = new Map<number, Rendered>();
-        for (const count of opts.counts) {
+        for (const count of opts.skip.has("deploy") ? [] : opts.counts) {
             const r = await renderManifests(root, count);
             rendered.set(count, r);
             res.meta.settings.workspaceEnv = r.workspaceEnv;
@@ -267,6 +345,10 @@ async function main(): Promise<void> {
                     writeResults(opts.out, res);
                 }
             }
+        }
+
+        if (!opts.skip.has("course")) {
+            await courseRuns(root, opts, res, free);
         }
 
         if (!opts.skip.has("unit")) {

@@ -22,11 +22,16 @@ export function secs(ms: number): string {
     return Number.isFinite(ms) ? (ms / 1000).toFixed(1) : "-";
 }
 
-/** "min / median / max" in seconds. */
-export function fmtStats(s: Stats, unit: "s" | "x" = "s"): string {
+/** Mebibytes without decimals from bytes, e.g. 419430400 -> "400". */
+export function mib(bytes: number): string {
+    return Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : "-";
+}
+
+/** "min / median / max" in seconds, as ratios, or in MiB. */
+export function fmtStats(s: Stats, unit: "s" | "x" | "MiB" = "s"): string {
     if (s.n === 0) {
         return "-";
     }
-    const f = unit === "s" ? secs : (x: number) => x.toFixed(2);
+    const f = unit === "s" ? secs : unit === "MiB" ? mib : (x: number) => x.toFixed(2);
     return `${f(s.min)} / ${f(s.median)} / ${f(s.max)}`;
 }

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PluginInfo, PulumiCommand, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import podlab from "../index";
 import { PodlabConfigError } from "../components/validation";
 
@@ -25,17 +25,43 @@ export const PROJECT_NAME = "podlab";
 /** The config key of the optional postgres password. */
 export const PASSWORD_KEY = "podlab:postgresPassword";
 
+/** What a command that opens many stacks knows once for all of them (each saves a CLI run per stack). */
+export interface OpenStackOptions {
+    /** The CLI, found once (`PulumiCommand.get()` runs `pulumi version`; every workspace runs it again otherwise). */
+    pulumiCommand?: PulumiCommand;
+    /**
+     * Whether the stack exists (from one `stack ls`): then it is selected or
+     * created directly; unknown, a new stack first costs a failed `stack select`.
+     */
+    exists?: boolean;
+}
+
 /**
  * Creates or selects a stack of the podlab project in `workDir` (default: the
  * repository, whose Pulumi.<stack>.yaml holds the config).
  */
-export async function openStack(stackName: string, workDir: string = PROJECT_DIR): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT_NAME, program: inlinePodlab }, { workDir });
+export async function openStack(stackName: string, workDir: string = PROJECT_DIR, opts: OpenStackOptions = {}): Promise<Stack> {
+    const args = { stackName, projectName: PROJECT_NAME, program: inlinePodlab };
+    const ws = { workDir, pulumiCommand: opts.pulumiCommand };
+    if (opts.exists === undefined) {
+        return LocalWorkspace.createOrSelectStack(args, ws);
+    }
+    if (!opts.exists) {
+        try {
+            return await LocalWorkspace.createStack(args, ws);
+        } catch (e) {
+            // Created since it was listed: select it, as createOrSelect would.
+            if (!(e instanceof StackAlreadyExistsError)) {
+                throw e;
+            }
+        }
+    }
+    return LocalWorkspace.selectStack(args, ws);
 }
 
 /** Selects an existing stack of the podlab project in `workDir`; undefined when the backend has no such stack. */
-export async function openExistingStack(stackName: string, workDir: string): Promise<Stack | undefined> {
-    const ws = await LocalWorkspace.create({ workDir, program: inlinePodlab, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
+export async function openExistingStack(stackName: string, workDir: string, pulumiCommand?: PulumiCommand): Promise<Stack | undefined> {
+    const ws = await LocalWorkspace.create({ workDir, program: inlinePodlab, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" }, pulumiCommand });
     const names = (await ws.listStacks()).map((s) => s.name);
     return names.includes(stackName) ? Stack.select(stackName, ws) : undefined;
 }
@@ -62,13 +88,20 @@ process.on("unhandledRejection", (reason) => {
     throw reason;
 });
 
-/** True when a `random` resource provider is installed or on PATH. */
-export async function randomProviderAvailable(stack: Stack): Promise<boolean> {
-    const plugins = await stack.workspace.listPlugins();
+/** True when a `random` resource provider is among the installed plugins (`pulumi plugin ls`) or on PATH. */
+export function randomProviderIn(plugins: PluginInfo[]): boolean {
     if (plugins.some((p) => p.name === "random" && p.kind === "resource")) {
         return true;
     }
     return (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && fs.existsSync(path.join(dir, "pulumi-resource-random")));
+}
+
+/** What a caller may already know, so {@link ensurePassword} need not ask the CLI. */
+export interface PasswordFacts {
+    /** Whether a random provider is available (from a `plugin ls` run once for many stacks). */
+    randomProvider?: boolean;
+    /** The stack's config is only ever in its Pulumi.<stack>.yaml (the course writes it), so that file alone says whether the password is set. */
+    configOnlyInStackFile?: boolean;
 }
 
 /**
@@ -76,18 +109,17 @@ export async function randomProviderAvailable(stack: Stack): Promise<boolean> {
  * so the stack gets a generated password as a secret config value instead,
  * once: later runs keep it.
  */
-export async function ensurePassword(stack: Stack): Promise<"configured" | "generated" | "random-provider"> {
+export async function ensurePassword(stack: Stack, facts: PasswordFacts = {}): Promise<"configured" | "generated" | "random-provider"> {
     // Once set, the key sits in Pulumi.<stack>.yaml: reading that file spares a
     // `pulumi config --show-secrets` run and its passphrase key derivation (about 0.55 s, bench/NOTES.md).
     const settings = await stack.workspace.stackSettings(stack.name).catch(() => undefined);
     if (settings?.config !== undefined && PASSWORD_KEY in settings.config) {
         return "configured";
     }
-    const config = await stack.getAllConfig();
-    if (PASSWORD_KEY in config) {
+    if (!facts.configOnlyInStackFile && PASSWORD_KEY in (await stack.getAllConfig())) {
         return "configured";
     }
-    if (await randomProviderAvailable(stack)) {
+    if (facts.randomProvider ?? randomProviderIn(await stack.workspace.listPlugins())) {
         return "random-provider";
     }
     await stack.setConfig(PASSWORD_KEY, { value: randomBytes(18).toString("base64url"), secret: true });

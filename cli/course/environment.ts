@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
+import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
 import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
@@ -24,7 +24,17 @@ export interface CourseContext {
     expires?: Date;
     /** The cluster learners' kubeconfigs point at. */
     cluster: ClusterAccess;
+    /** The Pulumi CLI, found once for every learner's workspace (undefined: a command that runs no Pulumi). */
+    pulumi?: PulumiCommand;
     now: () => Date;
+}
+
+/** What `up` asks the CLI once before learners fan out, instead of once per learner. */
+export interface UpFacts {
+    /** The learner's stack exists in the backend (one `stack ls` for the course). */
+    exists: boolean;
+    /** A random provider is available (one `plugin ls` for the course); on the lab it never is, so each stack gets a generated password. */
+    randomProvider: boolean;
 }
 
 /** Reports what a learner's operation is doing (the live progress line). */
@@ -41,17 +51,18 @@ export function learnerByName(course: string, name: string): Learner {
  * a killed earlier run recovered, `up`, then a credential (kept while current)
  * and the card. Returns notes worth printing (recoveries, a new credential).
  */
-export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter): Promise<string[]> {
+export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter, facts: UpFacts): Promise<string[]> {
     // Recorded before the stack exists, so a run killed right after creating it still knows it is the course's.
     ctx.registry.add(learner.name);
-    const stack = await openLearnerStack(ctx.layout, learner);
+    const stack = await openLearnerStack(ctx.layout, learner, { pulumiCommand: ctx.pulumi, exists: facts.exists });
     step("recovering");
     const notes = await recoverStack(stack);
-    await ensurePassword(stack);
+    // The course writes the stack's config file itself (writeStackConfig), so that file alone says whether the password is set.
+    await ensurePassword(stack, { randomProvider: facts.randomProvider, configOnlyInStackFile: true });
     step("pulumi up");
-    await stack.up({ color: "never", onEvent: (e) => describeEvent(e, step) });
-    step("outputs");
-    const outputs = plainOutputs(await stack.outputs());
+    // The outputs come with up's result; its summary needs no secrets (no `stack history --show-secrets` and its key derivation).
+    const result = await stack.up({ color: "never", showSecrets: false, onEvent: (e) => describeEvent(e, step) });
+    const outputs = plainOutputs(result.outputs);
     writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     step("credential");
     if (!(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
@@ -78,7 +89,7 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
     const notes: string[] = [];
     const workspace = ctx.layout.workspace(learner.name);
     fs.mkdirSync(workspace, { recursive: true });
-    const stack = await openExistingStack(learner.stack, workspace);
+    const stack = await openExistingStack(learner.stack, workspace, ctx.pulumi);
     if (stack !== undefined) {
         step("recovering");
         notes.push(...(await recoverStack(stack)));
@@ -103,12 +114,12 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
 }
 
 /** Writes (or rewrites) the workspace of a learner's stack and opens the stack. */
-export async function openLearnerStack(layout: CourseLayout, learner: Learner): Promise<Stack> {
+export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
     const dir = layout.workspace(learner.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), learner.config);
-    return openStack(learner.stack, dir);
+    return openStack(learner.stack, dir, opts);
 }
 
 /**

@@ -12,9 +12,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
-import { PROJECT_DIR, PROJECT_NAME } from "../automation";
+import { PROJECT_DIR, PROJECT_NAME, randomProviderIn } from "../automation";
 import { kubectlJson } from "../kubectl";
 import { adminClusterAccess } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
@@ -27,11 +27,14 @@ const COMMAND = "npm run course --";
 
 /**
  * Peak memory one learner's `up` adds while it runs: a Pulumi CLI and a
- * Kubernetes provider process, plus its share of this process (bench/NOTES.md
- * "course": measured per concurrent learner). The default concurrency keeps
- * the sum within the machine's free memory.
+ * Kubernetes provider process, plus its share of this process. Measured
+ * (bench/NOTES.md "course"): peak RSS of the command's process tree divided by
+ * the learners running at once was 285-293 MiB with 4 at once (about 245 MiB
+ * per learner, `pulumi up` ~115 and the provider ~130, plus this process's
+ * ~190 MiB shared); RSS counts shared pages in every process, PSS was half of
+ * it. The default concurrency keeps the sum within the machine's free memory.
  */
-export const MEMORY_PER_LEARNER_BYTES = 400 * 2 ** 20;
+export const MEMORY_PER_LEARNER_BYTES = 300 * 2 ** 20;
 
 /** How many learners run at once unless --concurrency says: two per core, as far as free memory allows. */
 export function defaultConcurrency(cpus = os.cpus().length, freeBytes = os.freemem()): number {
@@ -116,13 +119,14 @@ function rosterTargets(inv: Invocation): Learner[] {
     return inv.named.map((n) => byName.get(n)!);
 }
 
-async function context(inv: Invocation): Promise<CourseContext> {
+async function context(inv: Invocation, runsPulumi = true): Promise<CourseContext> {
     return {
         course: inv.roster.course,
         layout: inv.layout,
         registry: new CourseRegistry(inv.layout),
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
+        pulumi: runsPulumi ? await PulumiCommand.get() : undefined,
         now: () => new Date(),
     };
 }
@@ -148,20 +152,19 @@ async function forEachLearner(verb: string, learners: Learner[], concurrency: nu
     return r.failed;
 }
 
-/** Stacks of this project that already exist in the backend (one CLI run). */
-async function existingStacks(layout: CourseLayout): Promise<Set<string>> {
-    fs.mkdirSync(layout.workDir, { recursive: true, mode: 0o700 });
-    const ws = await LocalWorkspace.create({ workDir: layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
-    return new Set((await ws.listStacks()).map((s) => s.name));
+/** The course's own workspace (no stack of its own), for what is asked once for all learners. */
+async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
+    fs.mkdirSync(ctx.layout.workDir, { recursive: true, mode: 0o700 });
+    return LocalWorkspace.create({ workDir: ctx.layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" }, pulumiCommand: ctx.pulumi });
 }
 
 /**
  * Providers are installed once, before learners fan out (concurrent installs
  * into one PULUMI_HOME interfere). Where automatic acquisition is off, as on
- * the lab, they must already be there.
+ * the lab, they must already be there. Returns whether a random provider is
+ * available (then stacks need no generated password).
  */
-async function ensurePlugins(layout: CourseLayout): Promise<void> {
-    const ws = await LocalWorkspace.create({ workDir: layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } });
+async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }> {
     const installed = await ws.listPlugins();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
@@ -175,21 +178,24 @@ async function ensurePlugins(layout: CourseLayout): Promise<void> {
         }
         await ws.installPlugin(name, `v${v}`);
     }
+    return { randomProvider: randomProviderIn(installed) };
 }
 
 async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const stacks = await existingStacks(inv.layout);
+    const ws = await courseWorkspace(ctx);
+    // Stacks of this project that already exist in the backend (one CLI run).
+    const stacks = new Set((await ws.listStacks()).map((s) => s.name));
     const ours = new Set(ctx.registry.learners());
     for (const dropped of [...ours].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
-    await ensurePlugins(inv.layout);
+    const { randomProvider } = await ensurePlugins(ws);
     return forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         if (stacks.has(l.stack) && !ours.has(l.name)) {
             throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
         }
-        return upLearner(ctx, l, step);
+        return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
     });
 }
 
@@ -223,15 +229,16 @@ export async function labelledObjects(course: string): Promise<string[]> {
 
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    await ensurePlugins(inv.layout);
+    const { randomProvider } = await ensurePlugins(await courseWorkspace(ctx));
     return forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
         const notes = await downLearner(ctx, l, step);
-        return [...notes, ...(await upLearner(ctx, l, step))];
+        // down removed the stack: up creates it anew.
+        return [...notes, ...(await upLearner(ctx, l, step, { exists: false, randomProvider }))];
     });
 }
 
 async function credentials(inv: Invocation, learners: Learner[]): Promise<number> {
-    const ctx = await context(inv);
+    const ctx = await context(inv, false);
     return forEachLearner("credentials", learners, inv.concurrency, async (l) => {
         await renewCredentials(ctx, l);
     });
@@ -290,10 +297,13 @@ async function main(): Promise<number> {
     });
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-        console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
-        process.exit(err instanceof UsageError ? 2 : 1);
-    },
-);
+// Run as a command; imported (the benchmark renders learners' objects with baseConfig), it only exports.
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (err: Error) => {
+            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
+            process.exit(err instanceof UsageError ? 2 : 1);
+        },
+    );
+}
