@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
-import { PASSWORD_KEY, openStack, scratchProject } from "../cli/automation";
+import { PASSWORD_KEY, openStack, scratchProject, setSecretConfig } from "../cli/automation";
 import { mustRun, runCommand } from "./proc";
 
 /** Every namespace the benchmark creates starts with this; leftovers of an interrupted run are removed at start. */
@@ -127,10 +127,10 @@ export async function devStack(
         {
             "podlab:namespace": { value: opts.namespace },
             "podlab:postgres.count": { value: String(opts.count) },
-            [PASSWORD_KEY]: { value: randomBytes(18).toString("base64url"), secret: true },
         },
         true,
     );
+    await setSecretConfig(stack, PASSWORD_KEY, randomBytes(18).toString("base64url"));
     return { stack, namespace: opts.namespace, program };
 }
 

@@ -7,6 +7,7 @@
  *
  * Used by cli/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
  */
+import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -122,8 +123,33 @@ export async function ensurePassword(stack: Stack, facts: PasswordFacts = {}): P
     if (facts.randomProvider ?? randomProviderIn(await stack.workspace.listPlugins())) {
         return "random-provider";
     }
-    await stack.setConfig(PASSWORD_KEY, { value: randomBytes(18).toString("base64url"), secret: true });
+    await setSecretConfig(stack, PASSWORD_KEY, randomBytes(18).toString("base64url"));
     return "generated";
+}
+
+/**
+ * `pulumi config set --secret` with the value on the CLI's stdin (which it
+ * reads when stdin is not a terminal). The Automation API's setConfig passes
+ * the value as an argument, where any process list on the machine shows it.
+ */
+export async function setSecretConfig(stack: Stack, key: string, value: string): Promise<void> {
+    const ws = stack.workspace as LocalWorkspace;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ws.envVars };
+    if (ws.pulumiHome !== undefined) {
+        env.PULUMI_HOME = ws.pulumiHome;
+    }
+    const args = ["config", "set", key, "--secret", "--stack", stack.name, "--non-interactive"];
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(ws.pulumiCommand.command, args, { cwd: ws.workDir, env, stdio: ["pipe", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+        child.stdin.end(value);
+    });
+    if (result.code !== 0) {
+        throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
+    }
 }
 
 /** A stack's lock in a file ("DIY") backend, as the CLI writes it. */

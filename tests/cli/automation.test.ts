@@ -1,12 +1,31 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY, ensurePassword, randomProviderIn } from "../../cli/automation";
+
+/**
+ * A stand-in `pulumi` for `config set`: it records its arguments and its stdin,
+ * so a test sees what a process list would have shown.
+ */
+function recordingPulumi(): { command: string; record: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-fake-pulumi-"));
+    const record = path.join(dir, "record");
+    const command = path.join(dir, "pulumi");
+    fs.writeFileSync(command, `#!/bin/sh\nprintf 'args: %s\\n' "$*" >> "${record}"\nprintf 'stdin: %s\\n' "$(cat)" >> "${record}"\n`, { mode: 0o755 });
+    return { command, record };
+}
 
 /** A stack whose workspace answers from the given config file and plugins, recording every CLI-backed call. */
 function fakeStack(fileConfig: Record<string, unknown> | undefined, plugins: { name: string; kind: string }[] = []) {
     const calls: string[] = [];
+    const cli = recordingPulumi();
     const stack = {
         name: "c-ada",
         workspace: {
+            workDir: os.tmpdir(),
+            envVars: {},
+            pulumiCommand: { command: cli.command },
             stackSettings: async () => (fileConfig === undefined ? Promise.reject(new Error("no file")) : { config: fileConfig }),
             listPlugins: async () => {
                 calls.push("plugin ls");
@@ -17,36 +36,47 @@ function fakeStack(fileConfig: Record<string, unknown> | undefined, plugins: { n
             calls.push("config --show-secrets");
             return {};
         },
-        setConfig: async (key: string, value: { value: string; secret?: boolean }) => {
-            calls.push(`config set ${key}${value.secret ? " --secret" : ""}`);
-        },
     };
-    return { stack: stack as unknown as Stack, calls };
+    /** Every CLI run: the recorded ones and the `config set`s the stand-in pulumi saw. */
+    const runs = (): string[] => {
+        const recorded = fs.existsSync(cli.record) ? fs.readFileSync(cli.record, "utf8") : "";
+        const sets = recorded.split("\n").filter((line) => line.startsWith("args: config set ")).map((line) => line.slice("args: ".length).split(" --stack")[0]);
+        return [...calls, ...sets];
+    };
+    return { stack: stack as unknown as Stack, runs, record: cli.record };
 }
 
 describe("ensurePassword", () => {
     it("asks the CLI for the config and the plugins when it knows nothing, then sets a secret password", async () => {
-        const { stack, calls } = fakeStack({});
+        const { stack, runs } = fakeStack({});
         expect(await ensurePassword(stack)).toBe("generated");
-        expect(calls).toEqual(["config --show-secrets", "plugin ls", `config set ${PASSWORD_KEY} --secret`]);
+        expect(runs()).toEqual(["config --show-secrets", "plugin ls", `config set ${PASSWORD_KEY} --secret`]);
     });
 
     it("with what the course knows (config only in the stack file, no random provider), runs only the config set", async () => {
-        const { stack, calls } = fakeStack({ "podlab:namespace": "podlab-c-ada" });
+        const { stack, runs } = fakeStack({ "podlab:namespace": "podlab-c-ada" });
         expect(await ensurePassword(stack, { randomProvider: false, configOnlyInStackFile: true })).toBe("generated");
-        expect(calls).toEqual([`config set ${PASSWORD_KEY} --secret`]);
+        expect(runs()).toEqual([`config set ${PASSWORD_KEY} --secret`]);
+    });
+
+    it("hands the generated password to pulumi on stdin, never as an argument", async () => {
+        const { stack, record } = fakeStack({}, []);
+        await ensurePassword(stack, { randomProvider: false, configOnlyInStackFile: true });
+        const lines = fs.readFileSync(record, "utf8").trim().split("\n");
+        expect(lines[0]).toBe(`args: config set ${PASSWORD_KEY} --secret --stack c-ada --non-interactive`);
+        expect(lines[1]).toMatch(/^stdin: [A-Za-z0-9_-]{24}$/);
     });
 
     it("keeps a password the stack file has, without any CLI run", async () => {
-        const { stack, calls } = fakeStack({ [PASSWORD_KEY]: { secure: "v1:abc" } });
+        const { stack, runs } = fakeStack({ [PASSWORD_KEY]: { secure: "v1:abc" } });
         expect(await ensurePassword(stack)).toBe("configured");
-        expect(calls).toEqual([]);
+        expect(runs()).toEqual([]);
     });
 
     it("sets nothing when a random provider is known to be there", async () => {
-        const { stack, calls } = fakeStack({}, [{ name: "random", kind: "resource" }]);
+        const { stack, runs } = fakeStack({}, [{ name: "random", kind: "resource" }]);
         expect(await ensurePassword(stack, { configOnlyInStackFile: true })).toBe("random-provider");
-        expect(calls).toEqual(["plugin ls"]);
+        expect(runs()).toEqual(["plugin ls"]);
     });
 });
 
