@@ -1,0 +1,158 @@
+import {
+    CanaryFinding,
+    Probe,
+    canaryVerdict,
+    checkExitStatus,
+    gist,
+    judgeCredential,
+    judgeNetworkFence,
+    judgePsql,
+    judgeSandbox,
+    judgeSidecarPage,
+    parseProbes,
+    worstStatus,
+} from "../../../cli/course/checkModel";
+import { nginxIndexHtml } from "../../../components/sidecarPod";
+import { environmentView } from "../../../cli/picture/model";
+import { CRI, NS, PODS, READ_AT } from "../picture/fixtures";
+
+const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "" });
+const failed = (stderr: string, exitCode = 1) => ({ exitCode, stdout: "", stderr });
+
+describe("judging the course's checks", () => {
+    it("postgres-port passes only when psql's answer names the pod's own IP and port", () => {
+        const psqlOut = " inet_server_addr | inet_server_port \n------------------+------------------\n 10.245.0.11      |             5432\n(1 row)\n";
+        const a = { learner: "ada", pod: "postgres", ip: "10.245.0.11", port: 5432, tried: "psql ..." };
+        expect(judgePsql({ ...a, outcome: ok(psqlOut) })).toEqual({ check: "postgres-port", learner: "ada", pod: "postgres", status: "pass", tried: "psql ...", got: "postgres answered as 10.245.0.11:5432" });
+        expect(judgePsql({ ...a, ip: "10.245.0.1", outcome: ok(psqlOut) }).status).toBe("fail");
+        expect(judgePsql({ ...a, port: 5433, outcome: ok(psqlOut) }).status).toBe("fail");
+        const refused = judgePsql({ ...a, outcome: failed('psql: error: connection to server at "10.245.0.11", port 5432 failed: password authentication failed for user "postgres"', 2) });
+        expect(refused.status).toBe("fail");
+        expect(refused.got).toBe('exit 2: psql: error: connection to server at "10.245.0.11", port 5432 failed: password authentication failed for user "postgres"');
+    });
+
+    it("sidecar-localhost passes only on nginx's own page for that pod", () => {
+        const a = { learner: "ada", pod: "sidecar", expectedPage: nginxIndexHtml("sidecar"), tried: "curl" };
+        const pass = judgeSidecarPage({ ...a, outcome: ok(nginxIndexHtml("sidecar")) });
+        expect(pass.status).toBe("pass");
+        expect(pass.got).toBe(`nginx's page over localhost: "Hello from nginx in pod sidecar"`);
+        expect(judgeSidecarPage({ ...a, outcome: ok(nginxIndexHtml("other")) }).got).toMatch(/^another page: /);
+        expect(judgeSidecarPage({ ...a, outcome: failed("command terminated with exit code 7", 7) })).toMatchObject({ status: "fail", got: "exit 7: command terminated with exit code 7" });
+    });
+
+    it("one-sandbox: exactly one ready sandbox holding every container at the pod's IP; not-possible where the runtime is unseen", () => {
+        const view = environmentView(NS, PODS, CRI, READ_AT);
+        const sidecar = view.pods[2];
+        expect(judgeSandbox({ learner: "ada", pod: sidecar, tried: "crictl" })).toEqual({
+            check: "one-sandbox",
+            learner: "ada",
+            pod: "sidecar",
+            status: "pass",
+            tried: "crictl",
+            got: "one sandbox sidecar-sand (pid 4103) holds the network namespace with 10.245.0.13; nginx, sidecar run in it",
+        });
+        const ready = sidecar.sandboxes![0];
+        const two = { ...sidecar, sandboxes: [ready, { ...ready, id: "another" }] };
+        expect(judgeSandbox({ learner: "ada", pod: two, tried: "crictl" })).toMatchObject({ status: "fail", got: "2 ready sandboxes for pod uid uid-sidecar" });
+        const old = { ...sidecar, sandboxes: [ready, { ...ready, id: "old", state: "SANDBOX_NOTREADY" }] };
+        expect(judgeSandbox({ learner: "ada", pod: old, tried: "crictl" }).got).toContain("(and 1 not ready, left by earlier restarts)");
+        const outside = { ...sidecar, sandboxes: [{ ...ready, containers: ["nginx"] }] };
+        expect(judgeSandbox({ learner: "ada", pod: outside, tried: "crictl" })).toMatchObject({ status: "fail", got: "sandbox sidecar-sand: container(s) sidecar not running in it (running in it: nginx)" });
+        const elsewhere = { ...sidecar, sandboxes: [{ ...ready, ip: "10.245.0.99" }] };
+        expect(judgeSandbox({ learner: "ada", pod: elsewhere, tried: "crictl" }).got).toBe("sandbox sidecar-sand has IP 10.245.0.99, the API server reports 10.245.0.13");
+        expect(judgeSandbox({ learner: "ada", pod: { ...sidecar, sandboxes: undefined }, tried: "crictl", unseen: "KWOK: no runtime" })).toMatchObject({ status: "not-possible", got: "KWOK: no runtime" });
+    });
+
+    it("credential-fenced: 403 passes; allowed or 401 (a dead credential) fails; a stand-in namespace is named", () => {
+        const forbidden = failed('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:podlab-c-ada:learner" cannot list resource "pods" in API group "" in the namespace "podlab-c-grace"');
+        const pass = judgeCredential({ learner: "ada", tried: "kubectl get pods -n podlab-c-grace", outcome: forbidden });
+        expect(pass.status).toBe("pass");
+        expect(pass.got).toMatch(/^403 Forbidden: Error from server \(Forbidden\): pods is forbidden/);
+        expect(judgeCredential({ learner: "ada", tried: "t", outcome: ok("NAME READY\nsidecar 2/2") })).toMatchObject({ status: "fail", got: "allowed: NAME READY / sidecar 2/2" });
+        expect(judgeCredential({ learner: "ada", tried: "t", outcome: failed("error: You must be logged in to the server (Unauthorized)") }).got).toMatch(/^401 Unauthorized/);
+        expect(judgeCredential({ learner: "ada", tried: "kubectl get pods -n default", outcome: forbidden, instead: "the course has no other deployed learner" }).tried).toBe(
+            "kubectl get pods -n default (the course has no other deployed learner)",
+        );
+    });
+
+    it("reads curl's per-URL lines: answered, refused, timed out, other errors", () => {
+        const urls = ["http://a/", "http://b/", "http://c/", "http://d/", "http://e/"];
+        const probes = parseProbes("http://b/ 000 7\nhttp://a/ 200 0\nhttp://c/ 000 28\nhttp://d/ 000 6\n", urls);
+        expect([...probes.values()]).toEqual([
+            { kind: "answered", httpCode: 200 },
+            { kind: "refused" },
+            { kind: "timed-out" },
+            { kind: "error", detail: "curl exit 6" },
+            { kind: "error", detail: "no answer line from curl" },
+        ]);
+    });
+});
+
+describe("the network fence and its canary", () => {
+    const answered: Probe = { kind: "answered", httpCode: 200 };
+    const refused: Probe = { kind: "refused" };
+    const timedOut: Probe = { kind: "timed-out" };
+    const NS_CANARY = "podlab-c--canary";
+
+    it("the canary's verdict: any answer from the fenced pod means NetworkPolicy is ignored; enforced only when the open pod answered", () => {
+        expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: timedOut }]).verdict).toBe("enforced");
+        const ignored = canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: answered }]);
+        expect(ignored.verdict).toBe("not-enforced");
+        expect(ignored.detail).toContain("from grace's pod: this cluster's network plugin ignores NetworkPolicy");
+        expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: timedOut, fenced: timedOut }]).verdict).toBe("unknown");
+        expect(canaryVerdict(NS_CANARY, []).verdict).toBe("unknown");
+        expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }], "pods not Ready").detail).toBe("the canary could not be set up: pods not Ready");
+    });
+
+    const enforced: CanaryFinding = { namespace: NS_CANARY, verdict: "enforced", detail: "enforced" };
+    const ignoredCanary: CanaryFinding = { namespace: NS_CANARY, verdict: "not-enforced", detail: "the canary's fenced pod answered" };
+    const unknown: CanaryFinding = { namespace: NS_CANARY, verdict: "unknown", detail: "the canary could not be set up" };
+    const judge = (canary: CanaryFinding, neighbour: Probe | undefined, open: Probe = answered) =>
+        judgeNetworkFence({ learner: "ada", tried: "curl", canary, open, neighbour: neighbour && { learner: "grace", target: "nginx 10.245.0.7:8080", probe: neighbour } });
+
+    it("passes only when enforcement is shown and the other learner's pod is blocked", () => {
+        expect(judge(enforced, refused)).toMatchObject({ status: "pass", got: "grace's nginx 10.245.0.7:8080 connection refused; the canary's open pod answered" });
+        expect(judge(enforced, timedOut).status).toBe("pass");
+        expect(judge(enforced, answered)).toMatchObject({ status: "fail", got: expect.stringContaining("grace's namespace lets other namespaces in") });
+        expect(judge(enforced, { kind: "error", detail: "curl exit 6" }).status).toBe("fail");
+    });
+
+    it("is never a pass on a cluster that ignores NetworkPolicy: not-enforced, whatever the other pod did", () => {
+        expect(judge(ignoredCanary, answered)).toMatchObject({ status: "not-enforced", got: "grace's nginx 10.245.0.7:8080 answered HTTP 200; the canary's fenced pod answered" });
+        expect(judge(ignoredCanary, refused).status).toBe("not-enforced");
+        expect(judge(unknown, refused)).toMatchObject({ status: "fail", got: expect.stringMatching(/^enforcement unknown/) });
+    });
+
+    it("fails when this pod reaches nothing at all (a blocked connection proves nothing then), or could not probe", () => {
+        expect(judge(enforced, refused, timedOut)).toMatchObject({ status: "fail", got: expect.stringContaining("the canary's open pod timed out: this pod cannot reach other namespaces at all") });
+        expect(judgeNetworkFence({ learner: "ada", tried: "curl", canary: enforced, probeError: "no sidecar pod" })).toMatchObject({ status: "fail", got: "no sidecar pod" });
+    });
+
+    it("with no other learner to try: not-possible where enforcement is shown, not-enforced where it is not", () => {
+        const alone = (canary: CanaryFinding) => judgeNetworkFence({ learner: "ada", tried: "curl", canary, open: answered, noNeighbour: "the course has one learner" });
+        expect(alone(enforced)).toMatchObject({ status: "not-possible", got: "the course has one learner; enforced" });
+        expect(alone(ignoredCanary).status).toBe("not-enforced");
+    });
+});
+
+describe("summing up", () => {
+    const r = (learner: string, status: "pass" | "fail" | "not-enforced" | "not-possible") => ({ check: "one-sandbox" as const, learner, status, tried: "", got: "" });
+
+    it("a board cell is the learner's worst status for the check", () => {
+        expect(worstStatus([r("ada", "pass"), r("ada", "not-possible"), r("grace", "fail")], "ada", "one-sandbox")).toBe("not-possible");
+        expect(worstStatus([r("ada", "pass"), r("ada", "fail"), r("ada", "not-enforced")], "ada", "one-sandbox")).toBe("fail");
+        expect(worstStatus([r("ada", "pass")], "ada", "network-fence")).toBeUndefined();
+    });
+
+    it("exits 1 on fail or not-enforced; not-possible is informational", () => {
+        expect(checkExitStatus([r("ada", "pass"), r("ada", "not-possible")])).toBe(0);
+        expect(checkExitStatus([r("ada", "pass"), r("ada", "not-enforced")])).toBe(1);
+        expect(checkExitStatus([r("ada", "fail")])).toBe(1);
+    });
+
+    it("says what came back in one line", () => {
+        expect(gist({ exitCode: 0, stdout: "a\n  b\n", stderr: "" })).toBe("a / b");
+        expect(gist({ exitCode: null, stdout: "", stderr: "" })).toBe("exit (killed): (nothing)");
+        expect(gist({ exitCode: 1, stdout: "x".repeat(300), stderr: "" }, 20)).toBe(`exit 1: ${"x".repeat(19)}…`);
+    });
+});
