@@ -76,7 +76,11 @@ export function canaryManifest(course: string, nginx: CanaryNginx): Record<strin
                 apiVersion: "v1",
                 kind: "Pod",
                 metadata: { name: pod, namespace, labels: labels(pod) },
-                spec: podSpec(pod, { containers: [nginxContainer(nginx)], volumes: nginxVolumes(configMap), fsGroup: nginx.uid }),
+                spec: {
+                    ...podSpec(pod, { containers: [nginxContainer(nginx)], volumes: nginxVolumes(configMap), fsGroup: nginx.uid }),
+                    // Nothing to shut down gracefully; and the namespace controller waits out a pod's grace period before the namespace goes.
+                    terminationGracePeriodSeconds: 0,
+                },
             },
         );
     }

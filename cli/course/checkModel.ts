@@ -200,6 +200,14 @@ export function blocked(p: Probe): boolean {
     return p.kind === "refused" || p.kind === "timed-out";
 }
 
+/** "ada's pod", "the pods of ada and grace", "the pods of 20 learners". */
+function learnersPods(learners: string[]): string {
+    if (learners.length === 1) {
+        return `${learners[0]}'s pod`;
+    }
+    return learners.length <= 3 ? `the pods of ${learners.slice(0, -1).join(", ")} and ${learners[learners.length - 1]}` : `the pods of ${learners.length} learners`;
+}
+
 /**
  * The cluster-wide verdict from every learner's probe of the canary's fenced pod:
  * one answer means the network plugin ignores NetworkPolicy; enforced only
@@ -214,7 +222,7 @@ export function canaryVerdict(namespace: string, probes: ReadonlyArray<{ learner
         return {
             namespace,
             verdict: "not-enforced",
-            detail: `the canary's fenced pod (a NetworkPolicy denies it all ingress) ${describeProbe(answered[0].fenced)} from ${answered.map((p) => p.learner).join(", ")}'s pod: this cluster's network plugin ignores NetworkPolicy`,
+            detail: `the canary's fenced pod (a NetworkPolicy denies it all ingress) ${describeProbe(answered[0].fenced)} to ${learnersPods(answered.map((p) => p.learner))}: this cluster's network plugin ignores NetworkPolicy`,
         };
     }
     // Only probes whose open pod answered tell enforcement from a broken network.
@@ -225,7 +233,7 @@ export function canaryVerdict(namespace: string, probes: ReadonlyArray<{ learner
     return {
         namespace,
         verdict: "enforced",
-        detail: `the canary's open pod answered and its fenced pod was blocked (${describeProbe(telling[0].fenced)}) from ${telling.length} learner${telling.length === 1 ? "'s pod" : "s' pods"}: NetworkPolicy is enforced`,
+        detail: `the canary's open pod answered and its fenced pod was blocked (${describeProbe(telling[0].fenced)}) for ${learnersPods(telling.map((p) => p.learner))}: NetworkPolicy is enforced`,
     };
 }
 

@@ -49,7 +49,9 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     const notes = await recoverStack(stack);
     await ensurePassword(stack);
     step("pulumi up");
-    await stack.up({ color: "never", onEvent: (e) => describeEvent(e, step) });
+    // With a refresh, what was changed or deleted behind the stack's back (a pod
+    // `course check` found missing) is seen and put back by this up.
+    await stack.up({ color: "never", refresh: true, onEvent: (e) => describeEvent(e, step) });
     step("outputs");
     const outputs = plainOutputs(await stack.outputs());
     writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");

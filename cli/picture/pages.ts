@@ -167,13 +167,7 @@ export function instructorPage(a: { course: string; readAt: string; rows: Instru
     const checkLine = a.check
         ? `Last check ${esc(a.check.checkedAt)} (${a.check.seconds.toFixed(1)} s). Network fence: ${esc(a.check.canary.detail)}.`
         : "No check yet: <code>npm run course -- check --roster FILE</code>.";
-    const problems = (a.check?.results ?? []).filter((r) => r.status !== "pass");
-    const problemList =
-        problems.length === 0
-            ? ""
-            : `<h2>Not passing</h2><table><tr><th>learner</th><th>check</th><th>status</th><th>tried</th><th>what came back</th></tr>${problems
-                  .map((r) => `<tr><td>${esc(r.learner)}</td><td>${esc(r.check)}${r.pod ? ` (${esc(r.pod)})` : ""}</td>${statusCell(r.status)}<td class="detail"><code>${esc(r.tried)}</code></td><td class="detail">${esc(r.got)}</td></tr>`)
-                  .join("")}</table>`;
+    const problemList = notPassing(a.check);
     const summary = [
         `<section class="summary">`,
         `<h1>podlab course ${esc(a.course)}: the instructor's page</h1>`,
@@ -183,8 +177,35 @@ export function instructorPage(a: { course: string; readAt: string; rows: Instru
         problemList,
         `</section>`,
     ].join("\n");
-    const cards = a.rows.filter((r) => r.card !== undefined).map((r) => cardSection(r.card!, "h2"));
+    // The summary has every learner's checks; the cards here are for printing and handing out.
+    const cards = a.rows.filter((r) => r.card !== undefined).map((r) => cardSection({ ...r.card!, check: undefined }, "h2"));
     return page(`podlab ${a.course}: instructor`, [summary, ...cards].join("\n"));
+}
+
+/**
+ * What did not pass: each failure with what was tried and what came back; a
+ * status shared by many learners for one check (a cluster that ignores
+ * NetworkPolicy, a runtime podlab cannot see) in one row.
+ */
+function notPassing(check: CheckReport | undefined): string {
+    const results = (check?.results ?? []).filter((r) => r.status !== "pass");
+    if (results.length === 0) {
+        return "";
+    }
+    const rows = results
+        .filter((r) => r.status === "fail")
+        .map((r) => `<tr><td>${esc(r.learner)}</td><td>${esc(r.check)}${r.pod ? ` (${esc(r.pod)})` : ""}</td>${statusCell(r.status)}<td class="detail"><code>${esc(r.tried)}</code></td><td class="detail">${esc(r.got)}</td></tr>`);
+    for (const status of ["not-enforced", "not-possible"] as const) {
+        for (const name of CHECK_NAMES) {
+            const group = results.filter((r) => r.status === status && r.check === name);
+            if (group.length > 0) {
+                const learners = [...new Set(group.map((r) => r.learner))];
+                const why = status === "not-enforced" ? check!.canary.detail : group[0].got;
+                rows.push(`<tr><td>${esc(learners.join(", "))}</td><td>${esc(name)}</td>${statusCell(status)}<td class="detail"><code>${esc(group[0].tried)}</code>${learners.length > 1 ? " (for each)" : ""}</td><td class="detail">${esc(why)}</td></tr>`);
+            }
+        }
+    }
+    return `<h2>Not passing</h2><table><tr><th>learner</th><th>check</th><th>status</th><th>tried</th><th>what came back</th></tr>${rows.join("")}</table>`;
 }
 
 /** `npm run stack -- show`: one stack's environment. */

@@ -52,8 +52,12 @@ export function escapeXml(s: string): string {
 }
 
 /** Shortens `s` to at most `chars` characters, keeping its end (an image's tag, a path's last part). */
-export function fitText(s: string, chars: number): string {
-    return s.length <= chars ? s : `…${s.slice(s.length - Math.max(1, chars - 1))}`;
+export function fitText(s: string, chars: number, keep: "end" | "start" = "end"): string {
+    if (s.length <= chars) {
+        return s;
+    }
+    const n = Math.max(1, chars - 1);
+    return keep === "end" ? `…${s.slice(s.length - n)}` : `${s.slice(0, n)}…`;
 }
 
 function text(x: number, y: number, s: string, attrs: { size?: number; weight?: string; fill?: string; anchor?: string; cls?: string; title?: string } = {}): string {
@@ -123,7 +127,7 @@ function sandboxBand(pod: PodView, x: number, y: number, w: number, netnsBottom:
     const holds =
         `<path d="M ${x + 24} ${y} L ${x + 24} ${netnsBottom + 3}" stroke="${COLOURS.sandboxLine}" stroke-width="2" marker-end="url(#MARKER-sandbox)"/>` +
         text(x + 32, y - 3, "holds", { size: 10, fill: COLOURS.sandboxLine });
-    const line = (n: number, s: string, attrs: Parameters<typeof text>[3] = {}) => text(x + 12, y + 4 + 16 * n, fitText(s, chars(w - 24, attrs.size ?? 11)), { size: 11, ...attrs });
+    const line = (n: number, s: string, attrs: Parameters<typeof text>[3] = {}) => text(x + 12, y + 4 + 16 * n, fitText(s, chars(w - 24, attrs.size ?? 11), "start"), { size: 11, ...attrs });
     if (pod.sandboxes === undefined) {
         return `<g class="sandbox" data-sandbox="unknown">${rect(x, y, w, h, { fill: "#f6f6f6", stroke: COLOURS.nodeLine, dash: true })}${line(1, "sandbox (pause container)", { size: 12, weight: "bold", fill: COLOURS.muted })}${line(2, "holds the pod's network namespace", { fill: COLOURS.muted })}${line(3, "not visible here (see below)", { fill: COLOURS.muted })}</g>`;
     }

@@ -98,7 +98,10 @@ describe("the network fence and its canary", () => {
         expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: timedOut }]).verdict).toBe("enforced");
         const ignored = canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: answered }]);
         expect(ignored.verdict).toBe("not-enforced");
-        expect(ignored.detail).toContain("from grace's pod: this cluster's network plugin ignores NetworkPolicy");
+        expect(ignored.detail).toContain("answered HTTP 200 to grace's pod: this cluster's network plugin ignores NetworkPolicy");
+        const many = ["a", "b", "c", "d"].map((learner) => ({ learner, open: answered, fenced: answered }));
+        expect(canaryVerdict(NS_CANARY, many).detail).toContain("to the pods of 4 learners");
+        expect(canaryVerdict(NS_CANARY, many.slice(0, 2)).detail).toContain("to the pods of a and b");
         expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: timedOut, fenced: timedOut }]).verdict).toBe("unknown");
         expect(canaryVerdict(NS_CANARY, []).verdict).toBe("unknown");
         expect(canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }], "pods not Ready").detail).toBe("the canary could not be set up: pods not Ready");

@@ -16,6 +16,7 @@ const REPORT: CheckReport = {
     canary: { namespace: "podlab-pods101--canary", verdict: "not-enforced", detail: "the canary's fenced pod answered" },
     results: [
         { check: "postgres-port", learner: "ada", pod: "postgres", status: "pass", tried: "psql", got: "ok" },
+        { check: "sidecar-localhost", learner: "ada", pod: "sidecar", status: "fail", tried: "kubectl exec", got: 'pod "sidecar" <not found>' },
         { check: "network-fence", learner: "ada", status: "not-enforced", tried: "curl", got: "grace's nginx answered <200>" },
     ],
 };
@@ -33,6 +34,9 @@ describe("the pages", () => {
         expect(pres).toEqual(['export KUBECONFIG="$PWD/kubeconfig"', ...commands.map((c) => c.command)]);
         expect(html).toContain("expires 2026-03-02T18:00:00.000Z");
         expect(html).not.toMatch(EXTERNAL);
+        const checked = learnerCardPage({ ...card, check: { checkedAt: REPORT.checkedAt, results: REPORT.results } });
+        expect(checked).toContain("<h3>Last check (2026-03-02T10:05:00.000Z)</h3>");
+        expect(checked).toContain('<tr><td>postgres-port (postgres)</td><td class="status pass">pass</td><td class="detail">ok</td></tr>');
     });
 
     it("is printable, a card per page: page size, page breaks, the commands in columns under the picture", () => {
@@ -57,13 +61,17 @@ describe("the pages", () => {
         expect(row("ada")).toContain('<a href="ada/card.html">ada</a>');
         expect(row("ada")).toContain("3/3 ready");
         expect(row("ada")).toContain('<span class="chip ready" data-pod="postgres2">postgres2 ✓ 10.245.0.12</span>');
-        expect([...row("ada").matchAll(/<td class="status ([\w-]+)">/g)].map((m) => m[1])).toEqual(["pass", "unchecked", "unchecked", "unchecked", "not-enforced"]);
+        expect([...row("ada").matchAll(/<td class="status ([\w-]+)">/g)].map((m) => m[1])).toEqual(["pass", "fail", "unchecked", "unchecked", "not-enforced"]);
         expect(row("bob")).toContain("not deployed");
         expect([...row("bob").matchAll(/<td class="status ([\w-]+)">/g)].map((m) => m[1])).toEqual(Array(5).fill("unchecked"));
         expect(row("cy")).toContain("(no longer in the roster)");
         expect(html).toContain("Last check 2026-03-02T10:05:00.000Z (12.3 s). Network fence: the canary&#39;s fenced pod answered.");
-        expect(html).toContain("grace&#39;s nginx answered &lt;200&gt;");
+        // Not passing: each failure, then a status shared by learners once, with the canary's finding.
+        expect(html).toContain('<tr><td>ada</td><td>sidecar-localhost (sidecar)</td><td class="status fail">fail</td><td class="detail"><code>kubectl exec</code></td><td class="detail">pod &quot;sidecar&quot; &lt;not found&gt;</td></tr>');
+        expect(html).toContain('<tr><td>ada</td><td>network-fence</td><td class="status not-enforced">not-enforced</td><td class="detail"><code>curl</code></td><td class="detail">the canary&#39;s fenced pod answered</td></tr>');
+        // The cards, for printing; their checks are in the summary already.
         expect(html.match(/<section class="card" data-learner="ada">/g)).toHaveLength(1);
+        expect(html).not.toContain("<h3>Last check");
         expect(html).not.toMatch(EXTERNAL);
     });
 
