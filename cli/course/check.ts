@@ -7,7 +7,6 @@
  * environment changes: every command as the learner reads, or runs psql and
  * curl inside their own pods.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import { kubectlJson, kubectlRun } from "../kubectl";
 import { CriView, readCri } from "../cri";
@@ -22,7 +21,6 @@ import {
     CheckName,
     CheckReport,
     CheckResult,
-    Outcome,
     Probe,
     canaryVerdict,
     judgeCredential,
@@ -33,6 +31,7 @@ import {
     parseProbes,
 } from "./checkModel";
 import { readOutputs } from "./environment";
+import { apiMessage, learnerApi } from "./learnerApi";
 import { CourseLayout } from "./layout";
 import { Progress, ProgressStream, runBounded } from "./progress";
 import { COURSE_LABEL, Learner } from "./roster";
@@ -94,6 +93,7 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
     const canary: Promise<Canary | { error: string } | undefined> = needsCanary
         ? setUpCanary(run.course, canaryNginx(run.targets[0])).catch((e: Error) => ({ error: e.message }))
         : Promise.resolve(undefined);
+    let report: CheckReport;
     try {
         const progress = new Progress("check", run.targets.length, run.progress ?? { write: () => true });
         const results = new Map<string, CheckResult[]>();
@@ -133,20 +133,14 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
             const all = [...(results.get(l.name) ?? []), ...fence];
             ordered.push(...CHECK_NAMES.flatMap((name) => all.filter((r) => r.check === name)));
         }
-        return {
-            course: run.course,
-            checkedAt: started.toISOString(),
-            seconds: (now().getTime() - started.getTime()) / 1000,
-            learners: run.targets.map((l) => l.name),
-            canary: verdict,
-            results: ordered,
-        };
+        report = { course: run.course, checkedAt: started.toISOString(), seconds: 0, learners: run.targets.map((l) => l.name), canary: verdict, results: ordered };
     } finally {
-        const c = await canary;
-        if (c !== undefined) {
+        if ((await canary) !== undefined) {
             await removeCanary(run.course);
         }
     }
+    // The whole run: reading the cluster, the checks, the canary up and gone again.
+    return { ...report, seconds: (now().getTime() - started.getTime()) / 1000 };
 }
 
 async function readFacts(course: string, now: () => Date): Promise<ClusterFacts> {
@@ -166,16 +160,6 @@ function canaryNginx(l: Learner): CanaryNginx {
     return { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources };
 }
 
-/** A command of the learner's card, run as printed by a shell, with only the learner's kubeconfig. */
-function asLearnerShell(command: string, kubeconfig: string): Promise<Outcome> {
-    return new Promise((resolve) => {
-        execFile("sh", ["-c", command], { encoding: "utf8", timeout: 60_000, env: { ...process.env, KUBECONFIG: kubeconfig } }, (err, stdout, stderr) => {
-            const code = (err as NodeJS.ErrnoException | null)?.code;
-            resolve({ exitCode: err ? (typeof code === "number" ? code : null) : 0, stdout, stderr });
-        });
-    });
-}
-
 async function checkLearner(
     run: CheckRun,
     l: Learner,
@@ -191,6 +175,7 @@ async function checkLearner(
         return { results: CHECK_NAMES.map((check) => ({ check, learner: l.name, status: "fail", tried: `read ${kubeconfig}`, got: why })) };
     }
     const pods = podsOf(l).filter((p) => p.metadata.deletionTimestamp === undefined);
+    const api = learnerApi(kubeconfig);
     const view = environmentView(l.namespace, pods, facts.cri, facts.readAt);
     const results: CheckResult[] = [];
     const as = `with ${l.name}'s kubeconfig`;
@@ -205,16 +190,25 @@ async function checkLearner(
         results.push({ check: "one-sandbox", learner: l.name, pod: missing.name, status: "fail", tried: `kubectl get pods -n ${l.namespace} (admin)`, got });
     }
 
-    // postgres-port: the card's own psql commands, from pod to pod at each one's IP.
+    // postgres-port: what the card's psql commands do, split in two: the Secret read
+    // through the API with the learner's token, then psql in the pod, with the learner's kubeconfig.
     step("psql");
     for (const { target, from } of psqlRoutes(livePostgres(l.namespace, pods))) {
         const pod = pods.find((p) => p.metadata.name === target.pod)!;
-        const tried = podToPodPsqlCommand(l.namespace, from.pod, target.secret, target.ip, target.port);
+        const tried = `${podToPodPsqlCommand(l.namespace, from.pod, target.secret, target.ip, target.port)} (${as})`;
         if (simulated(pod)) {
             results.push({ check: "postgres-port", learner: l.name, pod: target.pod, status: "not-possible", tried, got: onKwok(pod) });
             continue;
         }
-        results.push(judgePsql({ learner: l.name, pod: target.pod, ip: target.ip, port: target.port, tried: `${tried} (${as})`, outcome: await asLearnerShell(tried, kubeconfig) }));
+        const secret = await api.get(`/api/v1/namespaces/${l.namespace}/secrets/${target.secret}`);
+        const password = secret.status === 200 ? (JSON.parse(secret.body) as { data?: Record<string, string> }).data?.password : undefined;
+        if (password === undefined) {
+            results.push({ check: "postgres-port", learner: l.name, pod: target.pod, status: "fail", tried, got: `reading Secret ${target.secret}: ${secret.status} ${apiMessage(secret)}` });
+            continue;
+        }
+        const psql = ["env", `PGPASSWORD=${Buffer.from(password, "base64").toString("utf8")}`, "psql", "-h", target.ip, "-p", String(target.port), "-U", "postgres", "-c", "select inet_server_addr(), inet_server_port()"];
+        const outcome = await kubectlRun(["--namespace", l.namespace, "exec", from.pod, "--", ...psql], { kubeconfig });
+        results.push(judgePsql({ learner: l.name, pod: target.pod, ip: target.ip, port: target.port, tried, outcome }));
     }
 
     // sidecar-localhost: the card's curl inside the sidecar container.
@@ -222,12 +216,12 @@ async function checkLearner(
     const sidecar = pods.find((p) => podRole(p) === "sidecar");
     const nginxPort = sidecar?.spec.containers.find((c) => c.name === "nginx")?.ports?.[0]?.containerPort;
     if (sidecar && nginxPort !== undefined) {
-        const tried = sidecarCurlCommand(l.namespace, sidecar.metadata.name, nginxPort);
+        const tried = `${sidecarCurlCommand(l.namespace, sidecar.metadata.name, nginxPort)} (${as})`;
         if (simulated(sidecar)) {
             results.push({ check: "sidecar-localhost", learner: l.name, pod: sidecar.metadata.name, status: "not-possible", tried, got: onKwok(sidecar) });
         } else {
-            const outcome = await asLearnerShell(tried, kubeconfig);
-            results.push(judgeSidecarPage({ learner: l.name, pod: sidecar.metadata.name, expectedPage: nginxIndexHtml(sidecar.metadata.name), tried: `${tried} (${as})`, outcome }));
+            const outcome = await kubectlRun(["--namespace", l.namespace, "exec", sidecar.metadata.name, "-c", "sidecar", "--", "curl", "-s", `http://localhost:${nginxPort}/`], { kubeconfig });
+            results.push(judgeSidecarPage({ learner: l.name, pod: sidecar.metadata.name, expectedPage: nginxIndexHtml(sidecar.metadata.name), tried, outcome }));
         }
     }
 
@@ -242,8 +236,8 @@ async function checkLearner(
     const other = neighbour(run.roster, l, (o) => run.deployed.includes(o.name));
     const otherNamespace = other?.namespace ?? "default";
     const instead = other === undefined ? "the course has no other deployed learner: tried the default namespace instead" : undefined;
-    const credentialOutcome = await kubectlRun(["get", "pods", "--namespace", otherNamespace], { kubeconfig });
-    results.push(judgeCredential({ learner: l.name, tried: `kubectl get pods -n ${otherNamespace} (${as})`, outcome: credentialOutcome, instead }));
+    const answer = await api.get(`/api/v1/namespaces/${otherNamespace}/pods`);
+    results.push(judgeCredential({ learner: l.name, tried: `kubectl get pods -n ${otherNamespace} (${as}: GET /api/v1/namespaces/${otherNamespace}/pods)`, status: answer.status, message: apiMessage(answer), instead }));
 
     // network-fence: probes now; judged once every learner has probed the canary.
     step("network");

@@ -131,20 +131,20 @@ export function judgeSandbox(a: { learner: string; pod: PodView; tried: string; 
 }
 
 /** credential-fenced: the learner's own token, used in another namespace, must get 403 Forbidden (not 401: that is a dead credential). */
-export function judgeCredential(a: { learner: string; tried: string; outcome: Outcome; instead?: string }): CheckResult {
-    const text = `${a.outcome.stdout}${a.outcome.stderr}`;
+export function judgeCredential(a: { learner: string; tried: string; status: number; message: string; instead?: string }): CheckResult {
     const note = a.instead ? ` (${a.instead})` : "";
     const base = { check: "credential-fenced" as const, learner: a.learner, tried: `${a.tried}${note}` };
-    if (a.outcome.exitCode === 0) {
-        return { ...base, status: "fail", got: `allowed: ${gist(a.outcome, 160)}` };
+    const message = a.message.replace(/\s*\n\s*/g, " ").slice(0, 240);
+    if (a.status === 403) {
+        return { ...base, status: "pass", got: `403 Forbidden: ${message}` };
     }
-    if (/\(Forbidden\)|forbidden/.test(text)) {
-        return { ...base, status: "pass", got: `403 Forbidden: ${gist({ ...a.outcome, stdout: "" }, 200).replace(/^exit \d+: /, "")}` };
+    if (a.status === 401) {
+        return { ...base, status: "fail", got: "401 Unauthorized: the credential itself is refused (expired or revoked; npm run course -- credentials renews it)" };
     }
-    if (/Unauthorized|must be logged in/i.test(text)) {
-        return { ...base, status: "fail", got: `401 Unauthorized: the credential itself is refused (expired or revoked; npm run course -- credentials renews it)` };
+    if (a.status >= 200 && a.status < 300) {
+        return { ...base, status: "fail", got: `${a.status}: allowed, the credential reaches another learner's namespace` };
     }
-    return { ...base, status: "fail", got: gist(a.outcome) };
+    return { ...base, status: "fail", got: `${a.status || "no answer"}: ${message}` };
 }
 
 /** What a connection attempt from a learner's pod came to. */

@@ -25,7 +25,7 @@ h2 { font-size: 16px; margin: 18px 0 6px; }
 .facts b { color: #1d2733; }
 .lesson { font-size: 13px; margin: 4px 0 10px; max-width: 1100px; }
 figure { margin: 0; }
-svg.environment { display: block; width: 100%; max-width: 1100px; height: auto; }
+svg.environment { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 11px; color: #5b6775; margin-top: 4px; }
 ol.commands { padding-left: 22px; margin: 4px 0; font-size: 13px; }
 ol.commands li { margin: 0 0 6px; }

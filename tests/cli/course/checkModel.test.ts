@@ -64,13 +64,13 @@ describe("judging the course's checks", () => {
     });
 
     it("credential-fenced: 403 passes; allowed or 401 (a dead credential) fails; a stand-in namespace is named", () => {
-        const forbidden = failed('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:podlab-c-ada:learner" cannot list resource "pods" in API group "" in the namespace "podlab-c-grace"');
-        const pass = judgeCredential({ learner: "ada", tried: "kubectl get pods -n podlab-c-grace", outcome: forbidden });
-        expect(pass.status).toBe("pass");
-        expect(pass.got).toMatch(/^403 Forbidden: Error from server \(Forbidden\): pods is forbidden/);
-        expect(judgeCredential({ learner: "ada", tried: "t", outcome: ok("NAME READY\nsidecar 2/2") })).toMatchObject({ status: "fail", got: "allowed: NAME READY / sidecar 2/2" });
-        expect(judgeCredential({ learner: "ada", tried: "t", outcome: failed("error: You must be logged in to the server (Unauthorized)") }).got).toMatch(/^401 Unauthorized/);
-        expect(judgeCredential({ learner: "ada", tried: "kubectl get pods -n default", outcome: forbidden, instead: "the course has no other deployed learner" }).tried).toBe(
+        const forbidden = 'pods is forbidden: User "system:serviceaccount:podlab-c-ada:learner" cannot list resource "pods" in API group "" in the namespace "podlab-c-grace"';
+        const a = { learner: "ada", tried: "kubectl get pods -n podlab-c-grace" };
+        expect(judgeCredential({ ...a, status: 403, message: forbidden })).toEqual({ check: "credential-fenced", learner: "ada", status: "pass", tried: a.tried, got: `403 Forbidden: ${forbidden}` });
+        expect(judgeCredential({ ...a, status: 200, message: "{}" })).toMatchObject({ status: "fail", got: "200: allowed, the credential reaches another learner's namespace" });
+        expect(judgeCredential({ ...a, status: 401, message: "Unauthorized" }).got).toMatch(/^401 Unauthorized: the credential itself is refused/);
+        expect(judgeCredential({ ...a, status: 0, message: "connect ECONNREFUSED" })).toMatchObject({ status: "fail", got: "no answer: connect ECONNREFUSED" });
+        expect(judgeCredential({ ...a, tried: "kubectl get pods -n default", status: 403, message: forbidden, instead: "the course has no other deployed learner" }).tried).toBe(
             "kubectl get pods -n default (the course has no other deployed learner)",
         );
     });
