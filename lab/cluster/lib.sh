@@ -100,9 +100,29 @@ k8s_built() {
   "$K8S_BIN/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $K8S_VERSION"
 }
 
-kwok_built() {
-  [ -x "$KWOK_BIN/kwok" ] &&
-    [ "$(cat "$KWOK_BIN/.stamp" 2>/dev/null)" = "$(cd "$KWOK_MOD" && cat go.mod go.sum | sha256sum | cut -c1-16)" ]
+# A binary built from a wrapper module of ours (lab/k8s/kwok, lab/node/crictl,
+# lab/node/kube-router): its go.mod and go.sum pin it, and their hash, stamped
+# beside the binary, tells whether it is current.
+wrapper_stamp() { (cd "$1" && cat go.mod go.sum) | sha256sum | cut -c1-16; }
+wrapper_built() { # binary module-dir
+  [ -x "$1" ] && [ "$(cat "$(dirname "$1")/.stamp" 2>/dev/null)" = "$(wrapper_stamp "$2")" ]
+}
+wrapper_build() { # binary module-dir package ldflags
+  go_env
+  mkdir -p "$(dirname "$1")"
+  log "building $3 into $(dirname "$1")"
+  (cd "$2" && timed_go_build "$1" "$3" "$4")
+  wrapper_stamp "$2" >"$(dirname "$1")/.stamp"
+}
+
+kwok_built() { wrapper_built "$KWOK_BIN/kwok" "$KWOK_MOD"; }
+
+# Go from PATH (or /usr/local/go), never a downloaded toolchain.
+go_env() {
+  command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"; }
+  command -v go >/dev/null || die "go not found"
+  export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+  export GOTOOLCHAIN=local # never try to download a Go toolchain
 }
 
 # go build one main package, measured with /usr/bin/time -v when available.
@@ -122,10 +142,7 @@ timed_go_build() { # out pkg ldflags
 }
 
 lab_build() {
-  command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"; }
-  command -v go >/dev/null || die "go not found"
-  export GOFLAGS="${GOFLAGS:--buildvcs=false}"
-  export GOTOOLCHAIN=local # never try to download a Go toolchain
+  go_env
   local t0 b
   t0=$(now)
   if k8s_built; then
@@ -145,11 +162,8 @@ lab_build() {
   if kwok_built; then
     log "kwok $KWOK_VERSION present in $KWOK_BIN"
   else
-    mkdir -p "$KWOK_BIN"
-    log "building kwok $KWOK_VERSION into $KWOK_BIN"
-    (cd "$KWOK_MOD" && timed_go_build "$KWOK_BIN/kwok" sigs.k8s.io/kwok/cmd/kwok \
-      "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}")
-    (cd "$KWOK_MOD" && cat go.mod go.sum | sha256sum | cut -c1-16) >"$KWOK_BIN/.stamp"
+    wrapper_build "$KWOK_BIN/kwok" "$KWOK_MOD" sigs.k8s.io/kwok/cmd/kwok \
+      "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
   fi
   if declare -F node_build >/dev/null; then node_build; fi
   log "build done in $(elapsed "$t0"); disk: $(du -sh "$K8S_BIN" | cut -f1) k8s, $(du -sh "$KWOK_BIN" | cut -f1) kwok"
@@ -169,6 +183,7 @@ is_ours() { # name pid
     etcd) exe="$(command -v etcd || echo /usr/bin/etcd)" ;;
     kwok) exe="$KWOK_BIN/kwok" ;;
     containerd) exe=/usr/bin/containerd ;;
+    kube-router) exe="$KUBE_ROUTER" ;;
     *) exe="$K8S_BIN/$1" ;;
   esac
   local cmdline
@@ -358,17 +373,19 @@ KC
   mv -f "$f.tmp" "$f"
 }
 
+# A certificate with its key, signed by the lab CA, valid for 30 more days (renewed well before expiry).
+cert_ok() {
+  [ -s "$PKI/$1.key" ] && openssl verify -CAfile "$PKI/ca.crt" "$PKI/$1.crt" >/dev/null 2>&1 &&
+    openssl x509 -in "$PKI/$1.crt" -noout -checkend $((30 * 86400)) >/dev/null 2>&1
+}
+
 pki_ok() {
   local c
-  for c in ca sa apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok $PKI_EXTRA_CERTS; do
-    [ -s "$PKI/$c.key" ] || return 1
-  done
+  [ -s "$PKI/ca.key" ] && [ -s "$PKI/sa.key" ] && [ -s "$PKI/sa.pub" ] || return 1
   for c in apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok $PKI_EXTRA_CERTS; do
-    openssl verify -CAfile "$PKI/ca.crt" "$PKI/$c.crt" >/dev/null 2>&1 || return 1
-    # renew well before expiry
-    openssl x509 -in "$PKI/$c.crt" -noout -checkend $((30 * 86400)) >/dev/null 2>&1 || return 1
+    cert_ok "$c" || return 1
   done
-  [ -s "$PKI/sa.pub" ] && for c in admin controller-manager scheduler kwok $PKI_EXTRA_KUBECONFIGS; do [ -s "$KCFG/$c.kubeconfig" ] || return 1; done
+  for c in admin controller-manager scheduler kwok $PKI_EXTRA_KUBECONFIGS; do [ -s "$KCFG/$c.kubeconfig" ] || return 1; done
 }
 
 pki_create() {
@@ -493,6 +510,7 @@ component_addr() {
     kwok) echo "127.0.0.1:$KWOK_PORT" ;;
     containerd) echo "unix://$CTR_SOCK" ;;
     kubelet) echo "$LAB_ADDR:$KUBELET_PORT" ;;
+    kube-router) echo "no port: NetworkPolicy in iptables and ipsets" ;;
   esac
 }
 
@@ -613,7 +631,7 @@ lab_up() {
   if declare -F node_build >/dev/null; then
     t=$(now)
     node_build
-    log "crictl and images checked in $(elapsed "$t")"
+    log "crictl, kube-router and images checked in $(elapsed "$t")"
   fi
   mkdir -p "$STATE" "$LOGS" "$PIDS"
   chmod 700 "$STATE"

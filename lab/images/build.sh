@@ -98,9 +98,12 @@ check_series() { # rootfs package expected-prefix
 }
 
 add_user() { # rootfs name uid gid group home [shell]
-  local r="$1"
-  if ! awk -F: -v g="$4" '$3==g{f=1}END{exit !f}' "$r/etc/group"; then
+  local r="$1" have
+  have="$(awk -F: -v g="$4" '$3==g{print $1}' "$r/etc/group")"
+  if [ -z "$have" ]; then
     echo "$5:x:$4:" >>"$r/etc/group"
+  elif [ "$have" != "$5" ]; then
+    die "gid $4 is $have in $r/etc/group, not $5"
   fi
   awk -F: -v u="$3" '$3==u{f=1}END{exit !f}' "$r/etc/passwd" && die "uid $3 already exists in $r/etc/passwd"
   echo "$2:x:$3:$4:$2:$6:${7:-/usr/sbin/nologin}" >>"$r/etc/passwd"
@@ -159,8 +162,10 @@ recipe_busybox() {
 
 recipe_postgres() {
   # The official image's postgres user is 999:999; create it before
-  # postgresql-common's postinst would pick another uid.
-  debian_rootfs "$ROOT" postgresql-15 \
+  # postgresql-common's postinst would pick another uid. Beside the server:
+  # libnss-wrapper (the entrypoint's stand-in passwd entry), xz-utils and zstd
+  # (compressed init scripts) and less (psql's pager), as the official image has.
+  debian_rootfs "$ROOT" postgresql-15,libnss-wrapper,xz-utils,zstd,less \
     'echo "postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/bin/bash" >>"$1/etc/passwd";
      echo "postgres:x:999:" >>"$1/etc/group";
      if [ -f "$1/etc/shadow" ]; then echo "postgres:*:19000:0:99999:7:::" >>"$1/etc/shadow"; fi'
@@ -171,19 +176,29 @@ recipe_postgres() {
   # postgresql-common put postgres into ssl-cert for that key; the official image has no such group membership
   sed -i -E 's/^(ssl-cert:[^:]*:[0-9]+:)postgres$/\1/' "$ROOT/etc/group"
   if [ -f "$ROOT/etc/gshadow" ]; then sed -i -E 's/^(ssl-cert:[^:]*:[^:]*:)postgres$/\1/' "$ROOT/etc/gshadow"; fi
-  install -d -o 999 -g 999 -m 0700 "$ROOT/var/lib/postgresql/data"
-  install -d -o 999 -g 999 -m 3777 "$ROOT/var/run/postgresql"
+  # As in the official image: the home and PGDATA are 1777 so any uid can make
+  # its data directory there (the entrypoint makes PGDATA 0700); the socket directory is 3777.
+  install -d -o 999 -g 999 -m 1777 "$ROOT/var/lib/postgresql" "$ROOT/var/lib/postgresql/data"
+  # /var/run is an absolute link to /run: through it, install would change the build host's /run
+  install -d -o 999 -g 999 -m 3777 "$ROOT/run/postgresql"
+  install -d -m 0755 "$ROOT/docker-entrypoint-initdb.d"
+  # Every new cluster listens on every address through its config, not a command-line flag.
+  local sample="$ROOT/usr/share/postgresql/15/postgresql.conf.sample"
+  sed -i -E "s/^#?listen_addresses[[:space:]]*=[[:space:]]*[^[:space:]]+/listen_addresses = '*'/" "$sample"
+  grep -q "^listen_addresses = '\*'" "$sample" || die "listen_addresses not found in $sample"
   install -D -m 0755 "$IMAGES_DIR/postgres/docker-entrypoint.sh" "$ROOT/usr/local/bin/docker-entrypoint.sh"
   [ "$(awk -F: '$1=="postgres"{print $3":"$4}' "$ROOT/etc/passwd")" = 999:999 ] || die "postgres is not 999:999 in the image"
+  # The versioned bin directory comes last in PATH, as in the official image: psql,
+  # pg_isready and the other client tools resolve to /usr/bin (Debian's pg_wrapper);
+  # initdb, pg_ctl and postgres exist only there. No USER: root unless the pod says otherwise.
   CONFIG=(
     --config.entrypoint docker-entrypoint.sh --config.cmd postgres
-    --config.user 999:999 --config.workingdir /var/lib/postgresql
-    --config.env PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-    --config.env PGDATA=/var/lib/postgresql/data --config.env LANG=C.UTF-8
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin
+    --config.env PG_MAJOR=15 --config.env PGDATA=/var/lib/postgresql/data --config.env LANG=C.UTF-8
     --config.exposedports 5432/tcp --config.volume /var/lib/postgresql/data
     --config.stopsignal SIGINT
   )
-  DESCRIPTION="PostgreSQL $VERSION from Debian $SUITE; official-image entrypoint contract (POSTGRES_PASSWORD, PGDATA, PGPORT)"
+  DESCRIPTION="PostgreSQL $VERSION from Debian $SUITE; the official image's entrypoint behaviour (POSTGRES_PASSWORD, POSTGRES_USER, POSTGRES_DB, /docker-entrypoint-initdb.d, PGDATA, PGPORT)"
 }
 
 recipe_nginx() {
@@ -199,7 +214,7 @@ recipe_nginx() {
   ln -sf /dev/stdout "$ROOT/var/log/nginx/access.log"
   CONFIG=(
     --config.cmd nginx --config.cmd -g --config.cmd 'daemon off;'
-    --config.user 101:101 --config.workingdir /
+    --config.user 101 --config.workingdir /
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     --config.exposedports 8080/tcp --config.stopsignal SIGQUIT
   )
@@ -207,17 +222,31 @@ recipe_nginx() {
 }
 
 recipe_curl() {
-  debian_rootfs "$ROOT" curl
+  debian_rootfs "$ROOT" curl,busybox
   VERSION="$(check_series "$ROOT" curl 7.88.)"
-  # uid 100 as curlimages/curl's curl_user; its primary group is "users" (100).
-  add_user "$ROOT" curl_user 100 100 users /home/curl_user /bin/sh
-  install -d -o 100 -g 100 -m 0755 "$ROOT/home/curl_user"
+  # As curlimages/curl (Alpine's adduser -S into addgroup -S): curl_user is uid
+  # 100, its primary group curl_group is gid 101, and it is listed in that group.
+  add_user "$ROOT" curl_user 100 101 curl_group /home/curl_user /bin/sh
+  sed -i -E 's/^(curl_group:x:101:)$/\1curl_user/' "$ROOT/etc/group"
+  install -d -o 100 -g 101 -m 0755 "$ROOT/home/curl_user"
+  # The public image is Alpine: /bin/sh is busybox ash and the everyday commands
+  # (date, sleep, id...) are busybox applets. Here too, so a script that only
+  # works with dash or GNU coreutils fails on the lab as it would there. The
+  # applets go first in PATH (/usr/local/bin) rather than over Debian's files.
+  ln -sf busybox "$ROOT/usr/bin/sh"
+  local applet
+  for applet in $(chroot "$ROOT" /usr/bin/busybox --list); do
+    ln -s /usr/bin/busybox "$ROOT/usr/local/bin/$applet"
+  done
+  [ "$(readlink -f "$ROOT/bin/sh")" = "$ROOT/usr/bin/busybox" ] || die "/bin/sh is not busybox in the curl image"
+  install -D -m 0755 -o 100 -g 101 "$IMAGES_DIR/curl/entrypoint.sh" "$ROOT/entrypoint.sh"
+  # USER by name, as the public image: a pod needs a numeric runAsUser for runAsNonRoot.
   CONFIG=(
-    --config.entrypoint curl --config.cmd --help
-    --config.user 100:100 --config.workingdir /home/curl_user
+    --config.entrypoint /entrypoint.sh --config.cmd curl
+    --config.user curl_user --config.workingdir /home/curl_user
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   )
-  DESCRIPTION="curl $VERSION from Debian $SUITE, as curl_user (uid 100)"
+  DESCRIPTION="curl $VERSION from Debian $SUITE with busybox $(pkg_version "$ROOT" busybox) as /bin/sh, as curl_user (uid 100, group curl_group 101)"
 }
 
 # ------------------------------------------------------------------ build

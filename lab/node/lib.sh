@@ -3,13 +3,16 @@
 #
 # Sourced by lab/cluster/lib.sh after its own (KWOK) settings. It replaces the
 # settings that must differ so that this lab runs beside the KWOK lab (state
-# dir, ports, interface, address ranges), and adds two components instead of
-# kwok: containerd (Debian's, with runc and the CNI plugins) and a kubelet built
-# from the same Kubernetes modules as the control plane. See lab/node/NOTES.md.
+# dir, ports, interface, address ranges), and adds three components instead of
+# kwok: containerd (Debian's, with runc and the CNI plugins), a kubelet built
+# from the same Kubernetes modules as the control plane, and kube-router's
+# NetworkPolicy controller (lab/node/networkpolicy.sh). See lab/node/NOTES.md.
 
 NODE_SRC="$REPO_LAB/node"
 # shellcheck source-path=SCRIPTDIR source=../images/images.sh
 source "$REPO_LAB/images/images.sh"
+# shellcheck source-path=SCRIPTDIR source=networkpolicy.sh
+source "$NODE_SRC/networkpolicy.sh"
 
 # ---------------------------------------------------------------- settings
 
@@ -50,7 +53,7 @@ KCM_PORT="${PODLAB_KCM_PORT:-10267}"
 SCHED_PORT="${PODLAB_SCHED_PORT:-10269}"
 KUBELET_PORT="${PODLAB_KUBELET_PORT:-10250}"
 KUBELET_HEALTHZ_PORT="${PODLAB_KUBELET_HEALTHZ_PORT:-10248}"
-COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet"
+COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-router"
 
 CTR_SOCK="$STATE/containerd/containerd.sock"
 CONTAINERD=/usr/bin/containerd
@@ -65,9 +68,10 @@ FINGERPRINT_EXTRA=" mode=real if=$LAB_IF kubelet=$KUBELET_PORT"
 PKI_EXTRA_CERTS="kubelet kubelet-server"
 PKI_EXTRA_KUBECONFIGS="kubelet"
 
-# What the kubelet changes in the kernel at start (protectKernelDefaults=false);
-# the values from before the first start are put back by `down`.
-KUBELET_SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
+# What the kubelet changes in the kernel at start (protectKernelDefaults=false),
+# and the bridge netfilter switch the lab turns on for NetworkPolicy
+# (networkpolicy.sh); the values from before the first start are put back by `down`.
+NODE_SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes $BRIDGE_NF_SYSCTL"
 
 # ---------------------------------------------------------------- build + deps
 
@@ -77,6 +81,8 @@ node_ensure_deps() {
   command -v runc >/dev/null || missing+=(runc)
   [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] || missing+=(containernetworking-plugins)
   command -v iptables >/dev/null || missing+=(iptables)
+  command -v ipset >/dev/null || missing+=(ipset)
+  command -v nft >/dev/null || missing+=(nftables)
   command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
   command -v umoci >/dev/null || missing+=(umoci)
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -87,19 +93,11 @@ node_ensure_deps() {
     die "apt-get install ${missing[*]} failed"
 }
 
-crictl_stamp() { (cd "$CRICTL_MOD" && cat go.mod go.sum) | sha256sum | cut -c1-16; }
-crictl_built() { [ -x "$CRICTL" ] && [ "$(cat "$(dirname "$CRICTL")/.stamp" 2>/dev/null)" = "$(crictl_stamp)" ]; }
-
 node_build() {
-  if ! crictl_built; then
-    command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && PATH="/usr/local/go/bin:$PATH"; }
-    export GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
-    mkdir -p "$(dirname "$CRICTL")"
-    log "building crictl $CRICTL_VERSION into $(dirname "$CRICTL")"
-    (cd "$CRICTL_MOD" && timed_go_build "$CRICTL" sigs.k8s.io/cri-tools/cmd/crictl \
-      "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION")
-    crictl_stamp >"$(dirname "$CRICTL")/.stamp"
-  fi
+  wrapper_built "$CRICTL" "$CRICTL_MOD" ||
+    wrapper_build "$CRICTL" "$CRICTL_MOD" sigs.k8s.io/cri-tools/cmd/crictl \
+      "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION"
+  kube_router_built || kube_router_build
   # Builds only what is missing or whose recipe changed (minutes the first time).
   bash "$REPO_LAB/images/build.sh" all || die "building the lab images failed (lab/images/build.sh)"
 }
@@ -164,11 +162,15 @@ cgroup_root_remove() {
   [ -z "$left" ] || log "cgroups still in use (not removed):$left"
 }
 
+# Records each of NODE_SYSCTLS once (until `down` restores it), before the lab changes it.
 sysctl_snapshot() {
-  [ -s "$NODE_STATE/sysctl.before" ] && return 0
-  local k
-  for k in $KUBELET_SYSCTLS; do echo "$k $(sysctl -n "$k")"; done >"$NODE_STATE/sysctl.before.tmp"
-  mv -f "$NODE_STATE/sysctl.before.tmp" "$NODE_STATE/sysctl.before"
+  local k v
+  touch "$NODE_STATE/sysctl.before"
+  for k in $NODE_SYSCTLS; do
+    grep -q "^${k//./\\.} " "$NODE_STATE/sysctl.before" && continue
+    v="$(sysctl -n "$k")" || die "cannot read sysctl $k"
+    echo "$k $v" >>"$NODE_STATE/sysctl.before"
+  done
 }
 
 sysctl_restore() {
@@ -179,7 +181,7 @@ sysctl_restore() {
     sysctl -qw "$k=$v" && changed="$changed $k=$v"
   done <"$NODE_STATE/sysctl.before"
   rm -f "$NODE_STATE/sysctl.before"
-  [ -z "$changed" ] || log "restored sysctls the kubelet had changed:$changed"
+  [ -z "$changed" ] || log "restored sysctls the lab had changed:$changed"
 }
 
 # Processes of our containerd that outlive it: runc shims (their -address is our socket).
@@ -267,6 +269,7 @@ node_registered_real() {
 real_node_up() {
   local t
   t=$(now)
+  bridge_netfilter_check
   cgroup_root_create
   node_render
   if running containerd; then
@@ -293,12 +296,15 @@ real_node_up() {
   wait_proc kubelet "kubelet healthz" 90 kubelet_healthy || { dump_logs; die "kubelet not healthy"; }
   wait_for "node $NODE_NAME registered by a kubelet on containerd" 90 node_registered_real || { dump_logs; die "node $NODE_NAME not registered"; }
   wait_node_ready 120 "$t"
+  networkpolicy_up # needs the Node object: kube-router enforces policy for this node's pods
 }
 
-# Called by stop_all before the control plane stops: the kubelet first (so it
-# recreates nothing), then every pod's containers (gracefully, then their
-# sandboxes and network), then containerd; then what they leave behind.
+# Called by stop_all before the control plane stops: kube-router and its rules
+# first, then the kubelet (so it recreates nothing), then every pod's containers
+# (gracefully, then their sandboxes and network), then containerd; then what
+# they leave behind.
 real_node_stop() {
+  networkpolicy_stop
   stop_proc kubelet
   if running containerd && [ -x "$CRICTL" ]; then
     local ids

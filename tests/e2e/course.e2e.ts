@@ -241,6 +241,16 @@ describe("npm run course on the lab's real node", () => {
         expect(allowed.map((a) => `${a.join(" ")}: ${answer(a)}`)).toEqual(allowed.map((a) => `${a.join(" ")}: yes`));
     });
 
+    it("the network fence: a learner's pod cannot connect to another learner's pods (it times out), their own pods answer", () => {
+        const podIp = (learner: string, pod: string) => kubectl("get", "pod", pod, "-n", ns(learner), "-o", "jsonpath={.status.podIP}");
+        const curl = (ip: string) => asLearner("ada", "exec", "sidecar", "-c", "sidecar", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--connect-timeout", "3", `http://${ip}:8080/`);
+        // curl exit 28: timed out (blocked by the other learner's NetworkPolicy), not 7 (refused).
+        expect(curl(podIp("grace", "sidecar")).status).toBe(28);
+        expect(curl(podIp("linus", "sidecar")).status).toBe(28);
+        const own = curl(podIp("ada", "sidecar"));
+        expect(`${own.status} ${own.stdout}`).toBe("0 200");
+    });
+
     it("every command on a card works as printed, with that learner's kubeconfig", () => {
         for (const l of ["ada", "grace"]) {
             const card = fs.readFileSync(path.join(out, l, "card.txt"), "utf8").split("\n");

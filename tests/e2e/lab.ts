@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
@@ -48,6 +49,23 @@ export function requireLab(): void {
     const version = spawnSync("kubectl", ["version", "-o", "json"], { encoding: "utf8" });
     if (version.status !== 0) {
         throw new Error(`the lab's API server does not answer: ${version.stderr}`);
+    }
+}
+
+/**
+ * Fails loudly unless the suite runs against the lab's real node: a KWOK lab
+ * (or any fake node) must fail a suite that needs real containers and packets,
+ * not pass it on fake pods.
+ */
+export function requireRealNode(): void {
+    if (LAB_NODE !== "real") {
+        throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
+    }
+    requireLab();
+    const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
+    const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
+    if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
+        throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
     }
 }
 
@@ -162,4 +180,58 @@ export function deployCommand(command: string, stackName: string, workDir: strin
     // env given explicitly: jest's process.env (with the suite's private backend) is not what child_process passes by default.
     const r = spawnSync(process.execPath, [script, command, "--stack", stackName, "--workdir", workDir], { encoding: "utf8", env: process.env });
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * `kubectl exec` in one container; stdout apart from stderr (kubectl 1.32's
+ * websocket client may log "Unknown stream id 1, discarding message" there).
+ */
+export function execIn(namespace: string, pod: string, container: string, ...command: string[]): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync("kubectl", ["exec", "-n", namespace, pod, "-c", container, "--", ...command], { encoding: "utf8" });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The password in a postgres pod's Secret (`<pod>-credentials`). */
+export function secretPassword(namespace: string, pod: string): string {
+    const secret = kubectlJson("get", "secret", `${pod}-credentials`, "-n", namespace);
+    return Buffer.from(secret.data.password, "base64").toString();
+}
+
+/** psql, in a postgres pod's container, to host:5432 as user postgres with a password (scram-sha-256 for any address but the pod's own loopback). */
+export function psqlOverTcp(namespace: string, clientPod: string, host: string, password: string, sql: string, db = "postgres"): ReturnType<typeof execIn> {
+    return execIn(namespace, clientPod, "postgres", "env", `PGPASSWORD=${password}`, "PGCONNECT_TIMEOUT=5",
+        "psql", "-w", "-h", host, "-p", "5432", "-U", "postgres", "-d", db, "-Atc", sql);
+}
+
+/** {@link psqlOverTcp} asking the server where it answered: on success it prints "ip:5432". */
+export function psqlServerAddress(namespace: string, clientPod: string, ip: string, password: string): ReturnType<typeof execIn> {
+    return psqlOverTcp(namespace, clientPod, ip, password, "select host(inet_server_addr()) || ':' || inet_server_port()");
+}
+
+/** Opens a TCP connection from this host to ip:port (over the lab bridge) and closes it. */
+export function tcpConnects(ip: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: ip, port, timeout: 3000 });
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("timeout", () => {
+            socket.destroy();
+            resolve(false);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+/** Polls `check` every second until it holds; returns the milliseconds that took. */
+export async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<number> {
+    const start = Date.now();
+    while (!check()) {
+        if (Date.now() - start > timeoutMs) {
+            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+    return Date.now() - start;
 }

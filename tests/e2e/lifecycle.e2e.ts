@@ -136,7 +136,7 @@ describe("podlab on the lab cluster", () => {
         await labStack.up({ onEvent: steps.onEvent });
         const ops = [...steps.changed()].map(([urn, s]) => `${urnName(urn)}: ${[...s].join(",")}`).sort();
         // The namespace's quota makes room first (the pods depend on it), then the pod and its Secret are created.
-        expect(ops).toEqual([`${NS}-quota: update`, "postgres3: create", "postgres3-credentials: create", "postgres3-pod: create"]);
+        expect(ops).toEqual([`${NS}-quota: update`, "postgres3-credentials: create", "postgres3-pod: create", "postgres3: create"]);
         const after = podsIn(NS);
         expect(Object.keys(after).sort()).toEqual(["postgres", "postgres2", "postgres3", "sidecar"]);
         for (const name of Object.keys(before)) {

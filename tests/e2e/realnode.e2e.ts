@@ -7,12 +7,29 @@
  * deployment of the lab stack (Pulumi.lab.yaml).
  */
 import { spawnSync } from "child_process";
-import * as net from "net";
 import * as path from "path";
+import { gzipSync } from "zlib";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import { LAB_NODE, LAB_STACK_CONFIG, POD_CIDR, expectReadyPodsAt, ipInCidr, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab, scratchStack } from "./lab";
+import {
+    LAB_STACK_CONFIG,
+    POD_CIDR,
+    execIn,
+    expectReadyPodsAt,
+    ipInCidr,
+    kubectl,
+    kubectlJson,
+    kubectlResult,
+    privateBackend,
+    psqlOverTcp,
+    psqlServerAddress,
+    requireRealNode,
+    scratchStack,
+    secretPassword,
+    tcpConnects,
+    waitFor,
+} from "./lab";
 
 
 const STACK = "e2e-real";
@@ -36,45 +53,52 @@ function containerReady(pod: string, container: string): boolean {
     return (p.status.containerStatuses ?? []).some((c: any) => c.name === container && c.ready === true);
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<number> {
-    const start = Date.now();
-    while (!check()) {
-        if (Date.now() - start > timeoutMs) {
-            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    return Date.now() - start;
-}
-
-/** Opens a TCP connection from this host to ip:port (over the lab bridge) and closes it. */
-function tcpConnects(ip: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: ip, port, timeout: 3000 });
-        socket.once("connect", () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once("timeout", () => {
-            socket.destroy();
-            resolve(false);
-        });
-        socket.once("error", () => resolve(false));
-    });
+/** The config of an image the real node holds, as crictl reports it (User, Env, Entrypoint, Cmd...). */
+function imageConfig(name: string): any {
+    return crictlJson("inspecti", labImageRef(name)).info.imageSpec.config;
 }
 
 /**
- * `kubectl exec` in one container; stdout apart from stderr (kubectl 1.32's
- * websocket client may log "Unknown stream id 1, discarding message" there).
+ * A bare pod in the suite's namespace with one container of a lab image,
+ * restricted as podlab's own pods are, except for what `container` overrides.
  */
-function execIn(pod: string, container: string, ...command: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync("kubectl", ["exec", "-n", NS, pod, "-c", container, "--", ...command], { encoding: "utf8" });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function applyBarePod(name: string, image: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): void {
+    const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: NS },
+        spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 5,
+            ...spec,
+            containers: [{
+                name: "main",
+                image,
+                imagePullPolicy: "IfNotPresent",
+                resources: {
+                    requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+                    limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+                },
+                ...container,
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                    ...(container.securityContext as object | undefined),
+                },
+            }],
+        },
+    };
+    const r = spawnSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
+    if (r.status !== 0) {
+        throw new Error(`kubectl apply of pod ${name} failed: ${r.stderr}`);
+    }
 }
 
-function secretPassword(pod: string): string {
-    const secret = kubectlJson("get", "secret", `${pod}-credentials`, "-n", NS);
-    return Buffer.from(secret.data.password, "base64").toString();
+function deleteBarePods(...names: string[]): void {
+    kubectlResult("delete", "pod", "-n", NS, "--ignore-not-found", "--wait=true", ...names);
 }
 
 let root: string;
@@ -85,16 +109,7 @@ let runtimePids: number[] = [];
 
 describe("podlab on the lab's real node", () => {
     beforeAll(async () => {
-        if (LAB_NODE !== "real") {
-            throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
-        }
-        requireLab();
-        // A KWOK lab (or any fake node) must fail this suite, not pass it on fake pods.
-        const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
-        const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
-        if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
-            throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
-        }
+        requireRealNode();
         root = privateBackend();
         // The lab stack as a learner deploys it: its images are the ones the node has.
         stack = await scratchStack(root, STACK, LAB_STACK_CONFIG);
@@ -140,10 +155,8 @@ describe("podlab on the lab's real node", () => {
             expect(await tcpConnects(ip, 5432)).toBe(true);
             // From the other postgres pod, over the pod network: password authentication (scram-sha-256).
             const client = POSTGRES[(i + 1) % POSTGRES.length];
-            const query = (password: string) =>
-                execIn(client, "postgres", "env", `PGPASSWORD=${password}`, "PGCONNECT_TIMEOUT=5",
-                    "psql", "-w", "-h", ip, "-p", "5432", "-U", "postgres", "-Atc", "select host(inet_server_addr()) || ':' || inet_server_port()");
-            const ok = query(secretPassword(pod));
+            const query = (password: string) => psqlServerAddress(NS, client, ip, password);
+            const ok = query(secretPassword(NS, pod));
             expect(ok.stdout.trim()).toBe(`${ip}:5432`);
             expect(ok.status).toBe(0);
             const wrong = query("not-the-password");
@@ -153,7 +166,7 @@ describe("podlab on the lab's real node", () => {
     });
 
     it("from the sidecar container, curl localhost:8080 returns nginx's page (kubectl exec -c sidecar)", () => {
-        const page = execIn("sidecar", "sidecar", "curl", "-s", "--max-time", "5", "http://localhost:8080/");
+        const page = execIn(NS, "sidecar", "sidecar", "curl", "-s", "--max-time", "5", "http://localhost:8080/");
         expect(page.status).toBe(0);
         expect(page.stdout).toContain("<h1>Hello from nginx in pod sidecar</h1>");
         expect(kubectl("logs", "-n", NS, "sidecar", "-c", "sidecar")).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
@@ -161,14 +174,14 @@ describe("podlab on the lab's real node", () => {
 
     it("the sidecar is Ready only while nginx answers on localhost", async () => {
         // Freeze nginx's worker: connections are accepted but never answered.
-        const worker = execIn("sidecar", "nginx", "sh", "-c",
+        const worker = execIn(NS, "sidecar", "nginx", "sh", "-c",
             'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in "nginx: worker"*) echo ${p#/proc/};; esac; done').stdout.trim();
         expect(worker).toMatch(/^\d+$/);
-        expect(execIn("sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).status).toBe(0);
+        expect(execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).status).toBe(0);
         try {
             await waitFor("the sidecar to turn unready", 60000, () => !containerReady("sidecar", "sidecar"));
         } finally {
-            execIn("sidecar", "nginx", "sh", "-c", `kill -CONT ${worker}`);
+            execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -CONT ${worker}`);
         }
         await waitFor("the sidecar to be Ready again", 60000, () => containerReady("sidecar", "sidecar"));
     });
@@ -207,12 +220,115 @@ describe("podlab on the lab's real node", () => {
         const refused = kubectlResult("run", "intruder", "-n", NS, `--image=${labImageRef("busybox")}`, "--privileged", "--dry-run=server");
         expect(refused.status).not.toBe(0);
         expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
-        const id = (pod: string, container: string) => execIn(pod, container, "id").stdout.trim();
+        const id = (pod: string, container: string) => execIn(NS, pod, container, "id").stdout.trim();
         for (const pod of POSTGRES) {
             expect(id(pod, "postgres")).toMatch(/^uid=999\(postgres\) gid=999\(postgres\)/);
         }
         expect(id("sidecar", "nginx")).toMatch(/^uid=101\(nginx\) gid=101\(nginx\)/);
         expect(id("sidecar", "sidecar")).toMatch(/^uid=100\(curl_user\) gid=100\(users\)/);
+    });
+
+    it("the lab images set USER as the public ones: none for postgres (root), a name for curl, a number for nginx", () => {
+        expect(imageConfig("postgres").User ?? "").toBe("");
+        expect(imageConfig("curl").User).toBe("curl_user");
+        expect(imageConfig("nginx").User).toBe("101");
+        // The sidecar's user as in curlimages/curl: uid 100, primary group curl_group (101), listed in it.
+        expect(execIn(NS, "sidecar", "sidecar", "grep", "-E", "^curl_(user|group):", "/etc/passwd", "/etc/group").stdout)
+            .toMatch(/passwd:curl_user:x:100:101:[\s\S]*group:curl_group:x:101:curl_user/);
+    });
+
+    it("without a numeric runAsUser the kubelet refuses postgres (its USER is root) and curl (its USER is a name)", async () => {
+        const refused = { "no-uid-postgres": /image will run as root/, "no-uid-curl": /image has non-numeric user \(curl_user\)/ };
+        applyBarePod("no-uid-postgres", labImageRef("postgres"), { env: [{ name: "POSTGRES_PASSWORD", value: "unused" }] });
+        applyBarePod("no-uid-curl", labImageRef("curl"), { command: ["sleep", "600"] });
+        try {
+            for (const [pod, message] of Object.entries(refused)) {
+                let waiting: any;
+                await waitFor(`the kubelet to refuse ${pod}`, 60000, () => {
+                    waiting = kubectlJson("get", "pod", pod, "-n", NS).status.containerStatuses?.[0]?.state?.waiting;
+                    return waiting?.reason === "CreateContainerConfigError";
+                });
+                expect(waiting.message).toMatch(message);
+            }
+        } finally {
+            deleteBarePods(...Object.keys(refused));
+        }
+    });
+
+    it("the sidecar's loop runs under busybox sh, as in the Alpine-based public curl image", () => {
+        expect(execIn(NS, "sidecar", "sidecar", "readlink", "-f", "/bin/sh").stdout.trim()).toBe("/usr/bin/busybox");
+        expect(execIn(NS, "sidecar", "sidecar", "readlink", "/proc/1/exe").stdout.trim()).toBe("/usr/bin/busybox");
+        // date and sleep in the loop are busybox applets too (busybox readlink takes one file at a time)
+        expect(execIn(NS, "sidecar", "sidecar", "sh", "-c", 'for c in date sleep; do readlink -f "$(command -v $c)"; done').stdout.trim().split("\n"))
+            .toEqual(["/usr/bin/busybox", "/usr/bin/busybox"]);
+    });
+
+    it("postgres's tools resolve as in the official image: clients through Debian's wrapper, the server from the versioned bin directory last in PATH", () => {
+        expect(imageConfig("postgres").Env).toContainEqual(expect.stringMatching(/^PATH=.*:\/bin:\/usr\/lib\/postgresql\/15\/bin$/));
+        const found = execIn(NS, "postgres", "postgres", "sh", "-c", "for c in pg_isready psql initdb pg_ctl postgres; do command -v $c; done");
+        expect(found.stdout.trim().split("\n")).toEqual([
+            "/usr/bin/pg_isready",
+            "/usr/bin/psql",
+            "/usr/lib/postgresql/15/bin/initdb",
+            "/usr/lib/postgresql/15/bin/pg_ctl",
+            "/usr/lib/postgresql/15/bin/postgres",
+        ]);
+        expect(execIn(NS, "postgres", "postgres", "readlink", "-f", "/usr/bin/psql").stdout.trim()).toBe("/usr/share/postgresql-common/pg_wrapper");
+    });
+
+    it("postgres initialises on a read-only root with no writable /tmp: POSTGRES_DB, then /docker-entrypoint-initdb.d on a temporary server", async () => {
+        const password = "init-sequence-password";
+        const configMap = {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "initdb-scripts", namespace: NS },
+            data: {
+                "10-schema.sql": "CREATE TABLE lesson (topic text);\nINSERT INTO lesson VALUES ('pods'), ('ports');\n",
+                // not executable (ConfigMap files are 0644): sourced, so it sees the entrypoint's variables
+                "20-sourced.sh": 'echo "init script sourced: db=$POSTGRES_DB server on socket only: $(psql -Atc "show listen_addresses" "$POSTGRES_DB")"\n',
+            },
+            binaryData: { "30-more.sql.gz": gzipSync("INSERT INTO lesson VALUES ('sidecars');\n").toString("base64") },
+        };
+        const r = spawnSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(configMap), encoding: "utf8" });
+        expect(r.status).toBe(0);
+        applyBarePod("init-sequence", labImageRef("postgres"), {
+            securityContext: { runAsUser: 999, runAsGroup: 999 },
+            env: [
+                { name: "POSTGRES_PASSWORD", value: password },
+                { name: "POSTGRES_DB", value: "course" },
+                { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+            ],
+            // no /tmp volume: the root, /tmp included, is read-only
+            volumeMounts: [
+                { name: "data", mountPath: "/var/lib/postgresql/data" },
+                { name: "run", mountPath: "/var/run/postgresql" },
+                { name: "initdb", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
+            ],
+            readinessProbe: { exec: { command: ["pg_isready", "--host=127.0.0.1", "--username=postgres"] }, periodSeconds: 2 },
+        }, {
+            securityContext: { runAsNonRoot: true, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } },
+            volumes: [
+                { name: "data", emptyDir: {} },
+                { name: "run", emptyDir: {} },
+                { name: "initdb", configMap: { name: "initdb-scripts" } },
+            ],
+        });
+        try {
+            await waitFor("pod init-sequence to be Ready", 120000, () => containerReady("init-sequence", "main"));
+            expect(execIn(NS, "init-sequence", "main", "touch", "/tmp/probe").status).not.toBe(0);
+            const log = kubectl("logs", "-n", NS, "init-sequence");
+            expect(log).toContain("init script sourced: db=course server on socket only: \n");
+            expect(log).toMatch(/running \/docker-entrypoint-initdb.d\/30-more.sql.gz/);
+            const ip = kubectlJson("get", "pod", "init-sequence", "-n", NS).status.podIP;
+            // the server proper listens on every address, from the config initdb wrote
+            const topics = psqlOverTcp(NS, "postgres", ip, password, "select string_agg(topic, ',' order by topic) from lesson", "course");
+            expect(topics.stdout.trim()).toBe("pods,ports,sidecars");
+            expect(psqlOverTcp(NS, "postgres", ip, password, "show listen_addresses").stdout.trim()).toBe("*");
+            expect(psqlOverTcp(NS, "postgres", ip, "wrong", "select 1").stderr).toContain("password authentication failed");
+        } finally {
+            deleteBarePods("init-sequence");
+            kubectlResult("delete", "configmap", "-n", NS, "--ignore-not-found", "initdb-scripts");
+        }
     });
 
     it("pulumi destroy stops every container of the stack", async () => {
@@ -232,3 +348,42 @@ describe("podlab on the lab's real node", () => {
     });
 });
 
+/**
+ * postgres.runAsUser other than the image's 999: a uid with no passwd entry,
+ * which initdb refuses unless the entrypoint pretends one (nss_wrapper), as
+ * the official image's does.
+ */
+describe("postgres as a uid the image does not know, on the lab's real node", () => {
+    const UID_STACK = "e2e-real-uid";
+    const UID_NS = "podlab-e2e-real-uid";
+    const OTHER_UID = 4321;
+    let uidStack: Stack | undefined;
+
+    beforeAll(async () => {
+        requireRealNode();
+        uidStack = await scratchStack(privateBackend(), UID_STACK, LAB_STACK_CONFIG);
+        await uidStack.setConfig("podlab:namespace", { value: UID_NS });
+        await uidStack.setConfig("podlab:postgres", { value: JSON.stringify({ image: labImageRef("postgres"), count: 1, runAsUser: OTHER_UID }) });
+    });
+
+    afterAll(async () => {
+        if (uidStack) {
+            await uidStack.destroy().catch(() => undefined);
+        }
+    });
+
+    it(`pulumi up with podlab:postgres.runAsUser ${OTHER_UID}: the pod is Ready and psql works`, async () => {
+        const result = await uidStack!.up();
+        expect(result.summary.result).toBe("succeeded");
+        const ips: Record<string, string> = result.outputs.podIps.value;
+        expectReadyPodsAt(UID_NS, ips);
+        const id = execIn(UID_NS, "postgres", "postgres", "id").stdout.trim();
+        expect(id).toMatch(new RegExp(`^uid=${OTHER_UID} gid=${OTHER_UID}( |$)`));
+        expect(execIn(UID_NS, "postgres", "postgres", "getent", "passwd", String(OTHER_UID)).status).not.toBe(0);
+        const log = kubectl("logs", "-n", UID_NS, "postgres");
+        expect(log).toContain('will be owned by user "postgres"');
+        const whoami = psqlOverTcp(UID_NS, "postgres", ips.postgres, secretPassword(UID_NS, "postgres"), "select current_user || '@' || host(inet_server_addr())");
+        expect(whoami.stdout.trim()).toBe(`postgres@${ips.postgres}`);
+        expect(whoami.status).toBe(0);
+    });
+});
