@@ -103,11 +103,14 @@ async function main(): Promise<void> {
                 }
                 samples.push({ concurrency: c, ms: r.ms, reportSeconds: report.seconds, exitCode: r.code, statuses, load });
                 console.log(`  run ${run + 1}, concurrency ${c}: ${secs(r.ms)} s (exit ${r.code}; ${JSON.stringify(statuses)}; load ${load})`);
+                if (run === 0 && c === "default") {
+                    console.log(r.stdout);
+                }
             }
         }
     } finally {
         const down = await course("down");
-        console.log(`course down: ${secs(down.ms)} s (exit ${down.code})`);
+        console.log(`course down: ${secs(down.ms)} s (exit ${down.code})${down.code === 0 ? "" : `\n${down.stdout}${down.stderr}`}`);
         fs.rmSync(root, { recursive: true, force: true });
     }
 
