@@ -21,6 +21,8 @@ import {
     CheckName,
     CheckReport,
     CheckResult,
+    CheckTimings,
+    PROBE_WRITE_OUT,
     Probe,
     canaryVerdict,
     judgeCredential,
@@ -36,8 +38,14 @@ import { CourseLayout } from "./layout";
 import { Progress, ProgressStream, runBounded } from "./progress";
 import { COURSE_LABEL, Learner } from "./roster";
 
-/** How long a connection attempt in the network-fence check may take: a timeout is the expected answer where policies drop packets. */
-export const PROBE_TIMEOUT_SECONDS = 3;
+/**
+ * How long a connection in the network-fence check may take to be set up: a
+ * timeout is the expected answer where policies drop packets (on one node a
+ * connection that is let through is set up in well under a millisecond).
+ */
+export const PROBE_CONNECT_SECONDS = 3;
+/** How long a connection that was set up may take to answer: a busy server is slow, not blocked. */
+export const PROBE_ANSWER_SECONDS = 15;
 
 /** Learners checked at once unless --concurrency says: the work is waiting on `kubectl exec`, not pulumi, so more than `up` runs. */
 export function defaultCheckConcurrency(cpus: number): number {
@@ -84,14 +92,19 @@ interface NetworkObservation {
 export async function runCheck(run: CheckRun): Promise<CheckReport> {
     const now = run.now ?? (() => new Date());
     const started = now();
+    const since = () => (now().getTime() - started.getTime()) / 1000;
     const facts = await readFacts(run.course, now);
+    const timings: CheckTimings = { clusterRead: since(), learnersDone: 0 };
     const podsOf = (l: Learner) => facts.pods.filter((p) => p.metadata.namespace === l.namespace);
     const simulated = (p: KubePod) => p.spec.nodeName !== undefined && facts.simulatedNodes.has(p.spec.nodeName);
 
     // The canary comes up while the other checks run; only the network probes wait for it.
     const needsCanary = run.targets.some((l) => podsOf(l).some((p) => !simulated(p)));
     const canary: Promise<Canary | { error: string } | undefined> = needsCanary
-        ? setUpCanary(run.course, canaryNginx(run.targets[0])).catch((e: Error) => ({ error: e.message }))
+        ? setUpCanary(run.course, canaryNginx(run.targets[0])).then(
+              (c) => ((timings.canaryReady = since()), c),
+              (e: Error) => ({ error: e.message }),
+          )
         : Promise.resolve(undefined);
     let report: CheckReport;
     try {
@@ -114,6 +127,7 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
             }
         });
         progress.finish();
+        timings.learnersDone = since();
 
         const c = await canary;
         const probes = [...network.values()].flatMap((o) => (o.open && o.fenced ? [{ learner: o.learner, open: o.open, fenced: o.fenced }] : []));
@@ -137,10 +151,11 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
     } finally {
         if ((await canary) !== undefined) {
             await removeCanary(run.course);
+            timings.canaryRemoved = since();
         }
     }
     // The whole run: reading the cluster, the checks, the canary up and gone again.
-    return { ...report, seconds: (now().getTime() - started.getTime()) / 1000 };
+    return { ...report, seconds: since(), timings };
 }
 
 async function readFacts(course: string, now: () => Date): Promise<ClusterFacts> {
@@ -271,7 +286,7 @@ async function probeNetwork(
     kubeconfig: string,
 ): Promise<NetworkObservation> {
     const sidecar = pods.find((p) => podRole(p) === "sidecar");
-    const base = { learner: l.name, tried: `curl --max-time ${PROBE_TIMEOUT_SECONDS} from ${l.name}'s sidecar container (with ${l.name}'s kubeconfig)` };
+    const base = { learner: l.name, tried: `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${l.name}'s sidecar container (with ${l.name}'s kubeconfig)` };
     if (sidecar === undefined) {
         return { ...base, probeError: `no sidecar pod in ${l.namespace} to probe from` };
     }
@@ -298,7 +313,7 @@ async function probeNetwork(
     if (targets.length === 0) {
         return { ...base, tried, noNeighbour };
     }
-    // One exec, the connections in parallel (-Z): a timeout costs PROBE_TIMEOUT_SECONDS once, not per target.
+    // One exec, the connections in parallel (-Z): a timeout costs PROBE_CONNECT_SECONDS once, not per target.
     const args = [
         "--namespace",
         l.namespace,
@@ -310,10 +325,12 @@ async function probeNetwork(
         "curl",
         "--silent",
         "--parallel",
+        "--connect-timeout",
+        String(PROBE_CONNECT_SECONDS),
         "--max-time",
-        String(PROBE_TIMEOUT_SECONDS),
+        String(PROBE_ANSWER_SECONDS),
         "--write-out",
-        "%{url} %{http_code} %{exitcode}\\n",
+        PROBE_WRITE_OUT,
         ...targets.flatMap(() => ["--output", "/dev/null"]),
         ...targets.map((t) => t.url),
     ];

@@ -36,11 +36,20 @@ export interface CanaryFinding {
     detail: string;
 }
 
+/** Where a run's time went: seconds from its start until each step was done. */
+export interface CheckTimings {
+    clusterRead: number;
+    canaryReady?: number;
+    learnersDone: number;
+    canaryRemoved?: number;
+}
+
 /** check.json: one run of `course check`. */
 export interface CheckReport {
     course: string;
     checkedAt: string;
     seconds: number;
+    timings?: CheckTimings;
     learners: string[];
     canary: CanaryFinding;
     results: CheckResult[];
@@ -154,30 +163,38 @@ export type Probe = { kind: "answered"; httpCode: number } | { kind: "refused" }
 const CURL_REFUSED = 7;
 const CURL_TIMEOUT = 28;
 
-/** The `-w '%{url} %{http_code} %{exitcode}\n'` lines of one curl run over several URLs, by URL. */
+/** What curl writes per URL: the URL, the HTTP status, its exit code, and the seconds until the connection was set up (0: never). */
+export const PROBE_WRITE_OUT = "%{url} %{http_code} %{exitcode} %{time_connect}\\n";
+
+/**
+ * The {@link PROBE_WRITE_OUT} lines of one curl run over several URLs, by URL.
+ * A timeout counts as blocked only when no connection was ever set up: a server
+ * that accepted and then answered slowly was reached.
+ */
 export function parseProbes(stdout: string, urls: readonly string[]): Map<string, Probe> {
-    const lines = new Map<string, [string, string]>();
+    const lines = new Map<string, string[]>();
     for (const line of stdout.split("\n")) {
-        const [url, code, exit] = line.trim().split(/\s+/);
-        lines.set(url, [code, exit]);
+        const [url, ...rest] = line.trim().split(/\s+/);
+        lines.set(url, rest);
     }
     return new Map(
         urls.map((url): [string, Probe] => {
-            const [code, exit] = lines.get(url) ?? [];
+            const [code, exit, connect] = lines.get(url) ?? [];
             const exitCode = Number(exit);
+            const connected = Number(connect) > 0;
             if (exit === undefined) {
                 return [url, { kind: "error", detail: "no answer line from curl" }];
             }
-            return [
-                url,
-                exitCode === 0 && Number(code) > 0
-                    ? { kind: "answered", httpCode: Number(code) }
-                    : exitCode === CURL_REFUSED
-                      ? { kind: "refused" }
-                      : exitCode === CURL_TIMEOUT
-                        ? { kind: "timed-out" }
-                        : { kind: "error", detail: `curl exit ${exit}` },
-            ];
+            if (exitCode === 0 && Number(code) > 0) {
+                return [url, { kind: "answered", httpCode: Number(code) }];
+            }
+            if (exitCode === CURL_REFUSED) {
+                return [url, { kind: "refused" }];
+            }
+            if (exitCode === CURL_TIMEOUT && !connected) {
+                return [url, { kind: "timed-out" }];
+            }
+            return [url, { kind: "error", detail: connected ? `connected, then curl exit ${exit} (no answer in time)` : `curl exit ${exit}` }];
         }),
     );
 }
@@ -189,7 +206,7 @@ export function describeProbe(p: Probe): string {
         case "refused":
             return "connection refused";
         case "timed-out":
-            return "timed out";
+            return "connection timed out";
         default:
             return p.detail;
     }

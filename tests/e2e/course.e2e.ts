@@ -292,7 +292,7 @@ describe("npm run course on the lab's real node", () => {
             expect(findings(report, l, "credential-fenced")).toEqual(["pass"]);
             expect(findings(report, l, "network-fence")).toEqual([enforced ? "pass" : "not-enforced"]);
         }
-        expect(report.results.find((x) => x.learner === "ada" && x.check === "credential-fenced")!.tried).toBe(`kubectl get pods -n ${ns("grace")} (with ada's kubeconfig)`);
+        expect(report.results.find((x) => x.learner === "ada" && x.check === "credential-fenced")!.tried).toBe(`kubectl get pods -n ${ns("grace")} (with ada's kubeconfig: GET /api/v1/namespaces/${ns("grace")}/pods)`);
         // The canary is gone, and no object of any environment changed (same resourceVersions).
         expect(kubectlResult("get", "namespace", `podlab-${COURSE}--canary`).output).toMatch(/NotFound/);
         expect(podlabObjects(namespaces)).toEqual(before);

@@ -1,6 +1,7 @@
 import {
     CanaryFinding,
     Probe,
+    blocked,
     canaryVerdict,
     checkExitStatus,
     gist,
@@ -75,16 +76,19 @@ describe("judging the course's checks", () => {
         );
     });
 
-    it("reads curl's per-URL lines: answered, refused, timed out, other errors", () => {
-        const urls = ["http://a/", "http://b/", "http://c/", "http://d/", "http://e/"];
-        const probes = parseProbes("http://b/ 000 7\nhttp://a/ 200 0\nhttp://c/ 000 28\nhttp://d/ 000 6\n", urls);
-        expect([...probes.values()]).toEqual([
-            { kind: "answered", httpCode: 200 },
-            { kind: "refused" },
-            { kind: "timed-out" },
-            { kind: "error", detail: "curl exit 6" },
-            { kind: "error", detail: "no answer line from curl" },
+    it("reads curl's per-URL lines: answered, refused, timed out before connecting (blocked), slow after connecting (not blocked), other errors", () => {
+        const urls = ["http://a/", "http://b/", "http://c/", "http://d/", "http://e/", "http://f/"];
+        const probes = parseProbes("http://b/ 000 7 0.000000\nhttp://a/ 200 0 0.000310\nhttp://c/ 000 28 0.000000\nhttp://d/ 000 6 0\nhttp://f/ 000 28 0.000412\n", urls);
+        expect([...probes.entries()]).toEqual([
+            ["http://a/", { kind: "answered", httpCode: 200 }],
+            ["http://b/", { kind: "refused" }],
+            ["http://c/", { kind: "timed-out" }],
+            ["http://d/", { kind: "error", detail: "curl exit 6" }],
+            ["http://e/", { kind: "error", detail: "no answer line from curl" }],
+            ["http://f/", { kind: "error", detail: "connected, then curl exit 28 (no answer in time)" }],
         ]);
+        expect(blocked(probes.get("http://c/")!)).toBe(true);
+        expect(blocked(probes.get("http://f/")!)).toBe(false);
     });
 });
 
@@ -127,7 +131,7 @@ describe("the network fence and its canary", () => {
     });
 
     it("fails when this pod reaches nothing at all (a blocked connection proves nothing then), or could not probe", () => {
-        expect(judge(enforced, refused, timedOut)).toMatchObject({ status: "fail", got: expect.stringContaining("the canary's open pod timed out: this pod cannot reach other namespaces at all") });
+        expect(judge(enforced, refused, timedOut)).toMatchObject({ status: "fail", got: expect.stringContaining("the canary's open pod connection timed out: this pod cannot reach other namespaces at all") });
         expect(judgeNetworkFence({ learner: "ada", tried: "curl", canary: enforced, probeError: "no sidecar pod" })).toMatchObject({ status: "fail", got: "no sidecar pod" });
     });
 
