@@ -32,21 +32,15 @@ describe("an environment as the live cluster has it", () => {
             { pod: "postgres", ip: "10.245.0.11", port: 5432, secret: "postgres-credentials" },
             { pod: "postgres2", ip: "10.245.0.12", port: 5432, secret: "postgres2-credentials" },
         ]);
-        expect(liveOutputs(NS, PODS)).toEqual({
-            namespace: NS,
-            podIps: { postgres: "10.245.0.11", postgres2: "10.245.0.12", sidecar: "10.245.0.13" },
-            pods: {
-                postgres: { containers: [{ name: "postgres", image: "podlab.local/postgres:15-deb12", ports: [5432] }] },
-                postgres2: { containers: [{ name: "postgres", image: "podlab.local/postgres:15-deb12", ports: [5432] }] },
-                sidecar: {
-                    containers: [
-                        { name: "nginx", image: "podlab.local/nginx:1.22-deb12", ports: [8080] },
-                        { name: "sidecar", image: "podlab.local/curl:7.88-deb12", ports: [] },
-                    ],
-                },
-            },
-            postgresSecrets: { postgres: "postgres-credentials", postgres2: "postgres2-credentials" },
-        });
+        const out = liveOutputs(NS, PODS)!;
+        expect(out.podIps).toEqual({ postgres: "10.245.0.11", postgres2: "10.245.0.12", sidecar: "10.245.0.13" });
+        expect(out.postgresSecrets).toEqual({ postgres: "postgres-credentials", postgres2: "postgres2-credentials" });
+        // Each pod's containers as its spec has them: name, image, ports.
+        expect(Object.entries(out.pods).map(([pod, p]) => `${pod}: ${p.containers.map((c) => `${c.name} ${c.image} [${c.ports.join(",")}]`).join("; ")}`)).toEqual([
+            "postgres: postgres podlab.local/postgres:15-deb12 [5432]",
+            "postgres2: postgres podlab.local/postgres:15-deb12 [5432]",
+            "sidecar: nginx podlab.local/nginx:1.22-deb12 [8080]; sidecar podlab.local/curl:7.88-deb12 []",
+        ]);
         expect(liveOutputs(NS, PODS.filter((p) => p.metadata.name !== "sidecar"))).toBeUndefined();
         expect(liveOutputs("podlab-other", PODS)).toBeUndefined();
     });
