@@ -23,7 +23,7 @@ export function renderBoard(report: CheckReport, opts: { colour?: boolean } = {}
             .trimEnd();
     const t = report.timings;
     const steps = t
-        ? ` (cluster read at ${t.clusterRead.toFixed(1)} s${t.canaryReady !== undefined ? `, canary ready at ${t.canaryReady.toFixed(1)} s` : ""}, learners done at ${t.learnersDone.toFixed(1)} s${t.canaryRemoved !== undefined ? `, canary removed at ${t.canaryRemoved.toFixed(1)} s` : ""})`
+        ? ` (cluster read at ${t.clusterRead.toFixed(1)} s${t.canaryReady !== undefined ? `, canary ready at ${t.canaryReady.toFixed(1)} s` : ""}, learners done at ${t.learnersDone.toFixed(1)} s${t.canaryDeleted !== undefined ? `, canary deleted at ${t.canaryDeleted.toFixed(1)} s` : ""})`
         : "";
     const out: string[] = [
         `course ${report.course}: ${report.learners.length} learner${report.learners.length === 1 ? "" : "s"} checked in ${report.seconds.toFixed(1)} s${steps}`,

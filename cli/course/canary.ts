@@ -1,21 +1,23 @@
 /**
  * The check's canary: tells a fence that holds from a cluster that ignores
  * NetworkPolicy (several local cluster tools ship a network plugin that does).
- * A namespace of its own, `podlab-<course>--canary`, with two nginx pods built
- * like the course's own: `open` (no policy) and `fenced` (a NetworkPolicy
- * denies it all ingress). From a learner's pod, `open` must answer (routing
- * across namespaces works) and `fenced` must not (the policy is enforced).
- * Created by the admin at the start of a check, deleted at its end; a stale
- * one (a killed check) is replaced, and `down` removes it with the course.
+ * A namespace of its own, `podlab-<course>--canary-<random>`, with two nginx
+ * pods built like the course's own: `open` (no policy) and `fenced` (a
+ * NetworkPolicy denies it all ingress). From a learner's pod, `open` must
+ * answer (routing across namespaces works) and `fenced` must not (the policy
+ * is enforced). Created by the admin at the start of a check, deleted at its
+ * end; one left by a killed check is deleted by the next, and `down` removes
+ * it with the course. Each check's canary has a name of its own, so neither
+ * waits for the namespace controller to finish deleting the other's (seconds).
  */
-import { createHash } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
 import { RESTRICTED_POD_SECURITY } from "../../components/labNamespace";
 import { PROJECT_LABELS, ResourceSpec, podLabels, podSpec } from "../../components/podSpec";
 import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/sidecarPod";
 import { COURSE_LABEL } from "./roster";
 
-/** Which canary pod a pod is (open or fenced). */
+/** Marks the canary's objects: "namespace" on its namespace, the pod's name (open or fenced) on a pod and what belongs to it. */
 export const CANARY_LABEL = "podlab.dev/canary";
 export const CANARY_POD_NAMES = ["open", "fenced"] as const;
 
@@ -38,18 +40,22 @@ export interface Canary {
 }
 
 /**
- * The canary's namespace. The double hyphen keeps it apart from every
- * learner's `podlab-<course>-<learner>` (a learner's name cannot start with a
- * hyphen), so even a learner named "canary" cannot collide with it.
+ * A new canary namespace for the course. The double hyphen keeps it apart from
+ * every learner's `podlab-<course>-<learner>` (a learner's name cannot start
+ * with a hyphen), so even a learner named "canary" cannot collide with it.
  */
-export function canaryNamespace(course: string): string {
-    const ns = `podlab-${course}--canary`;
-    return ns.length <= 63 ? ns : `podlab-${createHash("sha256").update(course).digest("hex").slice(0, 12)}--canary`;
+export function canaryNamespace(course: string, suffix: string = randomBytes(3).toString("hex")): string {
+    const ns = `podlab-${course}--canary-${suffix}`;
+    return ns.length <= 63 ? ns : `podlab-${createHash("sha256").update(course).digest("hex").slice(0, 12)}--canary-${suffix}`;
+}
+
+/** Selects the course's canary namespaces (the current one and any left behind). */
+function canarySelector(course: string): string {
+    return `${COURSE_LABEL}=${course},${CANARY_LABEL}=namespace`;
 }
 
 /** The canary's objects, as one List for `kubectl apply`: namespace, the fence, the two pods and their pages. */
-export function canaryManifest(course: string, nginx: CanaryNginx): Record<string, unknown> {
-    const namespace = canaryNamespace(course);
+export function canaryManifest(course: string, namespace: string, nginx: CanaryNginx): Record<string, unknown> {
     const labels = (pod: string) => ({
         ...podLabels("canary", pod, "network-fence-canary", { [COURSE_LABEL]: course, [CANARY_LABEL]: pod }),
         "app.kubernetes.io/managed-by": "podlab-course",
@@ -58,7 +64,7 @@ export function canaryManifest(course: string, nginx: CanaryNginx): Record<strin
         {
             apiVersion: "v1",
             kind: "Namespace",
-            metadata: { name: namespace, labels: { [COURSE_LABEL]: course, ...RESTRICTED_POD_SECURITY, ...PROJECT_LABELS, "app.kubernetes.io/managed-by": "podlab-course" } },
+            metadata: { name: namespace, labels: { [COURSE_LABEL]: course, [CANARY_LABEL]: "namespace", ...RESTRICTED_POD_SECURITY, ...PROJECT_LABELS, "app.kubernetes.io/managed-by": "podlab-course" } },
         },
         {
             apiVersion: "networking.k8s.io/v1",
@@ -87,11 +93,11 @@ export function canaryManifest(course: string, nginx: CanaryNginx): Record<strin
     return { apiVersion: "v1", kind: "List", items };
 }
 
-/** Replaces any canary of the course with a new one and waits until both pods are Ready. */
+/** Deletes any canary the course has left and makes a new one; resolves once both its pods are Ready. */
 export async function setUpCanary(course: string, nginx: CanaryNginx): Promise<Canary> {
+    await removeCanaries(course, { wait: false });
     const namespace = canaryNamespace(course);
-    await removeCanary(course);
-    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(canaryManifest(course, nginx)) });
+    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(canaryManifest(course, namespace, nginx)) });
     await kubectl(["wait", "--for=condition=Ready", "pod", "--all", `--namespace=${namespace}`, `--timeout=${READY_TIMEOUT_SECONDS}s`], { timeoutMs: (READY_TIMEOUT_SECONDS + 10) * 1000 });
     const pods = await kubectlJson<{ items: Array<{ metadata: { name: string }; status?: { podIP?: string } }> }>(["get", "pods", `--namespace=${namespace}`]);
     const ip = (name: string) => {
@@ -104,7 +110,11 @@ export async function setUpCanary(course: string, nginx: CanaryNginx): Promise<C
     return { namespace, port: nginx.port, openIp: ip("open"), fencedIp: ip("fenced") };
 }
 
-/** Deletes the course's canary, if there is one, and waits until it is gone. */
-export async function removeCanary(course: string): Promise<void> {
-    await kubectl(["delete", "namespace", canaryNamespace(course), "--ignore-not-found", "--wait=true", "--timeout=120s"], { timeoutMs: 130_000 });
+/**
+ * Deletes the course's canaries. `wait`: until they are gone (`down`, which
+ * then checks that nothing of the course is left); otherwise the namespace
+ * controller finishes on its own, a few seconds later.
+ */
+export async function removeCanaries(course: string, opts: { wait: boolean }): Promise<void> {
+    await kubectl(["delete", "namespace", `--selector=${canarySelector(course)}`, "--ignore-not-found", `--wait=${opts.wait}`, "--timeout=120s"], { timeoutMs: 130_000 });
 }

@@ -14,7 +14,7 @@ import { KubePod, environmentView, livePostgres, podReady, podRole } from "../pi
 import { podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
 import { resolveStackConfig } from "../../components/stackConfig";
 import { nginxIndexHtml } from "../../components/sidecarPod";
-import { Canary, CanaryNginx, canaryNamespace, removeCanary, setUpCanary } from "./canary";
+import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
 import { psqlRoutes } from "./card";
 import {
     CHECK_NAMES,
@@ -133,8 +133,8 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
         const probes = [...network.values()].flatMap((o) => (o.open && o.fenced ? [{ learner: o.learner, open: o.open, fenced: o.fenced }] : []));
         const verdict =
             c === undefined
-                ? { namespace: canaryNamespace(run.course), verdict: "unknown" as const, detail: "no canary: no checked pod runs on a node with containers" }
-                : canaryVerdict(canaryNamespace(run.course), probes, "error" in c ? c.error : undefined);
+                ? { namespace: "", verdict: "unknown" as const, detail: "no canary: no checked pod runs on a node with containers" }
+                : canaryVerdict("error" in c ? "" : c.namespace, probes, "error" in c ? c.error : undefined);
         const ordered: CheckResult[] = [];
         for (const l of run.targets) {
             const obs = network.get(l.name);
@@ -150,11 +150,11 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
         report = { course: run.course, checkedAt: started.toISOString(), seconds: 0, learners: run.targets.map((l) => l.name), canary: verdict, results: ordered };
     } finally {
         if ((await canary) !== undefined) {
-            await removeCanary(run.course);
-            timings.canaryRemoved = since();
+            await removeCanaries(run.course, { wait: false });
+            timings.canaryDeleted = since();
         }
     }
-    // The whole run: reading the cluster, the checks, the canary up and gone again.
+    // The whole run: reading the cluster, the checks, the canary up and deleted again.
     return { ...report, seconds: since(), timings };
 }
 

@@ -41,7 +41,8 @@ export interface CheckTimings {
     clusterRead: number;
     canaryReady?: number;
     learnersDone: number;
-    canaryRemoved?: number;
+    /** Its deletion asked for: the namespace controller finishes it a few seconds later. */
+    canaryDeleted?: number;
 }
 
 /** check.json: one run of `course check`. */

@@ -17,7 +17,7 @@ import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME } from "../automation";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
-import { removeCanary } from "./canary";
+import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
 import { adminClusterAccess } from "./credentials";
@@ -216,7 +216,7 @@ async function down(inv: Invocation): Promise<number> {
     const names = inv.named ?? [...known].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
     if (inv.named === undefined && failed === 0) {
-        await removeCanary(inv.roster.course); // left by a check that was killed
+        await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);
         if (left.length > 0) {
             console.log(`still carrying ${COURSE_LABEL}=${inv.roster.course}: ${left.join(", ")}`);

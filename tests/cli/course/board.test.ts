@@ -7,7 +7,7 @@ const REPORT: CheckReport = {
     course: "pods101",
     checkedAt: "2026-03-02T10:05:00.000Z",
     seconds: 7.25,
-    timings: { clusterRead: 0.4, canaryReady: 3.1, learnersDone: 6.2, canaryRemoved: 7.25 },
+    timings: { clusterRead: 0.4, canaryReady: 3.1, learnersDone: 6.2, canaryDeleted: 7.25 },
     learners: ["ada", "grace"],
     canary: { namespace: "podlab-pods101--canary", verdict: "not-enforced", detail: "the canary's fenced pod answered HTTP 200: NetworkPolicy is ignored" },
     results: [
@@ -28,7 +28,7 @@ const REPORT: CheckReport = {
 describe("the check's board", () => {
     it("learners x checks, each cell the learner's worst status", () => {
         const lines = renderBoard(REPORT).split("\n");
-        expect(lines[0]).toBe("course pods101: 2 learners checked in 7.3 s (cluster read at 0.4 s, canary ready at 3.1 s, learners done at 6.2 s, canary removed at 7.3 s)");
+        expect(lines[0]).toBe("course pods101: 2 learners checked in 7.3 s (cluster read at 0.4 s, canary ready at 3.1 s, learners done at 6.2 s, canary deleted at 7.3 s)");
         expect(lines.slice(2, 5)).toEqual([
             "LEARNER  postgres-port  sidecar-localhost  one-sandbox  credential-fenced  network-fence",
             "ada      pass           pass               n/a          pass               NOT ENFORCED",
