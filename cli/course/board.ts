@@ -42,17 +42,17 @@ export function renderBoard(report: CheckReport, opts: { colour?: boolean } = {}
             out.push(`  ${paint("fail", "FAIL")} ${where(r)}`, `    tried: ${r.tried}`, `    got:   ${r.got}`);
         }
     }
-    // The same finding for many learners (a cluster that ignores NetworkPolicy, a runtime podlab cannot see) is said once.
+    // The same finding for many learners (a cluster that ignores NetworkPolicy, a runtime podlab cannot see) is said once per check.
     for (const status of ["not-enforced", "not-possible"] as const) {
-        const groups = new Map<string, CheckResult[]>();
-        for (const r of report.results.filter((x) => x.status === status)) {
-            const key = `${r.check}\n${r.status === "not-enforced" ? report.canary.detail : r.got}`;
-            groups.set(key, [...(groups.get(key) ?? []), r]);
-        }
-        for (const [key, rs] of groups) {
-            const [check, why] = key.split("\n");
+        for (const check of CHECK_NAMES) {
+            const rs = report.results.filter((r) => r.status === status && r.check === check);
+            if (rs.length === 0) {
+                continue;
+            }
             const who = [...new Set(rs.map((r) => r.learner))];
-            out.push("", `${paint(status, LABEL[status])} ${check} for ${who.length === report.learners.length && who.length > 1 ? `every learner (${who.length})` : who.join(", ")}:`, `    ${why}`);
+            const reasons = status === "not-enforced" ? [report.canary.detail] : [...new Set(rs.map((r) => r.got))];
+            out.push("", `${paint(status, LABEL[status])} ${check} for ${who.length === report.learners.length && who.length > 1 ? `every learner (${who.length})` : who.join(", ")}:`);
+            out.push(...reasons.slice(0, 3).map((why) => `    ${why}`), ...(reasons.length > 3 ? [`    (and ${reasons.length - 3} more: check.json has them all)`] : []));
             if (status === "not-enforced") {
                 out.push(`    e.g. ${rs[0].learner}: ${rs[0].got.split("; ")[0]}`);
             }

@@ -194,7 +194,9 @@ async function checkLearner(
     const view = environmentView(l.namespace, pods, facts.cri, facts.readAt);
     const results: CheckResult[] = [];
     const as = `with ${l.name}'s kubeconfig`;
-    const onKwok = (p: KubePod) => `pod ${p.metadata.name} runs on ${p.spec.nodeName}, a simulated (KWOK) node: no containers to reach`;
+    // The network probe spends its time waiting (for the canary, for connections that are blocked): it runs beside the other checks.
+    const network = probeNetwork(run, l, pods, podsOf, simulated, canaryP, kubeconfig);
+    const onKwok = (p: KubePod) => `${p.spec.nodeName} is a simulated (KWOK) node: its pods run no containers to reach`;
 
     // Pods the stack deployed that the cluster no longer has.
     const expected = deployedPods(run.layout, l.name);
@@ -254,9 +256,9 @@ async function checkLearner(
     const answer = await api.get(`/api/v1/namespaces/${otherNamespace}/pods`);
     results.push(judgeCredential({ learner: l.name, tried: `kubectl get pods -n ${otherNamespace} (${as}: GET /api/v1/namespaces/${otherNamespace}/pods)`, status: answer.status, message: apiMessage(answer), instead }));
 
-    // network-fence: probes now; judged once every learner has probed the canary.
+    // network-fence: judged once every learner has probed the canary.
     step("network");
-    return { results, network: await probeNetwork(run, l, pods, podsOf, simulated, canaryP, kubeconfig) };
+    return { results, network: await network };
 }
 
 /** The next learner after `l` in the roster's order (wrapping around) that `usable` accepts. */
@@ -291,7 +293,7 @@ async function probeNetwork(
         return { ...base, probeError: `no sidecar pod in ${l.namespace} to probe from` };
     }
     if (simulated(sidecar)) {
-        return { ...base, notPossible: `pod ${sidecar.metadata.name} runs on ${sidecar.spec.nodeName}, a simulated (KWOK) node: it sends no packets` };
+        return { ...base, notPossible: `${sidecar.spec.nodeName} is a simulated (KWOK) node: its pods send no packets` };
     }
     // Another learner's pod that answers in its own namespace: its nginx, Ready, on a node with containers.
     const readySidecarOf = (o: Learner) => podsOf(o).find((p) => podRole(p) === "sidecar" && podReady(p) && !simulated(p) && p.status?.podIP);

@@ -44,6 +44,13 @@ describe("the check's board", () => {
         expect(text).toContain("6 passed, 1 failed, 2 not enforced, 2 not possible (11 findings)\nfail and not-enforced make the exit status 1; not-possible is informational.");
     });
 
+    it("says a not-possible check once for all its pods, with each distinct reason", () => {
+        const kwok = { ...REPORT, results: [res("ada", "postgres-port", "not-possible", "no containers", "postgres"), res("ada", "postgres-port", "not-possible", "no containers", "postgres2"), res("grace", "postgres-port", "not-possible", "other reason", "postgres")] };
+        const text = renderBoard(kwok);
+        expect(text.match(/n\/a postgres-port/g)).toHaveLength(1);
+        expect(text).toContain("n/a postgres-port for every learner (2):\n    no containers\n    other reason");
+    });
+
     it("colours the cells on a terminal", () => {
         const text = renderBoard(REPORT, { colour: true });
         expect(text).toContain("\x1b[1;31mFAIL             \x1b[0m");
