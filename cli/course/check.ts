@@ -47,6 +47,9 @@ export const PROBE_CONNECT_SECONDS = 3;
 /** How long a connection that was set up may take to answer: a busy server is slow, not blocked. */
 export const PROBE_ANSWER_SECONDS = 15;
 
+/** psql to `$1`:`$2` as postgres, the password read from stdin; asks the server which address and port answered. */
+const PSQL_WITH_PASSWORD_ON_STDIN = `IFS= read -r PGPASSWORD && export PGPASSWORD && exec psql -h "$1" -p "$2" -U postgres -c 'select inet_server_addr(), inet_server_port()'`;
+
 /** Learners checked at once unless --concurrency says: the work is waiting on `kubectl exec`, not pulumi, so more than `up` runs. */
 export function defaultCheckConcurrency(cpus: number): number {
     return Math.max(2, Math.min(16, 4 * cpus));
@@ -223,8 +226,11 @@ async function checkLearner(
             results.push({ check: "postgres-port", learner: l.name, pod: target.pod, status: "fail", tried, got: `reading Secret ${target.secret}: ${secret.status} ${apiMessage(secret)}` });
             continue;
         }
-        const psql = ["env", `PGPASSWORD=${Buffer.from(password, "base64").toString("utf8")}`, "psql", "-h", target.ip, "-p", String(target.port), "-U", "postgres", "-c", "select inet_server_addr(), inet_server_port()"];
-        const outcome = await kubectlRun(["--namespace", l.namespace, "exec", from.pod, "--", ...psql], { kubeconfig });
+        // The password goes in on stdin, never into an argument (process lists, the API server's request log).
+        const outcome = await kubectlRun(["--namespace", l.namespace, "exec", "-i", from.pod, "--", "sh", "-c", PSQL_WITH_PASSWORD_ON_STDIN, "psql", target.ip, String(target.port)], {
+            kubeconfig,
+            input: `${Buffer.from(password, "base64").toString("utf8")}\n`,
+        });
         results.push(judgePsql({ learner: l.name, pod: target.pod, ip: target.ip, port: target.port, tried, outcome }));
     }
 
