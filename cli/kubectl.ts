@@ -27,21 +27,42 @@ export interface KubectlOptions {
     timeoutMs?: number;
 }
 
-/** Runs kubectl; resolves with its stdout, rejects with a {@link KubectlError}. */
-export function kubectl(args: string[], opts: KubectlOptions = {}): Promise<string> {
+/** What a kubectl run printed and how it ended. */
+export interface KubectlResult {
+    /** kubectl's exit status; null when it was killed (its timeout) or could not start. */
+    exitCode: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Runs kubectl and resolves with how it ended, whatever that was: for callers
+ * that judge the answer themselves (`exec` of a probe whose exit status is the
+ * finding, a refusal that is the expected outcome).
+ */
+export function kubectlRun(args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
     const full = opts.kubeconfig === undefined ? args : [`--kubeconfig=${opts.kubeconfig}`, ...args];
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
         const child = execFile("kubectl", full, { encoding: "utf8", maxBuffer: 64 * 2 ** 20, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
-            if (err) {
-                const code = typeof (err as NodeJS.ErrnoException).code === "number" ? ((err as NodeJS.ErrnoException).code as unknown as number) : null;
-                const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl not found on PATH (the lab's is put there by lab/env)" : stderr;
-                reject(new KubectlError(args, why, code));
-            } else {
-                resolve(stdout);
+            if (!err) {
+                resolve({ exitCode: 0, stdout, stderr });
+                return;
             }
+            const e = err as NodeJS.ErrnoException & { killed?: boolean };
+            const why = e.code === "ENOENT" ? "kubectl not found on PATH (the lab's is put there by lab/env)" : e.killed ? `${stderr}killed after ${(opts.timeoutMs ?? 60_000) / 1000} s` : stderr;
+            resolve({ exitCode: typeof e.code === "number" ? e.code : null, stdout, stderr: why });
         });
         child.stdin?.end(opts.input ?? "");
     });
+}
+
+/** Runs kubectl; resolves with its stdout, rejects with a {@link KubectlError}. */
+export async function kubectl(args: string[], opts: KubectlOptions = {}): Promise<string> {
+    const r = await kubectlRun(args, opts);
+    if (r.exitCode !== 0) {
+        throw new KubectlError(args, r.stderr, r.exitCode);
+    }
+    return r.stdout;
 }
 
 /** Runs kubectl with `-o json` and parses what it prints. */

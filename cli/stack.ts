@@ -3,6 +3,7 @@
  * the Automation API (see cli/automation.ts for why).
  *
  *   npm run stack -- <up|preview|refresh|destroy|outputs> [--stack NAME] [--workdir DIR] [--policy-pack DIR [--policy-pack-config FILE]] [--expect-no-changes]
+ *   npm run stack -- show [--stack NAME] [--workdir DIR] [--out FILE]
  *   npm run stack -- <subcommand> --help
  *
  * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
@@ -13,7 +14,8 @@
 import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
-import { ensurePassword, openStack } from "./automation";
+import { PROJECT_DIR, ensurePassword, openExistingStack, openStack } from "./automation";
+import { defaultStackPicture, writeStackPicture } from "./picture/live";
 
 const COMMAND = "npm run stack --";
 
@@ -34,6 +36,10 @@ const SUBCOMMANDS: Record<string, SubcommandSpec> = {
     refresh: { summary: "read the cluster's state into the stack", flags: { ...COMMON, "expect-no-changes": EXPECT_NO_CHANGES } },
     destroy: { summary: "delete everything the stack created", flags: COMMON },
     outputs: { summary: "print the stack's outputs (secrets masked)", flags: COMMON },
+    show: {
+        summary: "draw the stack's pods from the live cluster (IPs, containers, ports, sandboxes) and the lesson's commands as a self-contained HTML page; prints its path",
+        flags: { ...COMMON, out: { type: "string", valueName: "FILE", description: "where to write the page (default: <state>/pictures/<stack>.html, the state directory being PODLAB_STATE or ~/.local/state/podlab)" } },
+    },
 };
 
 interface Options {
@@ -43,6 +49,8 @@ interface Options {
     policyPacks: string[];
     policyPackConfigs: string[];
     expectNoChanges: boolean;
+    /** Where `show` writes its page. */
+    out?: string;
 }
 
 function options(argv: string[]): Options | string {
@@ -59,6 +67,7 @@ function options(argv: string[]): Options | string {
         policyPacks: list(v["policy-pack"]),
         policyPackConfigs: list(v["policy-pack-config"]),
         expectNoChanges: v["expect-no-changes"] === true,
+        out: v.out === undefined ? undefined : path.resolve(v.out as string),
     };
 }
 
@@ -66,6 +75,10 @@ async function main(): Promise<void> {
     const opts = options(process.argv.slice(2));
     if (typeof opts === "string") {
         console.log(opts);
+        return;
+    }
+    if (opts.command === "show") {
+        await show(opts);
         return;
     }
     const stack = await openStack(opts.stack, opts.workDir);
@@ -97,6 +110,21 @@ async function main(): Promise<void> {
         const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
         console.log(JSON.stringify(plain, null, 2));
     }
+}
+
+/** Draws an existing stack's namespace, as the cluster has it now. */
+async function show(opts: Options): Promise<void> {
+    const stack = await openExistingStack(opts.stack, opts.workDir ?? PROJECT_DIR);
+    if (stack === undefined) {
+        throw new Error(`no stack named ${opts.stack} in ${process.env.PULUMI_BACKEND_URL ?? "the Pulumi backend"}; deploy it first (npm run stack -- up --stack ${opts.stack})`);
+    }
+    const namespace = (await stack.outputs()).namespace?.value;
+    if (typeof namespace !== "string") {
+        throw new Error(`stack ${opts.stack} has no namespace output; deploy it first (npm run stack -- up --stack ${opts.stack})`);
+    }
+    const file = opts.out ?? defaultStackPicture(opts.stack);
+    await writeStackPicture(opts.stack, namespace, file);
+    console.log(file);
 }
 
 main().catch((err: Error) => {

@@ -1,6 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSummary, ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
+
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
 import { assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort } from "./validation";
 
 /** Defaults of {@link SidecarPodArgs}, stated once. */
@@ -93,22 +96,7 @@ export class SidecarPod extends pulumi.ComponentResource {
         const curlResources = args.curlResources ?? d.curlResources;
         const configMapName = `${podName}-nginx`;
 
-        const nginx = container({
-            name: "nginx",
-            image: nginxImage,
-            uid: nginxUser,
-            // Start nginx directly: image entrypoint scripts try to rewrite config on a read-only root.
-            command: ["nginx", "-g", "daemon off;"],
-            ports: [{ name: "http", containerPort: nginxPort }],
-            resources: nginxResources,
-            volumeMounts: [
-                { name: "nginx-config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
-                { name: "nginx-config", mountPath: `${SITE_ROOT}/index.html`, subPath: "index.html", readOnly: true },
-                { name: "nginx-tmp", mountPath: "/tmp" },
-            ],
-            readinessProbe: { httpGet: { path: "/", port: nginxPort }, periodSeconds: 5, timeoutSeconds: 2 },
-            livenessProbe: { tcpSocket: { port: nginxPort }, initialDelaySeconds: 5, periodSeconds: 10 },
-        });
+        const nginx = nginxContainer({ image: nginxImage, uid: nginxUser, port: nginxPort, resources: nginxResources });
         const sidecar = container({
             name: "sidecar",
             image: curlImage,
@@ -125,7 +113,7 @@ export class SidecarPod extends pulumi.ComponentResource {
         });
         const spec = podSpec(podName, {
             containers: [nginx, sidecar],
-            volumes: [{ name: "nginx-config", configMap: { name: configMapName } }, emptyDir("nginx-tmp", NGINX_TMP_SIZE_LIMIT)],
+            volumes: nginxVolumes(configMapName),
             fsGroup: nginxUser,
         });
 
@@ -142,7 +130,7 @@ export class SidecarPod extends pulumi.ComponentResource {
             `${name}-nginx`,
             {
                 metadata: childMetadata(configMapName, args.namespace, labels),
-                data: { "nginx.conf": nginxConf(nginxPort), "index.html": indexHtml(podName) },
+                data: nginxSiteFiles(podName, nginxPort),
             },
             { parent: this, deleteBeforeReplace: true },
         );
@@ -156,6 +144,41 @@ export class SidecarPod extends pulumi.ComponentResource {
         this.podIp = pod.status.podIP;
         this.registerOutputs({ podIp: this.podIp });
     }
+}
+
+/**
+ * The nginx container of a podlab pod: started directly (image entrypoint
+ * scripts try to rewrite config on a read-only root), its config and page from
+ * the ConfigMap of {@link nginxSiteFiles} mounted by {@link nginxVolumes}, a
+ * writable /tmp, ready once it serves `/`. Shared by SidecarPod and the course
+ * check's canary pods.
+ */
+export function nginxContainer(args: { image: string; uid: number; port: number; resources: ResourceSpec }): Container {
+    return container({
+        name: "nginx",
+        image: args.image,
+        uid: args.uid,
+        command: ["nginx", "-g", "daemon off;"],
+        ports: [{ name: "http", containerPort: args.port }],
+        resources: args.resources,
+        volumeMounts: [
+            { name: "nginx-config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
+            { name: "nginx-config", mountPath: `${SITE_ROOT}/index.html`, subPath: "index.html", readOnly: true },
+            { name: "nginx-tmp", mountPath: "/tmp" },
+        ],
+        readinessProbe: { httpGet: { path: "/", port: args.port }, periodSeconds: 5, timeoutSeconds: 2 },
+        livenessProbe: { tcpSocket: { port: args.port }, initialDelaySeconds: 5, periodSeconds: 10 },
+    });
+}
+
+/** The volumes {@link nginxContainer} mounts: its ConfigMap and a size-limited /tmp. */
+export function nginxVolumes(configMapName: string): Volume[] {
+    return [{ name: "nginx-config", configMap: { name: configMapName } }, emptyDir("nginx-tmp", NGINX_TMP_SIZE_LIMIT)];
+}
+
+/** The ConfigMap data {@link nginxContainer} serves: its nginx.conf and the pod's page. */
+export function nginxSiteFiles(podName: string, port: number): Record<string, string> {
+    return { "nginx.conf": nginxConf(port), "index.html": nginxIndexHtml(podName) };
 }
 
 /**
@@ -197,7 +220,8 @@ http {
 `;
 }
 
-function indexHtml(podName: string): string {
+/** The page nginx serves in pod `podName`: what a fetch over localhost must return. */
+export function nginxIndexHtml(podName: string): string {
     return `<!doctype html>
 <html><head><title>podlab</title></head>
 <body><h1>Hello from nginx in pod ${podName}</h1>

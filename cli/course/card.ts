@@ -30,20 +30,23 @@ export function lessonOf(out: EnvironmentOutputs): Lesson {
     return { namespace: out.namespace, postgres, sidecar: { pod: sidecarPod, ip: out.podIps[sidecarPod], nginxPort: nginx.ports[0] } };
 }
 
+/** Each postgres pod, reached from the next one (or itself, if it is alone) at its own IP, on the same port. */
+export function psqlRoutes(postgres: Lesson["postgres"]): Array<{ target: Lesson["postgres"][number]; from: Lesson["postgres"][number] }> {
+    return postgres.map((target, i) => ({ target, from: postgres[(i + 1) % postgres.length] }));
+}
+
 /** The commands of the lesson, in the order a learner tries them, each with what it shows. */
 export function lessonCommands(l: Lesson): Array<{ what: string; command: string }> {
     const commands = [
         { what: "every pod has its own IP", command: `kubectl -n ${l.namespace} get pods -o wide` },
         { what: "the sidecar reaches nginx at localhost: the containers of a pod share one network namespace", command: sidecarCurlCommand(l.namespace, l.sidecar.pod, l.sidecar.nginxPort) },
     ];
-    // Each postgres pod, reached from the next one (or itself, if it is alone) at its own IP, on the same port.
-    l.postgres.forEach((target, i) => {
-        const from = l.postgres[(i + 1) % l.postgres.length];
+    for (const { target, from } of psqlRoutes(l.postgres)) {
         commands.push({
             what: `${target.pod} listens on ${target.port} at ${target.ip}, ${from.pod === target.pod ? "reached at its own IP" : `reached from ${from.pod}, which uses the same port`}`,
             command: podToPodPsqlCommand(l.namespace, from.pod, target.secret, target.ip, target.port),
         });
-    });
+    }
     commands.push({ what: "what the sidecar has been doing", command: `kubectl -n ${l.namespace} logs ${l.sidecar.pod} -c sidecar --tail=3` });
     return commands;
 }

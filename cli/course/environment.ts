@@ -60,8 +60,10 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     // The course writes the stack's config file itself (writeStackConfig), so that file alone says whether the password is set.
     await ensurePassword(stack, { randomProvider: facts.randomProvider, configOnlyInStackFile: true });
     step("pulumi up");
-    // The outputs come with up's result; its summary needs no secrets (no `stack history --show-secrets` and its key derivation).
-    const result = await stack.up({ color: "never", showSecrets: false, onEvent: (e) => describeEvent(e, step) });
+    // The refresh sees what was changed or deleted behind the stack's back (a pod
+    // `course check` found missing), so this up puts it back. The outputs come with
+    // up's result; its summary needs no secrets (no `stack history --show-secrets`).
+    const result = await stack.up({ color: "never", refresh: true, showSecrets: false, onEvent: (e) => describeEvent(e, step) });
     const outputs = plainOutputs(result.outputs);
     writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     step("credential");

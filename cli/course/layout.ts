@@ -4,6 +4,8 @@
  * the repository. Every command of one course takes the same `--out`.
  *
  *   <out>/<learner>/kubeconfig, card.txt  what a learner gets (kubeconfig mode 0600)
+ *   <out>/<learner>/card.html             the card with the picture of their pods
+ *   <out>/index.html, check.json          the instructor's page and the last check
  *   <out>/.podlab/course.json             the learners this course has deployed
  *   <out>/.podlab/lock                    one course command at a time
  *   <out>/.podlab/<learner>/              the learner's Pulumi workspace and records
@@ -46,6 +48,21 @@ export class CourseLayout {
 
     card(learner: string): string {
         return path.join(this.learnerOut(learner), "card.txt");
+    }
+
+    /** The card with the picture of the learner's pods. */
+    cardHtml(learner: string): string {
+        return path.join(this.learnerOut(learner), "card.html");
+    }
+
+    /** The instructor's page. */
+    get indexHtml(): string {
+        return path.join(this.outDir, "index.html");
+    }
+
+    /** The last `check`'s findings. */
+    get checkReport(): string {
+        return path.join(this.outDir, "check.json");
     }
 
     /** The learner's Pulumi workspace (Pulumi.yaml, Pulumi.<stack>.yaml) and records (no secrets in plain text). */

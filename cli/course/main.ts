@@ -1,7 +1,7 @@
 /**
  * podlab's course command: every learner's environment from one roster.
  *
- *   npm run course -- <up|status|reset|credentials|down> --roster FILE [--out DIR] [--concurrency N] [LEARNER...]
+ *   npm run course -- <up|status|check|reset|credentials|down> --roster FILE [--out DIR] [--concurrency N] [LEARNER...]
  *   npm run course -- <subcommand> --help
  *
  * On the lab (lab/env sets the environment; lab/with-env runs this with it),
@@ -16,9 +16,14 @@ import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automat
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn } from "../automation";
 import { kubectlJson } from "../kubectl";
+import { renderBoard } from "./board";
+import { removeCanaries } from "./canary";
+import { defaultCheckConcurrency, runCheck } from "./check";
+import { checkExitStatus } from "./checkModel";
 import { adminClusterAccess } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
-import { CourseLayout } from "./layout";
+import { CourseLayout, writeFileAtomic } from "./layout";
+import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { CourseRegistry, withCourseLock } from "./registry";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
@@ -49,7 +54,14 @@ const CONCURRENCY = { type: "string", valueName: "N", description: `learners at 
 
 const SUBCOMMANDS: Record<string, SubcommandSpec> = {
     up: { summary: "create or update every learner's environment (or the named ones), with credentials and cards", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
-    status: { summary: "learners x pods: phase, readiness and IP, read from the cluster (no update)", flags: COMMON, positionals: "LEARNER..." },
+    status: { summary: "learners x pods: phase, readiness and IP, read from the cluster (no update); redraws the pictures", flags: COMMON, positionals: "LEARNER..." },
+    check: {
+        summary:
+            "the lesson's checks for every learner (or the named ones), with their own credentials: a pass/fail board, <out>/check.json and the pictures; " +
+            "exit status 1 when a check fails or is not enforced (not-possible is informational); changes nothing in the environments",
+        flags: { ...COMMON, concurrency: { ...CONCURRENCY, description: `learners checked at once (default: 4 per core: ${defaultCheckConcurrency(os.cpus().length)} here)` } },
+        positionals: "LEARNER...",
+    },
     reset: { summary: "put the named learners' environments back to new: new pods, passwords and credentials", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
     credentials: { summary: "fresh kubeconfigs (all learners, or the named ones) without touching pods; old tokens stop working", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
     down: { summary: "destroy the learners' environments (all by default) and remove their stacks and files", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
@@ -86,7 +98,7 @@ function invocation(argv: string[]): Invocation | string {
     if (typeof v.roster !== "string") {
         throw new UsageError(`${COMMAND} ${parsed.subcommand}: --roster FILE is required`);
     }
-    let concurrency = defaultConcurrency();
+    let concurrency = parsed.subcommand === "check" ? defaultCheckConcurrency(os.cpus().length) : defaultConcurrency();
     if (v.concurrency !== undefined) {
         concurrency = Number(v.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
@@ -210,6 +222,7 @@ async function down(inv: Invocation): Promise<number> {
     const names = inv.named ?? [...known].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
     if (inv.named === undefined && failed === 0) {
+        await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);
         if (left.length > 0) {
             console.log(`still carrying ${COURSE_LABEL}=${inv.roster.course}: ${left.join(", ")}`);
@@ -274,6 +287,41 @@ async function status(inv: Invocation, learners: Learner[]): Promise<number> {
     return notReady > 0 ? 1 : 0;
 }
 
+/** The lesson's checks, their board, check.json; exit status 1 when anything failed or is not enforced. */
+async function check(inv: Invocation, learners: Learner[]): Promise<number> {
+    const report = await runCheck({
+        course: inv.roster.course,
+        layout: inv.layout,
+        roster: inv.roster.learners,
+        targets: learners,
+        deployed: new CourseRegistry(inv.layout).learners(),
+        concurrency: inv.concurrency,
+        progress: process.stderr.isTTY ? process.stderr : undefined,
+    });
+    writeFileAtomic(inv.layout.checkReport, JSON.stringify(report, null, 2) + "\n");
+    console.log(renderBoard(report, { colour: process.stdout.isTTY }));
+    console.log(`findings: ${inv.layout.checkReport}`);
+    return checkExitStatus(report.results);
+}
+
+/**
+ * Redraws every learner's card.html and the instructor's index.html from the
+ * live cluster, after any subcommand. A failure is reported and fails the
+ * command, without undoing what the subcommand did.
+ */
+async function redrawPictures(inv: Invocation): Promise<number> {
+    try {
+        const written = await refreshPictures({ course: inv.roster.course, layout: inv.layout, roster: inv.roster.learners, deployed: new CourseRegistry(inv.layout).learners() });
+        if (written.length > 0) {
+            console.log(`pictures: ${inv.layout.indexHtml} (the instructor's), and card.html beside ${written.length - 1} learner's card.txt`);
+        }
+        return 0;
+    } catch (e) {
+        console.error(`course: the pictures were not redrawn: ${(e as Error).message}`);
+        return 1;
+    }
+}
+
 async function main(): Promise<number> {
     const inv = invocation(process.argv.slice(2));
     if (typeof inv === "string") {
@@ -281,19 +329,28 @@ async function main(): Promise<number> {
         return 0;
     }
     if (inv.subcommand === "status") {
-        return status(inv, rosterTargets(inv));
+        const code = await status(inv, rosterTargets(inv));
+        return Math.max(code, await redrawPictures(inv));
     }
     return withCourseLock(inv.layout, async () => {
+        let code: number;
         switch (inv.subcommand) {
             case "up":
-                return up(inv, rosterTargets(inv));
+                code = await up(inv, rosterTargets(inv));
+                break;
+            case "check":
+                code = await check(inv, rosterTargets(inv));
+                break;
             case "reset":
-                return reset(inv, rosterTargets(inv));
+                code = await reset(inv, rosterTargets(inv));
+                break;
             case "credentials":
-                return credentials(inv, rosterTargets(inv));
+                code = await credentials(inv, rosterTargets(inv));
+                break;
             default:
-                return down(inv);
+                code = await down(inv);
         }
+        return Math.max(code, await redrawPictures(inv));
     });
 }
 

@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
-import { kubectl, kubectlJson, kubectlResult, privateBackend, requireLab } from "./lab";
+import { CheckReport } from "../../cli/course/checkModel";
+import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
+import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab } from "./lab";
 
 const COURSE = "e2ec";
 const LEARNERS = ["ada", "grace", "linus"];
@@ -44,6 +46,30 @@ function course(...args: string[]): { status: number; stdout: string; stderr: st
 function asLearner(learner: string, ...args: string[]): { status: number; output: string; stdout: string } {
     const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfigOf(learner)}`, ...args], { encoding: "utf8", timeout: 60_000 });
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+}
+
+/** The pods of each learner of the base roster, by role. */
+const POSTGRES_PODS: Record<string, string[]> = { ada: ["postgres", "postgres2"], grace: ["postgres"], linus: ["postgres", "postgres2"] };
+
+function readCheck(): CheckReport {
+    return JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as CheckReport;
+}
+
+/** One learner's findings for one check, as "pod status" (or just the status). */
+function findings(report: CheckReport, learner: string, check: string): string[] {
+    return report.results.filter((r) => r.learner === learner && r.check === check).map((r) => (r.pod ? `${r.pod} ${r.status}` : r.status));
+}
+
+/**
+ * Whether this lab enforces NetworkPolicy, found without podlab's check: from
+ * ada's sidecar (admin exec), grace's nginx, which grace's same-namespace-only
+ * policy fences. "000" (refused or timed out) when enforced, "200" when not.
+ */
+function labEnforcesNetworkPolicy(): boolean {
+    const ip = kubectl("get", "pod", "sidecar", "-n", ns("grace"), "-o", "jsonpath={.status.podIP}");
+    const r = spawnSync("kubectl", ["exec", "-n", ns("ada"), "sidecar", "-c", "sidecar", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${ip}:8080/`], { encoding: "utf8" });
+    expect(["000", "200"]).toContain(r.stdout.trim());
+    return r.stdout.trim() !== "200";
 }
 
 function kubeconfigOf(learner: string): string {
@@ -151,7 +177,9 @@ describe("npm run course on the lab's real node", () => {
             expect(`${r.stdout}${r.stderr}`).not.toContain(token);
             expect(backendText()).not.toContain(token);
             expect(fs.readFileSync(path.join(out, l, "card.txt"), "utf8")).toContain(`namespace:  ${ns(l)}`);
+            expect(fs.readFileSync(path.join(out, l, "card.html"), "utf8")).toContain(`namespace <b>${ns(l)}</b>`);
         }
+        expect(fs.readFileSync(path.join(out, "index.html"), "utf8")).toContain("No check yet");
     });
 
     it("each learner's own credential: lists their pods, reads their postgres Secret, execs into their sidecar", () => {
@@ -240,6 +268,122 @@ describe("npm run course on the lab's real node", () => {
                 }
             }
         }
+    });
+
+    it("check: every learner passes the lesson's checks with their own credential; the network fence is what this lab enforces, never a pass where it is not", () => {
+        const namespaces = LEARNERS.map(ns);
+        const before = podlabObjects(namespaces);
+        const enforced = labEnforcesNetworkPolicy();
+        const r = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
+        const report = readCheck();
+        console.log(`course check, 3 learners: ${report.seconds.toFixed(1)} s; the lab enforces NetworkPolicy: ${enforced}\n${r.stdout}${r.stderr}`);
+        // Not enforced is never a pass: the run fails, and says so.
+        expect(r.status).toBe(enforced ? 0 : 1);
+        expect(report.canary.verdict).toBe(enforced ? "enforced" : "not-enforced");
+        expect(r.stdout).toContain("LEARNER  postgres-port  sidecar-localhost  one-sandbox  credential-fenced  network-fence");
+        expect(report.learners).toEqual(LEARNERS);
+        for (const l of LEARNERS) {
+            const pods = podsIn(ns(l));
+            expect(findings(report, l, "postgres-port")).toEqual(POSTGRES_PODS[l].map((p) => `${p} pass`));
+            // Each answer names the pod's own IP, as the API server reports it, on the same port.
+            expect(report.results.filter((x) => x.learner === l && x.check === "postgres-port").map((x) => x.got)).toEqual(POSTGRES_PODS[l].map((p) => `postgres answered as ${pods[p].status.podIP}:5432`));
+            expect(findings(report, l, "sidecar-localhost")).toEqual(["sidecar pass"]);
+            expect(findings(report, l, "one-sandbox")).toEqual([...POSTGRES_PODS[l], "sidecar"].map((p) => `${p} pass`));
+            expect(findings(report, l, "credential-fenced")).toEqual(["pass"]);
+            expect(findings(report, l, "network-fence")).toEqual([enforced ? "pass" : "not-enforced"]);
+        }
+        expect(report.results.find((x) => x.learner === "ada" && x.check === "credential-fenced")!.tried).toBe(`kubectl get pods -n ${ns("grace")} (with ada's kubeconfig: GET /api/v1/namespaces/${ns("grace")}/pods)`);
+        // The canary is being deleted (the namespace controller finishes within seconds), and no object of any environment changed (same resourceVersions).
+        const canaries = kubectlJson<{ items: any[] }>("get", "namespaces", "-l", `podlab.dev/course=${COURSE},podlab.dev/canary=namespace`).items;
+        expect(canaries.map((n) => `${n.metadata.name} ${n.metadata.deletionTimestamp !== undefined}`)).toEqual(canaries.map((n) => `${n.metadata.name} true`));
+        expect(podlabObjects(namespaces)).toEqual(before);
+    });
+
+    it("pictures: card.html and index.html render in Chromium, every pod at the IP the API server reports with its containers' ports; stack show draws the same", async () => {
+        const shots: string[] = [];
+        await withChromium(async (browser) => {
+            for (const l of ["ada", "grace"]) {
+                const card = await render(browser, path.join(out, l, "card.html"));
+                expect(card.errors).toEqual([]);
+                expect(card.requests).toEqual([]);
+                const pods = podsIn(ns(l));
+                const drawn = await drawnPods(card.page);
+                expect(drawn.map((d) => d.pod).sort()).toEqual(Object.keys(pods).sort());
+                for (const d of drawn) {
+                    expect(`${d.pod} ${d.ip}`).toBe(`${d.pod} ${pods[d.pod].status.podIP}`);
+                    expect(d.text).toContain(`IP ${pods[d.pod].status.podIP}`);
+                    expect(d.containers).toEqual(Object.fromEntries(pods[d.pod].spec.containers.map((c: any) => [c.name, (c.ports ?? []).map((p: any) => p.containerPort)])));
+                }
+                // One sandbox drawn per pod, from the node's runtime; the sidecar's arrow to nginx's port.
+                expect(await card.page.$$eval("g.sandbox", (gs) => gs.map((g) => g.getAttribute("data-sandboxes")))).toEqual(drawn.map(() => "1"));
+                expect(await card.page.$$eval("g.localhost-arrow", (gs) => gs.map((g) => g.getAttribute("data-target-port")))).toEqual(["8080"]);
+                // The same commands as card.txt, each as printed.
+                const txt = fs.readFileSync(path.join(out, l, "card.txt"), "utf8").split("\n").map((x) => x.trim()).filter((x) => x.startsWith("kubectl ") || x.startsWith("export "));
+                expect(await card.page.$$eval("ol.commands pre", (pres) => pres.map((p) => p.textContent))).toEqual(txt);
+                expect(await printedPages(card.page)).toBe(1);
+                console.log(`card.html of ${l}: loaded in ${card.ms} ms`);
+                if (l === "ada") {
+                    shots.push(await keepScreenshot(card.page, "course-card.png"));
+                }
+            }
+            const index = await render(browser, path.join(out, "index.html"));
+            expect(index.errors).toEqual([]);
+            expect(index.requests).toEqual([]);
+            expect(await index.page.$$eval("table.learners tr[data-learner]", (rows) => rows.map((r) => r.getAttribute("data-learner")))).toEqual(LEARNERS);
+            expect(await index.page.$$eval("table.learners tr[data-learner] td:first-child a", (as) => as.map((a) => a.textContent))).toEqual(LEARNERS);
+            // The last check's results are on it: one status cell per learner and check.
+            expect(await index.page.$$eval("table.learners td.status", (cells) => cells.length)).toBe(LEARNERS.length * 5);
+            expect(await index.page.$$eval("table.learners td.status.unchecked", (cells) => cells.length)).toBe(0);
+            const drawnAll = await drawnPods(index.page);
+            expect(drawnAll.length).toBe(LEARNERS.reduce((n, l) => n + Object.keys(podsIn(ns(l))).length, 0));
+            // The summary on one printed page, then a card per page.
+            expect(await printedPages(index.page)).toBe(1 + LEARNERS.length);
+            console.log(`index.html: loaded in ${index.ms} ms`);
+            shots.push(await keepScreenshot(index.page, "course-index.png"));
+
+            const file = path.join(root, "stack-show.html");
+            const show = spawnSync(process.execPath, [path.join(PROJECT_DIR, "bin", "cli", "stack.js"), "show", "--stack", `${COURSE}-linus`, "--workdir", path.join(out, ".podlab", "linus"), "--out", file], { encoding: "utf8", env: process.env });
+            expect(`${show.status} ${show.stdout.trim()}`).toBe(`0 ${file}`);
+            const stack = await render(browser, file);
+            expect(stack.errors).toEqual([]);
+            expect(stack.requests).toEqual([]);
+            const pods = podsIn(ns("linus"));
+            expect((await drawnPods(stack.page)).map((d) => `${d.pod} ${d.ip}`).sort()).toEqual(Object.keys(pods).sort().map((p) => `${p} ${pods[p].status.podIP}`));
+            console.log(`stack show page: loaded in ${stack.ms} ms`);
+            shots.push(await keepScreenshot(stack.page, "stack-show.png"));
+        });
+        console.log(`screenshots: ${shots.join(", ")}`);
+    });
+
+    it("a broken environment fails its learner only; up puts it back, and the next check passes", () => {
+        const enforced = labEnforcesNetworkPolicy();
+        const fence = enforced ? "pass" : "not-enforced";
+        expect(kubectlResult("delete", "pod", "sidecar", "-n", ns("grace"), "--wait=true").status).toBe(0);
+        const broken = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
+        expect(broken.status).toBe(1);
+        const report = readCheck();
+        expect(report.results.filter((r) => r.status === "fail").map((r) => `${r.learner} ${r.check}${r.pod ? ` ${r.pod}` : ""}`)).toEqual([
+            "grace sidecar-localhost sidecar",
+            "grace one-sandbox sidecar",
+            "grace network-fence",
+        ]);
+        expect(report.results.find((r) => r.learner === "grace" && r.check === "sidecar-localhost")!.got).toContain("pod sidecar is missing");
+        for (const l of ["ada", "linus"]) {
+            expect(report.results.filter((r) => r.learner === l).map((r) => r.status)).toEqual([...Array(2 + 1 + 3 + 1).fill("pass"), fence]);
+        }
+        const up = course("up", "--roster", roster("base", BASE_ROSTER), "--out", out);
+        expect(`${up.stdout}${up.stderr}`).toContain("course up: 3 done, 0 failed");
+        expectAllReady("grace", ["postgres", "sidecar"]);
+        const again = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out, "grace");
+        expect(again.status).toBe(enforced ? 0 : 1);
+        expect(readCheck().results.map((r) => `${r.check} ${r.status}`)).toEqual([
+            "postgres-port pass",
+            "sidecar-localhost pass",
+            "one-sandbox pass",
+            "one-sandbox pass",
+            "credential-fenced pass",
+            `network-fence ${fence}`,
+        ]);
     });
 
     it("the quota refuses a pod beyond it and Pod Security a privileged one, for the learner's own pods", () => {

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:check`: how long `npm run course -- check` takes for a class
+ * on the lab's real node (built into bin/bench/courseCheck.js, run with the
+ * lab's environment). Only the real node runs containers to check; the KWOK
+ * lab that `npm run bench` uses would answer "not possible" in no time.
+ *
+ *   node bin/bench/courseCheck.js [--learners 20] [--runs 3] [--out bench/results/course-check.json]
+ *
+ * Brings up a course of N learners (each with the lesson's three pods, their
+ * requests lowered so that 20 fit on the lab's 2-cpu node), then runs `check`
+ * as a user does (its own process, start to exit), side by side with the same
+ * check one learner at a time (--concurrency 1), the two alternating; then
+ * `down`. Prints the figures and writes them as JSON; asserts nothing.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { PROJECT_DIR } from "../cli/automation";
+import { privateBackend, requireLoopbackLab } from "./lab";
+import { loadAverage, runCommand } from "./proc";
+import { fmtStats, secs, stats } from "./stats";
+
+const USAGE = "usage: courseCheck [--learners N] [--runs N] [--out FILE]";
+const COURSE = "benchcheck";
+const COURSE_CLI = path.join(PROJECT_DIR, "bin", "cli", "course", "main.js");
+
+/**
+ * Requests low enough for 20 learners (60 pods) on the lab's node (2 cpus):
+ * 55m of cpu per learner instead of 260m. Limits stay podlab's defaults.
+ */
+export const SMALL_REQUESTS = {
+    postgres: { resources: { requests: { cpu: "20m", memory: "64Mi", "ephemeral-storage": "64Mi" } } },
+    sidecar: {
+        resources: {
+            nginx: { requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" } },
+            curl: { requests: { cpu: "5m", memory: "8Mi", "ephemeral-storage": "8Mi" } },
+        },
+    },
+};
+
+function options(argv: string[]): { learners: number; runs: number; out: string } {
+    const o = { learners: 20, runs: 3, out: path.join(PROJECT_DIR, "bench", "results", "course-check.json") };
+    for (let i = 0; i < argv.length; i++) {
+        const value = argv[i + 1];
+        const n = Number(value);
+        if (argv[i] === "--learners" && Number.isInteger(n) && n >= 1 && n <= 60) {
+            o.learners = n;
+        } else if (argv[i] === "--runs" && Number.isInteger(n) && n >= 1) {
+            o.runs = n;
+        } else if (argv[i] === "--out" && value !== undefined) {
+            o.out = path.resolve(value);
+        } else {
+            throw new Error(`bad argument ${argv[i]} ${value ?? ""}\n${USAGE}`);
+        }
+        i++;
+    }
+    return o;
+}
+
+interface CheckSample {
+    concurrency: string;
+    /** The command, start to exit. */
+    ms: number;
+    /** The run as check.json records it (after reading the cluster, before writing the pages). */
+    reportSeconds: number;
+    exitCode: number;
+    statuses: Record<string, number>;
+    load: number;
+}
+
+async function main(): Promise<void> {
+    const o = options(process.argv.slice(2));
+    if (process.env.PODLAB_NODE === "kwok") {
+        throw new Error("bench:check runs on the lab's real node (PODLAB_NODE=real): the KWOK node has no containers to check");
+    }
+    await requireLoopbackLab();
+    const root = privateBackend();
+    const out = path.join(root, "course");
+    const roster = path.join(root, "roster.yaml");
+    const learners = Array.from({ length: o.learners }, (_, i) => `l${String(i + 1).padStart(2, "0")}`);
+    fs.writeFileSync(roster, yaml.dump({ course: COURSE, config: SMALL_REQUESTS, learners }));
+    const course = (...args: string[]) => runCommand(process.execPath, [COURSE_CLI, ...args, "--roster", roster, "--out", out]);
+
+    // A run killed earlier left its namespaces, whose objects another backend's stacks cannot take over.
+    await runCommand("kubectl", ["delete", "namespace", `--selector=podlab.dev/course=${COURSE}`, "--ignore-not-found", "--wait=true", "--timeout=300s"]);
+    console.log(`course ${COURSE}: ${o.learners} learners (3 pods each, requests lowered: postgres 20m, nginx 10m, curl 5m cpu) on the lab's real node, ${os.cpus().length} cpus`);
+    const samples: CheckSample[] = [];
+    try {
+        const up = await course("up");
+        console.log(`course up: ${secs(up.ms)} s (exit ${up.code}; context, not the figure measured here)`);
+        if (up.code !== 0) {
+            throw new Error(`course up failed (the check would measure a class with broken environments):\n${up.stdout}${up.stderr}`);
+        }
+        for (let run = 0; run < o.runs; run++) {
+            // Alternating which goes first, so neither always meets a warmer or busier node.
+            const order = run % 2 === 0 ? ["default", "1"] : ["1", "default"];
+            for (const c of order) {
+                const load = loadAverage()[0];
+                const r = await course("check", ...(c === "default" ? [] : ["--concurrency", c]));
+                const report = JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as { seconds: number; results: Array<{ status: string }> };
+                const statuses: Record<string, number> = {};
+                for (const x of report.results) {
+                    statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+                }
+                samples.push({ concurrency: c, ms: r.ms, reportSeconds: report.seconds, exitCode: r.code, statuses, load });
+                console.log(`  run ${run + 1}, concurrency ${c}: ${secs(r.ms)} s (exit ${r.code}; ${JSON.stringify(statuses)}; load ${load})`);
+                if (run === 0 && c === "default") {
+                    console.log(r.stdout);
+                }
+            }
+        }
+    } finally {
+        const down = await course("down");
+        console.log(`course down: ${secs(down.ms)} s (exit ${down.code})${down.code === 0 ? "" : `\n${down.stdout}${down.stderr}`}`);
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+
+    const of = (c: string) => samples.filter((s) => s.concurrency === c);
+    console.log(`\ncourse check of ${o.learners} learners, seconds min / median / max over ${o.runs} runs:`);
+    console.log(`  concurrency default (4 per core): ${fmtStats(stats(of("default").map((s) => s.ms)))}`);
+    console.log(`  one learner at a time:            ${fmtStats(stats(of("1").map((s) => s.ms)))}`);
+    fs.mkdirSync(path.dirname(o.out), { recursive: true });
+    fs.writeFileSync(o.out, JSON.stringify({ learners: o.learners, runs: o.runs, cpus: os.cpus().length, at: new Date().toISOString(), samples }, null, 2) + "\n");
+    console.log(`written: ${o.out}`);
+}
+
+main().catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { CANARY_LABEL, canaryManifest, canaryNamespace } from "../../../cli/course/canary";
+import { RESTRICTED_POD_SECURITY } from "../../../components/labNamespace";
+import { SIDECAR_DEFAULTS } from "../../../components/sidecarPod";
+
+const NGINX = { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources };
+
+describe("the network fence's canary", () => {
+    it("lives in a namespace of its own that no learner's can be: podlab-<course>--canary-<random> (a learner's name cannot start with a hyphen)", () => {
+        expect(canaryNamespace("pods101", "a1b2c3")).toBe("podlab-pods101--canary-a1b2c3");
+        expect(canaryNamespace("pods101")).toMatch(/^podlab-pods101--canary-[0-9a-f]{6}$/);
+        expect(canaryNamespace("pods101")).not.toBe(canaryNamespace("pods101"));
+        const long = "c".repeat(54);
+        expect(canaryNamespace(long, "a1b2c3")).toMatch(/^podlab-[0-9a-f]{12}--canary-a1b2c3$/);
+        expect(canaryNamespace(long).length).toBeLessThanOrEqual(63);
+    });
+
+    const NS = "podlab-pods101--canary-a1b2c3";
+    const list = canaryManifest("pods101", NS, NGINX) as { items: any[] };
+    const byKind = (kind: string) => list.items.filter((o) => o.kind === kind);
+
+    it("is a restricted namespace carrying the course's label (so down finds it), with an open and a fenced nginx built like the course's", () => {
+        const [ns] = byKind("Namespace");
+        expect(ns.metadata.name).toBe(NS);
+        expect(ns.metadata.labels).toMatchObject({ "podlab.dev/course": "pods101", [CANARY_LABEL]: "namespace", ...RESTRICTED_POD_SECURITY });
+        const pods = byKind("Pod");
+        expect(pods.map((p) => [p.metadata.name, p.metadata.labels[CANARY_LABEL], p.metadata.labels["podlab.dev/course"]])).toEqual([
+            ["open", "open", "pods101"],
+            ["fenced", "fenced", "pods101"],
+        ]);
+        for (const p of pods) {
+            const c = p.spec.containers[0];
+            expect(c).toMatchObject({ name: "nginx", image: NGINX.image, ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }] });
+            expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+            expect(p.spec.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+            expect(p.spec.volumes[0]).toEqual({ name: "nginx-config", configMap: { name: `${p.metadata.name}-nginx` } });
+        }
+        expect(byKind("ConfigMap").map((c) => [c.metadata.name, Object.keys(c.data)])).toEqual([
+            ["open-nginx", ["nginx.conf", "index.html"]],
+            ["fenced-nginx", ["nginx.conf", "index.html"]],
+        ]);
+    });
+
+    it("fences only the fenced pod: a policy with no ingress rule selecting it alone", () => {
+        const [policy] = byKind("NetworkPolicy");
+        expect(policy.spec).toEqual({ podSelector: { matchLabels: { [CANARY_LABEL]: "fenced" } }, policyTypes: ["Ingress"] });
+        expect(list.items.every((o) => o.kind === "Namespace" || o.metadata.namespace === NS)).toBe(true);
+    });
+});

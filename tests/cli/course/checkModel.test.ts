@@ -1,0 +1,151 @@
+import * as m from "../../../cli/course/checkModel";
+import { nginxIndexHtml } from "../../../components/sidecarPod";
+import { environmentView } from "../../../cli/picture/model";
+import { CRI, NS, PODS, READ_AT } from "../picture/fixtures";
+
+const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "" });
+const failed = (stderr: string, exitCode = 1) => ({ exitCode, stdout: "", stderr });
+
+describe("judging the course's checks", () => {
+    it("postgres-port passes only when psql's answer names the pod's own IP and port", () => {
+        const psqlOut = " inet_server_addr | inet_server_port \n------------------+------------------\n 10.245.0.11      |             5432\n(1 row)\n";
+        const a = { learner: "ada", pod: "postgres", ip: "10.245.0.11", port: 5432, tried: "psql ..." };
+        expect(m.judgePsql({ ...a, outcome: ok(psqlOut) })).toEqual({ check: "postgres-port", learner: "ada", pod: "postgres", status: "pass", tried: "psql ...", got: "postgres answered as 10.245.0.11:5432" });
+        expect(m.judgePsql({ ...a, ip: "10.245.0.1", outcome: ok(psqlOut) }).status).toBe("fail");
+        expect(m.judgePsql({ ...a, port: 5433, outcome: ok(psqlOut) }).status).toBe("fail");
+        const refused = m.judgePsql({ ...a, outcome: failed('psql: error: connection to server at "10.245.0.11", port 5432 failed: password authentication failed for user "postgres"', 2) });
+        expect(refused.status).toBe("fail");
+        expect(refused.got).toBe('exit 2: psql: error: connection to server at "10.245.0.11", port 5432 failed: password authentication failed for user "postgres"');
+    });
+
+    it("sidecar-localhost passes only on nginx's own page for that pod", () => {
+        const a = { learner: "ada", pod: "sidecar", expectedPage: nginxIndexHtml("sidecar"), tried: "curl" };
+        const pass = m.judgeSidecarPage({ ...a, outcome: ok(nginxIndexHtml("sidecar")) });
+        expect(pass.status).toBe("pass");
+        expect(pass.got).toBe(`nginx's page over localhost: "Hello from nginx in pod sidecar"`);
+        expect(m.judgeSidecarPage({ ...a, outcome: ok(nginxIndexHtml("other")) }).got).toMatch(/^another page: /);
+        expect(m.judgeSidecarPage({ ...a, outcome: failed("command terminated with exit code 7", 7) })).toMatchObject({ status: "fail", got: "exit 7: command terminated with exit code 7" });
+    });
+
+    it("one-sandbox: exactly one ready sandbox holding every container at the pod's IP; not-possible where the runtime is unseen", () => {
+        const view = environmentView(NS, PODS, CRI, READ_AT);
+        const sidecar = view.pods[2];
+        expect(m.judgeSandbox({ learner: "ada", pod: sidecar, tried: "crictl" })).toEqual({
+            check: "one-sandbox",
+            learner: "ada",
+            pod: "sidecar",
+            status: "pass",
+            tried: "crictl",
+            got: "one sandbox sidecar-sand (pid 4103) holds the network namespace with 10.245.0.13; nginx, sidecar run in it",
+        });
+        const ready = sidecar.sandboxes![0];
+        const two = { ...sidecar, sandboxes: [ready, { ...ready, id: "another" }] };
+        expect(m.judgeSandbox({ learner: "ada", pod: two, tried: "crictl" })).toMatchObject({ status: "fail", got: "2 ready sandboxes for pod uid uid-sidecar" });
+        const old = { ...sidecar, sandboxes: [ready, { ...ready, id: "old", state: "SANDBOX_NOTREADY" }] };
+        expect(m.judgeSandbox({ learner: "ada", pod: old, tried: "crictl" }).got).toContain("(and 1 not ready, left by earlier restarts)");
+        const outside = { ...sidecar, sandboxes: [{ ...ready, containers: ["nginx"] }] };
+        expect(m.judgeSandbox({ learner: "ada", pod: outside, tried: "crictl" })).toMatchObject({ status: "fail", got: "sandbox sidecar-sand: container(s) sidecar not running in it (running in it: nginx)" });
+        const elsewhere = { ...sidecar, sandboxes: [{ ...ready, ip: "10.245.0.99" }] };
+        expect(m.judgeSandbox({ learner: "ada", pod: elsewhere, tried: "crictl" }).got).toBe("sandbox sidecar-sand has IP 10.245.0.99, the API server reports 10.245.0.13");
+        expect(m.judgeSandbox({ learner: "ada", pod: { ...sidecar, sandboxes: undefined }, tried: "crictl", unseen: "KWOK: no runtime" })).toMatchObject({ status: "not-possible", got: "KWOK: no runtime" });
+    });
+
+    it("credential-fenced: 403 passes; allowed or 401 (a dead credential) fails; a stand-in namespace is named", () => {
+        const forbidden = 'pods is forbidden: User "system:serviceaccount:podlab-c-ada:learner" cannot list resource "pods" in API group "" in the namespace "podlab-c-grace"';
+        const a = { learner: "ada", tried: "kubectl get pods -n podlab-c-grace" };
+        expect(m.judgeCredential({ ...a, status: 403, message: forbidden })).toEqual({ check: "credential-fenced", learner: "ada", status: "pass", tried: a.tried, got: `403 Forbidden: ${forbidden}` });
+        expect(m.judgeCredential({ ...a, status: 200, message: "{}" })).toMatchObject({ status: "fail", got: "200: allowed, the credential reaches another learner's namespace" });
+        expect(m.judgeCredential({ ...a, status: 401, message: "Unauthorized" }).got).toMatch(/^401 Unauthorized: the credential itself is refused/);
+        expect(m.judgeCredential({ ...a, status: 0, message: "connect ECONNREFUSED" })).toMatchObject({ status: "fail", got: "no answer: connect ECONNREFUSED" });
+        expect(m.judgeCredential({ ...a, tried: "kubectl get pods -n default", status: 403, message: forbidden, instead: "the course has no other deployed learner" }).tried).toBe(
+            "kubectl get pods -n default (the course has no other deployed learner)",
+        );
+    });
+
+    it("reads curl's per-URL lines: answered, refused, timed out before connecting (blocked), slow after connecting (not blocked), other errors", () => {
+        const urls = ["http://a/", "http://b/", "http://c/", "http://d/", "http://e/", "http://f/"];
+        const probes = m.parseProbes("http://b/ 000 7 0.000000\nhttp://a/ 200 0 0.000310\nhttp://c/ 000 28 0.000000\nhttp://d/ 000 6 0\nhttp://f/ 000 28 0.000412\n", urls);
+        expect([...probes.entries()]).toEqual([
+            ["http://a/", { kind: "answered", httpCode: 200 }],
+            ["http://b/", { kind: "refused" }],
+            ["http://c/", { kind: "timed-out" }],
+            ["http://d/", { kind: "error", detail: "curl exit 6" }],
+            ["http://e/", { kind: "error", detail: "no answer line from curl" }],
+            ["http://f/", { kind: "error", detail: "connected, then curl exit 28 (no answer in time)" }],
+        ]);
+        expect(m.blocked(probes.get("http://c/")!)).toBe(true);
+        expect(m.blocked(probes.get("http://f/")!)).toBe(false);
+    });
+});
+
+describe("the network fence and its canary", () => {
+    const answered: m.Probe = { kind: "answered", httpCode: 200 };
+    const refused: m.Probe = { kind: "refused" };
+    const timedOut: m.Probe = { kind: "timed-out" };
+    const NS_CANARY = "podlab-c--canary";
+
+    it("the canary's verdict: any answer from the fenced pod means NetworkPolicy is ignored; enforced only when the open pod answered", () => {
+        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: timedOut }]).verdict).toBe("enforced");
+        const ignored = m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: answered }]);
+        expect(ignored.verdict).toBe("not-enforced");
+        expect(ignored.detail).toContain("answered HTTP 200 to grace's pod: this cluster's network plugin ignores NetworkPolicy");
+        const many = ["a", "b", "c", "d"].map((learner) => ({ learner, open: answered, fenced: answered }));
+        expect(m.canaryVerdict(NS_CANARY, many).detail).toContain("to the pods of 4 learners");
+        expect(m.canaryVerdict(NS_CANARY, many.slice(0, 2)).detail).toContain("to the pods of a and b");
+        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: timedOut, fenced: timedOut }]).verdict).toBe("unknown");
+        expect(m.canaryVerdict(NS_CANARY, []).verdict).toBe("unknown");
+        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }], "pods not Ready").detail).toBe("the canary could not be set up: pods not Ready");
+    });
+
+    const enforced: m.CanaryFinding = { namespace: NS_CANARY, verdict: "enforced", detail: "enforced" };
+    const ignoredCanary: m.CanaryFinding = { namespace: NS_CANARY, verdict: "not-enforced", detail: "the canary's fenced pod answered" };
+    const unknown: m.CanaryFinding = { namespace: NS_CANARY, verdict: "unknown", detail: "the canary could not be set up" };
+    const judge = (canary: m.CanaryFinding, neighbour: m.Probe | undefined, open: m.Probe = answered) =>
+        m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open, neighbour: neighbour && { learner: "grace", target: "nginx 10.245.0.7:8080", probe: neighbour } });
+
+    it("passes only when enforcement is shown and the other learner's pod is blocked", () => {
+        expect(judge(enforced, refused)).toMatchObject({ status: "pass", got: "grace's nginx 10.245.0.7:8080 connection refused; the canary's open pod answered" });
+        expect(judge(enforced, timedOut).status).toBe("pass");
+        expect(judge(enforced, answered)).toMatchObject({ status: "fail", got: expect.stringContaining("grace's namespace lets other namespaces in") });
+        expect(judge(enforced, { kind: "error", detail: "curl exit 6" }).status).toBe("fail");
+    });
+
+    it("is never a pass on a cluster that ignores NetworkPolicy: not-enforced, whatever the other pod did", () => {
+        expect(judge(ignoredCanary, answered)).toMatchObject({ status: "not-enforced", got: "grace's nginx 10.245.0.7:8080 answered HTTP 200; the canary's fenced pod answered" });
+        expect(judge(ignoredCanary, refused).status).toBe("not-enforced");
+        expect(judge(unknown, refused)).toMatchObject({ status: "fail", got: expect.stringMatching(/^enforcement unknown/) });
+    });
+
+    it("fails when this pod reaches nothing at all (a blocked connection proves nothing then), or could not probe", () => {
+        expect(judge(enforced, refused, timedOut)).toMatchObject({ status: "fail", got: expect.stringContaining("the canary's open pod connection timed out: this pod cannot reach other namespaces at all") });
+        expect(m.judgeNetworkFence({ learner: "ada", tried: "curl", canary: enforced, probeError: "no sidecar pod" })).toMatchObject({ status: "fail", got: "no sidecar pod" });
+    });
+
+    it("with no other learner to try: not-possible where enforcement is shown, not-enforced where it is not", () => {
+        const alone = (canary: m.CanaryFinding) => m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open: answered, noNeighbour: "the course has one learner" });
+        expect(alone(enforced)).toMatchObject({ status: "not-possible", got: "the course has one learner; enforced" });
+        expect(alone(ignoredCanary).status).toBe("not-enforced");
+    });
+});
+
+describe("summing up", () => {
+    const r = (learner: string, status: "pass" | "fail" | "not-enforced" | "not-possible") => ({ check: "one-sandbox" as const, learner, status, tried: "", got: "" });
+
+    it("a board cell is the learner's worst status for the check", () => {
+        expect(m.worstStatus([r("ada", "pass"), r("ada", "not-possible"), r("grace", "fail")], "ada", "one-sandbox")).toBe("not-possible");
+        expect(m.worstStatus([r("ada", "pass"), r("ada", "fail"), r("ada", "not-enforced")], "ada", "one-sandbox")).toBe("fail");
+        expect(m.worstStatus([r("ada", "pass")], "ada", "network-fence")).toBeUndefined();
+    });
+
+    it("exits 1 on fail or not-enforced; not-possible is informational", () => {
+        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-possible")])).toBe(0);
+        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-enforced")])).toBe(1);
+        expect(m.checkExitStatus([r("ada", "fail")])).toBe(1);
+    });
+
+    it("says what came back in one line", () => {
+        expect(m.gist({ exitCode: 0, stdout: "a\n  b\n", stderr: "" })).toBe("a / b");
+        expect(m.gist({ exitCode: null, stdout: "", stderr: "" })).toBe("exit (killed): (nothing)");
+        expect(m.gist({ exitCode: 1, stdout: "x".repeat(300), stderr: "" }, 20)).toBe(`exit 1: ${"x".repeat(19)}…`);
+    });
+});
