@@ -20,6 +20,7 @@ set -euo pipefail
 
 # shellcheck source=lib/versions.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/versions.sh"
+podlab_use_nodejs
 podlab_read_lock_versions
 
 TC="$PODLAB_ROOT/lab/toolchain"
