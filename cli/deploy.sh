@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command from a fresh checkout to a deployed stack: installs npm packages,
+# One command from a fresh checkout to a deployed stack: fetches podlab's Node.js
+# (lab/lib/versions.sh) and runs every step on it, installs npm packages,
 # builds the toolchain and the lab cluster if missing, starts the lab (its real
 # node by default; PODLAB_NODE=kwok for the fallback), and runs `pulumi up`
 # through the Automation API. The default stack is "lab" (Pulumi.lab.yaml: the
@@ -11,7 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 stack_args=()
 [ -z "${1:-}" ] || stack_args=(--stack "$1")
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# shellcheck source=../lab/lib/versions.sh
+source lab/lib/versions.sh
+podlab_use_nodejs
+podlab_install_packages
 bash lab/toolchain.sh
 if [ -z "${PODLAB_KUBECONFIG:-}" ]; then
   bash lab/cluster.sh up

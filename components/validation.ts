@@ -10,16 +10,12 @@ import { RunError } from "@pulumi/pulumi";
 /**
  * An invalid configuration value or component argument. A RunError, so that
  * Pulumi's run script reports the message alone under `pulumi up` (no
- * "unhandled exception", no stack). Its stack is the message alone too: the
- * run script also formats every program error with Node's util.inspect, which
- * in Node 20.20 spins for about 15 s (then gives up) on the source-mapped
- * frames of @pulumi/pulumi such as ".../node_modules/@pulumi/resource.ts".
+ * "unhandled exception", no stack).
  */
 export class PodlabConfigError extends RunError {
     constructor(message: string) {
         super(message);
         this.name = "PodlabConfigError";
-        this.stack = `${this.name}: ${message}`;
     }
 }
 

@@ -5,9 +5,11 @@
 #                                           (lab/toolchain/pulumi/nodejs-langhost): forwards to the
 #                                           host below, and runs policy packs (RunPlugin) itself
 #   libexec/pulumi-language-nodejs-host     the Node.js language host, from sdk/v3 (lab/toolchain/nodejs)
+# into ${PODLAB_CACHE:-~/.cache/podlab}/toolchain/pulumi-<v>_kubernetes-<v>/, and
 #   libexec/pulumi-resource-kubernetes      pulumi-kubernetes provider
-# into ${PODLAB_CACHE:-~/.cache/podlab}/toolchain/pulumi-<v>_kubernetes-<v>/, then installs the
-# provider into that directory's PULUMI_HOME plugin cache (resource kubernetes <k8s version>).
+# into toolchain/kubernetes-<v>_<hash of its inputs>/ beside it (it takes the longest to build and
+# does not depend on the CLI, so a new CLI reuses it), then installs the provider into the
+# toolchain's PULUMI_HOME plugin cache (resource kubernetes <k8s version>).
 # The CLI and provider versions come from package-lock.json, the language host's from
 # lab/toolchain/nodejs/go.mod (the newest the module proxy serves; lab/toolchain/NOTES.md).
 # Only bin/ goes on PATH (lab/env): the engine prefers a provider found on PATH over the plugin
@@ -20,13 +22,13 @@ set -euo pipefail
 
 # shellcheck source=lib/versions.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/versions.sh"
+podlab_use_nodejs
 podlab_read_lock_versions
 
 TC="$PODLAB_ROOT/lab/toolchain"
 BIN="$PODLAB_TOOLCHAIN_BIN"
 LIBEXEC="$PODLAB_TOOLCHAIN_DIR/libexec"
 PULUMI="$BIN/pulumi"
-PROVIDER="$LIBEXEC/pulumi-resource-kubernetes"
 LANGHOST="$BIN/pulumi-language-nodejs"
 NODEJS_HOST="$LIBEXEC/pulumi-language-nodejs-host"
 P_VER="$PODLAB_PULUMI_VERSION"
@@ -65,10 +67,6 @@ N_VER="$(gomod_require "$TC/nodejs" $SDK_MOD)"
 N_VER="${N_VER#v}"
 [[ -n "$N_VER" ]] || die "lab/toolchain/nodejs/go.mod requires no $SDK_MOD (the Node.js language host's module)"
 
-mkdir -p "$BIN" "$LIBEXEC" "$PODLAB_PULUMI_HOME" "$PODLAB_TOOLCHAIN_DIR/stamps"
-exec 9>"$PODLAB_TOOLCHAIN_DIR/.lock"
-flock 9 # one build per toolchain dir at a time
-
 # A binary is current when its stamp (written after a verified build) names the hash of the
 # inputs it was built from and the sha256 of the file still there. -trimpath drops -ldflags from
 # the build info, so the version stamp cannot be read back with `go version -m`; the build
@@ -80,14 +78,24 @@ PULUMI_INPUTS="$(inputs_hash pulumi/go.mod pulumi/go.sum)"
 K8S_INPUTS="$(inputs_hash kubernetes/go.mod kubernetes/go.sum kubernetes/main.go kubernetes/VERSION)"
 NODEJS_HOST_INPUTS="$(inputs_hash nodejs/go.mod nodejs/go.sum)"
 LANGHOST_INPUTS="$(inputs_hash pulumi/go.mod pulumi/go.sum pulumi/nodejs-langhost/main.go)"
+PROVIDER_DIR="$PODLAB_CACHE/toolchain/kubernetes-${K_VER}_$K8S_INPUTS"
+PROVIDER="$PROVIDER_DIR/libexec/pulumi-resource-kubernetes"
+
+mkdir -p "$BIN" "$LIBEXEC" "$PODLAB_PULUMI_HOME" "$PODLAB_TOOLCHAIN_DIR/stamps" "$PROVIDER_DIR/libexec" "$PROVIDER_DIR/stamps"
+exec 9>"$PODLAB_TOOLCHAIN_DIR/.lock"
+flock 9 # one build per toolchain dir at a time
+
+stamp_of() { # <binary path>: <dir>/stamps/<name> for <dir>/bin/<name> or <dir>/libexec/<name>
+  echo "$(dirname "$(dirname "$1")")/stamps/$(basename "$1")"
+}
 stamp_ok() { # <binary path> <inputs hash>
   local f
-  f="$PODLAB_TOOLCHAIN_DIR/stamps/$(basename "$1")"
+  f="$(stamp_of "$1")"
   [[ -x "$1" && -f "$f" ]] || return 1
   [[ "$(cat "$f")" == "$2 $(sha256sum <"$1" | cut -c1-64)" ]]
 }
 write_stamp() { # <binary path> <inputs hash>
-  echo "$2 $(sha256sum <"$1" | cut -c1-64)" >"$PODLAB_TOOLCHAIN_DIR/stamps/$(basename "$1")"
+  echo "$2 $(sha256sum <"$1" | cut -c1-64)" >"$(stamp_of "$1")"
 }
 pulumi_reports_version() {
   [[ "$(PULUMI_HOME="$PODLAB_PULUMI_HOME" "$PULUMI" version 2>/dev/null)" == "v$P_VER" ]]
@@ -138,7 +146,7 @@ build_provider() {
   # main.go embeds schema-embed.json / terraform-mapping-embed.json. They are generated here, in a
   # scratch module dir, from the provider module's schema.json / terraform-mapping.json by the
   # provider's own generate.go (sets the schema version); they never land in the repo.
-  local src="$PODLAB_TOOLCHAIN_DIR/build/kubernetes" moddir
+  local src="$PROVIDER_DIR/build/kubernetes" moddir
   rm -rf "$src" && mkdir -p "$src"
   cp "$TC/kubernetes/go.mod" "$TC/kubernetes/go.sum" "$TC/kubernetes/main.go" "$src/"
   log "building pulumi-resource-kubernetes $K_VER ($K8S_PROVIDER_MOD $(gomod_require "$src" $K8S_PROVIDER_MOD))"
@@ -152,13 +160,21 @@ build_provider() {
     VERSION="$K_VER" go run "$moddir/cmd/pulumi-resource-kubernetes/generate.go"
     log "generated schema-embed.json (version $K_VER) in $((SECONDS - t0)) s"
     timed_build pulumi-resource-kubernetes -trimpath -ldflags "-s -w -X $K8S_VERSION_PKG=$K_VER" \
-      -o "$LIBEXEC/.pulumi-resource-kubernetes.new" .
+      -o "$PROVIDER.new" .
   )
-  mv -f "$LIBEXEC/.pulumi-resource-kubernetes.new" "$PROVIDER"
-  rm -rf "$PODLAB_TOOLCHAIN_DIR/build"
+  mv -f "$PROVIDER.new" "$PROVIDER"
+  rm -rf "$PROVIDER_DIR/build"
   provider_reports_version || die "$PROVIDER does not serve version $K_VER"
   write_stamp "$PROVIDER" "$K8S_INPUTS"
-  provider_rebuilt=1
+}
+
+# Toolchains of other CLI versions share the provider: one build at a time, and whoever waited
+# finds it built.
+ensure_provider() {
+  exec 8>"$PROVIDER_DIR/.lock"
+  flock 8
+  provider_ok || build_provider
+  exec 8>&-
 }
 
 build_nodejs_host() {
@@ -183,27 +199,27 @@ build_langhost() {
 
 write_manifest() {
   node -e '
-    const [dir, p, k, n, r, pin, kin, nin, lin, gov] = process.argv.slice(1);
+    const [dir, pdir, p, k, n, r, pin, kin, nin, lin, gov] = process.argv.slice(1);
     const fs = require("fs");
-    const sha = (b) => fs.readFileSync(`${dir}/stamps/${b}`, "utf8").split(" ")[1].trim();
+    const sha = (b) => fs.readFileSync(`${b === "pulumi-resource-kubernetes" ? pdir : dir}/stamps/${b}`, "utf8").split(" ")[1].trim();
     fs.writeFileSync(`${dir}/manifest.json`, JSON.stringify({
       written: new Date().toISOString(), go: gov,
       versions: { pulumi: p, kubernetes: k, nodejsLanguageHost: n, random: r || null },
       randomProvider: r ? "not built: module not served (lab/toolchain/BLOCKED.md)" : undefined,
       inputs: { pulumi: pin, kubernetes: kin, "pulumi-language-nodejs-host": nin, "pulumi-language-nodejs": lin },
+      kubernetesProvider: `${pdir}/libexec/pulumi-resource-kubernetes`,
       sha256: Object.fromEntries(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs-host", "pulumi-language-nodejs"]
         .map((b) => [b, sha(b)])),
-    }, null, 2) + "\n");' "$PODLAB_TOOLCHAIN_DIR" "$P_VER" "$K_VER" "$N_VER" "$PODLAB_RANDOM_VERSION" \
+    }, null, 2) + "\n");' "$PODLAB_TOOLCHAIN_DIR" "$PROVIDER_DIR" "$P_VER" "$K_VER" "$N_VER" "$PODLAB_RANDOM_VERSION" \
     "$PULUMI_INPUTS" "$K8S_INPUTS" "$NODEJS_HOST_INPUTS" "$LANGHOST_INPUTS" "$(go env GOVERSION)"
 }
 
 t_start=$SECONDS
-provider_rebuilt=0
 if up_to_date; then
   log "up to date: $PODLAB_TOOLCHAIN_DIR"
 else
   pulumi_ok || build_pulumi
-  provider_ok || build_provider
+  ensure_provider
   nodejs_host_ok || build_nodejs_host
   langhost_ok || build_langhost
   langhost_reports_version || die "$LANGHOST does not reach the language host v$N_VER ($NODEJS_HOST)"
@@ -222,7 +238,13 @@ ensure_plugin() { # <kind> <name> <version> <file or dir> <force: 0|1>
     "$PULUMI" plugin install "$1" "$2" "$3" --file "$4" --reinstall >&2
   fi
 }
-ensure_plugin resource kubernetes "$K_VER" "$PROVIDER" "$provider_rebuilt"
+# Reinstalled when the installed copy is not of the provider build now in use (its stamp).
+provider_installed="$PODLAB_TOOLCHAIN_DIR/stamps/plugin-resource-kubernetes"
+provider_stamp="$(cat "$(stamp_of "$PROVIDER")")"
+ensure_plugin resource kubernetes "$K_VER" "$PROVIDER" "$([[ "$(cat "$provider_installed" 2>/dev/null)" == "$provider_stamp" ]] && echo 0 || echo 1)"
+echo "$provider_stamp" >"$provider_installed"
+# Toolchain dirs built before the provider had a directory of its own kept a copy in libexec/.
+rm -f "$LIBEXEC/pulumi-resource-kubernetes"
 # Toolchains built before the language host ran policy packs through an analyzer plugin
 # policy-nodejs; with a language plugin present the CLI never uses it, so it goes.
 if awk '$1=="policy-nodejs" && $2=="analyzer" {f=1} END {exit !f}' <<<"$installed"; then

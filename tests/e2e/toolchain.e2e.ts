@@ -17,6 +17,12 @@ function lockVersion(pkg: string): string {
 }
 
 describe("lab toolchain", () => {
+    it("runs on the pinned Node.js: this process and the node on PATH, which the language host runs programs and policy packs with", () => {
+        const pinned = /^PODLAB_NODEJS_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "lab", "lib", "versions.sh"), "utf8"))?.[1];
+        expect(process.version).toBe(`v${pinned}`);
+        expect(execFileSync("node", ["--version"], { encoding: "utf8" }).trim()).toBe(`v${pinned}`);
+    });
+
     it("pulumi version equals the SDK version in the lock", () => {
         expect(execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim()).toBe(`v${lockVersion("@pulumi/pulumi")}`);
     });
