@@ -23,6 +23,7 @@ const ON_PINNED_NODE = [
     /^npm (run|ci) /,
     /^bash (lab\/toolchain\.sh|cli\/deploy\.sh)( |$)/, // podlab_use_nodejs first
     /^bash lab\/cluster\.sh /, // shell, Go binaries and Debian tools only
+    /^bash lab\/lib\/packages-installed\.sh$/, // shell only
 ];
 
 describe("podlab's Node.js", () => {

@@ -74,14 +74,28 @@ podlab_fetch_nodejs() {
 # `npm ci` (which installs the policy pack's packages too) when node_modules or policy/node_modules
 # is missing or older than its lock file: a fresh clone, or a pull that changed a lock. npm writes
 # node_modules/.package-lock.json on every install.
+# npm ci when a node_modules tree was not installed from its package-lock.json as
+# it is now. The lock's sha256 is kept beside the tree after a successful install
+# (not mtimes: `npm install --package-lock-only` touches node_modules/.package-lock.json
+# without installing anything).
 podlab_install_packages() {
-  local dir
+  local dir want
   for dir in . policy; do
-    if [[ ! "$PODLAB_ROOT/$dir/node_modules/.package-lock.json" -nt "$PODLAB_ROOT/$dir/package-lock.json" ]]; then
-      echo "podlab: $dir/node_modules is missing or older than $dir/package-lock.json: npm ci" >&2
+    want="$(sha256sum "$PODLAB_ROOT/$dir/package-lock.json" | cut -d' ' -f1)"
+    if [[ "$(cat "$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256" 2>/dev/null)" != "$want" ]]; then
+      echo "podlab: $dir/node_modules was not installed from $dir/package-lock.json as it is: npm ci" >&2
       (cd "$PODLAB_ROOT" && npm ci --no-audit --no-fund) >&2 || return 1
+      podlab_mark_packages_installed
       return 0
     fi
+  done
+}
+
+# Records that both trees match their locks (after an npm ci of the root, whose postinstall installs policy/).
+podlab_mark_packages_installed() {
+  local dir
+  for dir in . policy; do
+    sha256sum "$PODLAB_ROOT/$dir/package-lock.json" | cut -d' ' -f1 >"$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256"
   done
 }
 
