@@ -16,9 +16,11 @@ stack_args=()
 source lab/lib/versions.sh
 podlab_use_nodejs
 podlab_install_packages
-bash lab/toolchain.sh
 if [ -z "${PODLAB_KUBECONFIG:-}" ]; then
+  bash lab/build.sh   # the toolchain and the lab's parts, side by side
   bash lab/cluster.sh up
+else
+  bash lab/build.sh --toolchain-only
 fi
 npm run --silent build
 exec lab/with-env node bin/cli/stack.js up "${stack_args[@]}"
