@@ -189,6 +189,37 @@ export async function recoverStack(stack: Stack): Promise<string[]> {
     return done;
 }
 
+/**
+ * A file backend writes a blob's attributes (`<file>.attrs`: content type, an
+ * MD5) by truncating the old ones before it renames the new content into place.
+ * A CLI killed in between leaves an empty or cut `.attrs` beside the old, intact
+ * content, and every later command that reads that blob fails with `error: EOF`
+ * (`stack ls` first). Nothing in an attributes file is needed to read the blob:
+ * without one, the backend reads it with default attributes. So a broken one is
+ * removed. Returns what was removed; nothing for another backend.
+ */
+export function repairFileBackend(): string[] {
+    const backend = fileBackendDir();
+    const root = backend === undefined ? undefined : path.join(backend, ".pulumi");
+    if (root === undefined || !fs.existsSync(root)) {
+        return [];
+    }
+    const removed: string[] = [];
+    for (const rel of fs.readdirSync(root, { recursive: true }).map(String)) {
+        if (!rel.endsWith(".attrs")) {
+            continue;
+        }
+        const file = path.join(root, rel);
+        try {
+            JSON.parse(fs.readFileSync(file, "utf8"));
+        } catch {
+            fs.rmSync(file, { force: true });
+            removed.push(`removed ${rel}, the half-written attributes of a killed pulumi`);
+        }
+    }
+    return removed;
+}
+
 /** The directory of a file backend (PULUMI_BACKEND_URL=file://...), or undefined for another backend. */
 function fileBackendDir(): string | undefined {
     const url = process.env.PULUMI_BACKEND_URL;

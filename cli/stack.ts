@@ -14,7 +14,7 @@
 import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
-import { PROJECT_DIR, ensurePassword, openExistingStack, openStack } from "./automation";
+import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, repairFileBackend } from "./automation";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
 
 const COMMAND = "npm run stack --";
@@ -80,6 +80,9 @@ async function main(): Promise<void> {
     if (opts.command === "show") {
         await show(opts);
         return;
+    }
+    for (const note of repairFileBackend()) {
+        console.log(`podlab: backend: ${note}`);
     }
     const stack = await openStack(opts.stack, opts.workDir);
     const onOutput = (s: string) => process.stdout.write(s);

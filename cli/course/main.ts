@@ -14,7 +14,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
-import { PROJECT_DIR, PROJECT_NAME, randomProviderIn } from "../automation";
+import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
@@ -132,6 +132,11 @@ function rosterTargets(inv: Invocation): Learner[] {
 }
 
 async function context(inv: Invocation, runsPulumi = true): Promise<CourseContext> {
+    if (runsPulumi) {
+        for (const note of repairFileBackend()) {
+            console.log(`backend: ${note}`);
+        }
+    }
     return {
         course: inv.roster.course,
         layout: inv.layout,

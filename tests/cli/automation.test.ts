@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { PASSWORD_KEY, ensurePassword, randomProviderIn } from "../../cli/automation";
+import { PASSWORD_KEY, ensurePassword, randomProviderIn, repairFileBackend } from "../../cli/automation";
 
 /**
  * A stand-in `pulumi` for `config set`: it records its arguments and its stdin,
@@ -90,5 +90,37 @@ describe("randomProviderIn", () => {
         } finally {
             process.env.PATH = saved;
         }
+    });
+});
+
+describe("repairFileBackend", () => {
+    const saved = process.env.PULUMI_BACKEND_URL;
+    afterEach(() => {
+        process.env.PULUMI_BACKEND_URL = saved;
+    });
+
+    it("removes the empty or cut attributes a killed pulumi left, and keeps whole ones and every blob", () => {
+        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-backend-"));
+        const stacks = path.join(backend, ".pulumi", "stacks", "podlab");
+        fs.mkdirSync(stacks, { recursive: true });
+        const whole = '{"user.content_type":"text/plain; charset=utf-8","md5":"XxrSoUPeLGzWUBavAIckEA=="}\n';
+        fs.writeFileSync(path.join(stacks, "c-ada.json"), "{}");
+        fs.writeFileSync(path.join(stacks, "c-ada.json.attrs"), whole);
+        fs.writeFileSync(path.join(stacks, "c-grace.json"), "{}");
+        fs.writeFileSync(path.join(stacks, "c-grace.json.attrs"), "");
+        fs.writeFileSync(path.join(backend, ".pulumi", "meta.yaml.attrs"), whole.slice(0, 20));
+        process.env.PULUMI_BACKEND_URL = `file://${backend}`;
+
+        expect(repairFileBackend().sort()).toEqual([
+            "removed meta.yaml.attrs, the half-written attributes of a killed pulumi",
+            "removed stacks/podlab/c-grace.json.attrs, the half-written attributes of a killed pulumi",
+        ]);
+        expect(fs.readdirSync(stacks).sort()).toEqual(["c-ada.json", "c-ada.json.attrs", "c-grace.json"]);
+        expect(repairFileBackend()).toEqual([]);
+    });
+
+    it("leaves another backend alone", () => {
+        process.env.PULUMI_BACKEND_URL = "https://api.pulumi.com";
+        expect(repairFileBackend()).toEqual([]);
     });
 });
