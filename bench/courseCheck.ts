@@ -66,7 +66,19 @@ interface CheckSample {
     reportSeconds: number;
     exitCode: number;
     statuses: Record<string, number>;
+    /** Every finding that was neither a pass nor not-possible: what was tried and what came back. */
+    problems: Finding[];
     load: number;
+}
+
+/** A finding as check.json records it. */
+interface Finding {
+    check: string;
+    learner: string;
+    pod?: string;
+    status: string;
+    tried: string;
+    got: string;
 }
 
 async function main(): Promise<void> {
@@ -98,13 +110,17 @@ async function main(): Promise<void> {
             for (const c of order) {
                 const load = loadAverage()[0];
                 const r = await course("check", ...(c === "default" ? [] : ["--concurrency", c]));
-                const report = JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as { seconds: number; results: Array<{ status: string }> };
+                const report = JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as { seconds: number; results: Finding[] };
                 const statuses: Record<string, number> = {};
                 for (const x of report.results) {
                     statuses[x.status] = (statuses[x.status] ?? 0) + 1;
                 }
-                samples.push({ concurrency: c, ms: r.ms, reportSeconds: report.seconds, exitCode: r.code, statuses, load });
+                const problems = report.results.filter((x) => x.status !== "pass" && x.status !== "not-possible");
+                samples.push({ concurrency: c, ms: r.ms, reportSeconds: report.seconds, exitCode: r.code, statuses, problems, load });
                 console.log(`  run ${run + 1}, concurrency ${c}: ${secs(r.ms)} s (exit ${r.code}; ${JSON.stringify(statuses)}; load ${load})`);
+                for (const x of problems) {
+                    console.log(`    ${x.status} ${x.check} ${x.learner}${x.pod ? `/${x.pod}` : ""}: tried ${x.tried}; got ${x.got}`);
+                }
                 if (run === 0 && c === "default") {
                     console.log(r.stdout);
                 }
