@@ -71,33 +71,30 @@ podlab_fetch_nodejs() {
   ) 9>"$parent/.lock"
 }
 
-# `npm ci` (which installs the policy pack's packages too) when node_modules or policy/node_modules
-# is missing or older than its lock file: a fresh clone, or a pull that changed a lock. npm writes
-# node_modules/.package-lock.json on every install.
-# npm ci when a node_modules tree was not installed from its package-lock.json as
-# it is now. The lock's sha256 is kept beside the tree after a successful install
-# (not mtimes: `npm install --package-lock-only` touches node_modules/.package-lock.json
-# without installing anything).
+# `npm ci` (whose postinstall installs policy/ too) when a node_modules tree was not installed from
+# its package-lock.json as it is now: a fresh clone, or a pull that changed a lock. The postinstall
+# records each lock's sha256 beside its tree (podlab_mark_packages_installed); mtimes would not do:
+# `npm install --package-lock-only` touches node_modules/.package-lock.json without installing anything.
 podlab_install_packages() {
-  local dir want
+  local dir
   for dir in . policy; do
-    want="$(sha256sum "$PODLAB_ROOT/$dir/package-lock.json" | cut -d' ' -f1)"
-    if [[ "$(cat "$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256" 2>/dev/null)" != "$want" ]]; then
+    if [[ "$(cat "$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256" 2>/dev/null)" != "$(podlab_lock_sha256 "$dir")" ]]; then
       echo "podlab: $dir/node_modules was not installed from $dir/package-lock.json as it is: npm ci" >&2
       (cd "$PODLAB_ROOT" && npm ci --no-audit --no-fund) >&2 || return 1
-      podlab_mark_packages_installed
       return 0
     fi
   done
 }
 
-# Records that both trees match their locks (after an npm ci of the root, whose postinstall installs policy/).
+# Records that both trees match their locks (the root's postinstall, after policy/ is installed).
 podlab_mark_packages_installed() {
   local dir
   for dir in . policy; do
-    sha256sum "$PODLAB_ROOT/$dir/package-lock.json" | cut -d' ' -f1 >"$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256"
+    podlab_lock_sha256 "$dir" >"$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256"
   done
 }
+
+podlab_lock_sha256() { sha256sum "$PODLAB_ROOT/$1/package-lock.json" | cut -d' ' -f1; }
 
 podlab_read_lock_versions() {
   if [[ ! -f "$PODLAB_LOCK" ]]; then
