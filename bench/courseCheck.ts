@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../cli/automation";
+import { CheckReport, CheckResult, isProblem } from "../cli/course/checkModel";
 import { privateBackend, requireLoopbackLab } from "./lab";
 import { loadAverage, runCommand } from "./proc";
 import { fmtStats, secs, stats } from "./stats";
@@ -66,19 +67,9 @@ interface CheckSample {
     reportSeconds: number;
     exitCode: number;
     statuses: Record<string, number>;
-    /** Every finding that was neither a pass nor not-possible: what was tried and what came back. */
-    problems: Finding[];
+    /** Every finding that failed or was not enforced: what was tried and what came back. */
+    problems: CheckResult[];
     load: number;
-}
-
-/** A finding as check.json records it. */
-interface Finding {
-    check: string;
-    learner: string;
-    pod?: string;
-    status: string;
-    tried: string;
-    got: string;
 }
 
 async function main(): Promise<void> {
@@ -110,12 +101,12 @@ async function main(): Promise<void> {
             for (const c of order) {
                 const load = loadAverage()[0];
                 const r = await course("check", ...(c === "default" ? [] : ["--concurrency", c]));
-                const report = JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as { seconds: number; results: Finding[] };
+                const report = JSON.parse(fs.readFileSync(path.join(out, "check.json"), "utf8")) as CheckReport;
                 const statuses: Record<string, number> = {};
                 for (const x of report.results) {
                     statuses[x.status] = (statuses[x.status] ?? 0) + 1;
                 }
-                const problems = report.results.filter((x) => x.status !== "pass" && x.status !== "not-possible");
+                const problems = report.results.filter(isProblem);
                 samples.push({ concurrency: c, ms: r.ms, reportSeconds: report.seconds, exitCode: r.code, statuses, problems, load });
                 console.log(`  run ${run + 1}, concurrency ${c}: ${secs(r.ms)} s (exit ${r.code}; ${JSON.stringify(statuses)}; load ${load})`);
                 for (const x of problems) {

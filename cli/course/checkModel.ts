@@ -67,9 +67,14 @@ export function worstStatus(results: readonly CheckResult[], learner: string, ch
         .reduce<CheckStatus | undefined>((worst, s) => (worst === undefined || SEVERITY[s] > SEVERITY[worst] ? s : worst), undefined);
 }
 
+/** A finding that fails the run: failed, or not enforced; not-possible is informational. */
+export function isProblem(r: CheckResult): boolean {
+    return r.status === "fail" || r.status === "not-enforced";
+}
+
 /** The run's exit status: 1 when anything failed or is not enforced; not-possible is informational. */
 export function checkExitStatus(results: readonly CheckResult[]): number {
-    return results.some((r) => r.status === "fail" || r.status === "not-enforced") ? 1 : 0;
+    return results.some(isProblem) ? 1 : 0;
 }
 
 /** What a command printed and how it ended. */
