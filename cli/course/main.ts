@@ -32,12 +32,11 @@ const COMMAND = "npm run course --";
 
 /**
  * Peak memory one learner's `up` adds while it runs: a Pulumi CLI and a
- * Kubernetes provider process, plus its share of this process. Measured
- * (bench/NOTES.md "course"): peak RSS of the command's process tree divided by
- * the learners running at once was 285-293 MiB with 4 at once (about 245 MiB
- * per learner, `pulumi up` ~115 and the provider ~130, plus this process's
- * ~190 MiB shared); RSS counts shared pages in every process, PSS was half of
- * it. The default concurrency keeps the sum within the machine's free memory.
+ * Kubernetes provider process. Measured (bench/NOTES.md, "The course"; Node 24,
+ * Pulumi 3.276): each learner at once beyond the first adds 266-284 MiB of RSS
+ * to the command's process tree, which itself takes about 200 MiB; RSS counts
+ * shared pages in every process, PSS is about half of it. The default
+ * concurrency keeps the sum within the machine's free memory.
  */
 export const MEMORY_PER_LEARNER_BYTES = 300 * 2 ** 20;
 

@@ -84,7 +84,8 @@ describe("the plain pulumi CLI in the project directory", () => {
         pulumiOk("config", "set", "--path", "podlab:sidecar.nginxImage", labImageRef("nginx"));
         pulumiOk("config", "set", "--path", "podlab:sidecar.curlImage", labImageRef("curl"));
         const password = randomBytes(18).toString("base64url");
-        succeeded(["config", "set", "--secret", PASSWORD_KEY], pulumiFed(password, ["config", "set", "--secret", PASSWORD_KEY]));
+        const setPassword = ["config", "set", "--secret", PASSWORD_KEY];
+        succeeded(setPassword, pulumiFed(password, setPassword));
         const file = fs.readFileSync(path.join(project, `Pulumi.${STACK}.yaml`), "utf8");
         expect(file).toContain("secure:");
         expect(file).not.toContain(password);
