@@ -105,9 +105,12 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
     }
     step("sweeping");
     const selector = `${COURSE_LABEL}=${ctx.course},${LEARNER_LABEL}=${learner.name}`;
-    const swept = await kubectl(["delete", "namespace", `--selector=${selector}`, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
-    if (swept.trim() !== "") {
-        notes.push(`removed what no stack recorded: ${swept.trim().replace(/\n/g, "; ")}`);
+    // `-o name` prints one line per namespace deleted; with none, kubectl still says "No resources found".
+    const swept = (await kubectl(["delete", "namespace", `--selector=${selector}`, "--ignore-not-found", "--wait=true", "--timeout=120s", "-o", "name"]))
+        .split("\n")
+        .filter((line) => line.startsWith("namespace/"));
+    if (swept.length > 0) {
+        notes.push(`removed what no stack recorded: ${swept.join("; ")}`);
     }
     fs.rmSync(ctx.layout.learnerOut(learner.name), { recursive: true, force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
