@@ -51,7 +51,10 @@ const COMMON = {
 } as const;
 const CONCURRENCY = { type: "string", valueName: "N", description: `learners at once (default: 2 per core, bounded by free memory: ${defaultConcurrency()} here)` } as const;
 
-const SUBCOMMANDS: Record<string, SubcommandSpec> = {
+/** The course's subcommands; each has its spec here and its handler in {@link HANDLERS} (a missing one does not compile). */
+type Subcommand = "up" | "status" | "check" | "reset" | "credentials" | "down";
+
+const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
     up: { summary: "create or update every learner's environment (or the named ones), with credentials and cards", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
     status: { summary: "learners x pods: phase, readiness and IP, read from the cluster (no update); redraws the pictures", flags: COMMON, positionals: "LEARNER..." },
     check: {
@@ -67,7 +70,7 @@ const SUBCOMMANDS: Record<string, SubcommandSpec> = {
 };
 
 interface Invocation {
-    subcommand: string;
+    subcommand: Subcommand;
     roster: Roster;
     layout: CourseLayout;
     concurrency: number;
@@ -109,7 +112,7 @@ function invocation(argv: string[]): Invocation | string {
     }
     const roster = loadRoster(v.roster, { now: new Date(), baseConfig: baseConfig() });
     return {
-        subcommand: parsed.subcommand,
+        subcommand: parsed.subcommand as Subcommand,
         roster,
         layout: new CourseLayout(roster.course, v.out as string | undefined),
         concurrency,
@@ -326,36 +329,28 @@ async function redrawPictures(inv: Invocation): Promise<number> {
     }
 }
 
+/**
+ * What each subcommand runs, and whether it holds the course's lock (every
+ * subcommand that changes something does; `status` only reads).
+ */
+const HANDLERS: Record<Subcommand, { locks: boolean; run: (inv: Invocation) => Promise<number> }> = {
+    up: { locks: true, run: (inv) => up(inv, rosterTargets(inv)) },
+    status: { locks: false, run: (inv) => status(inv, rosterTargets(inv)) },
+    check: { locks: true, run: (inv) => check(inv, rosterTargets(inv)) },
+    reset: { locks: true, run: (inv) => reset(inv, rosterTargets(inv)) },
+    credentials: { locks: true, run: (inv) => credentials(inv, rosterTargets(inv)) },
+    down: { locks: true, run: (inv) => down(inv) },
+};
+
 async function main(): Promise<number> {
     const inv = invocation(process.argv.slice(2));
     if (typeof inv === "string") {
         console.log(inv);
         return 0;
     }
-    if (inv.subcommand === "status") {
-        const code = await status(inv, rosterTargets(inv));
-        return Math.max(code, await redrawPictures(inv));
-    }
-    return withCourseLock(inv.layout, async () => {
-        let code: number;
-        switch (inv.subcommand) {
-            case "up":
-                code = await up(inv, rosterTargets(inv));
-                break;
-            case "check":
-                code = await check(inv, rosterTargets(inv));
-                break;
-            case "reset":
-                code = await reset(inv, rosterTargets(inv));
-                break;
-            case "credentials":
-                code = await credentials(inv, rosterTargets(inv));
-                break;
-            default:
-                code = await down(inv);
-        }
-        return Math.max(code, await redrawPictures(inv));
-    });
+    const handler = HANDLERS[inv.subcommand];
+    const run = async () => Math.max(await handler.run(inv), await redrawPictures(inv));
+    return handler.locks ? withCourseLock(inv.layout, run) : run();
 }
 
 // Run as a command; imported (the benchmark renders learners' objects with baseConfig), it only exports.
