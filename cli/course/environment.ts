@@ -10,7 +10,7 @@ import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
-import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
+import { ClusterAccess, credentialCurrent, grantNote, mintCredential, readCredentialRecord } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { CourseRegistry } from "./registry";
 import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
@@ -68,18 +68,19 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     step("credential");
     if (!(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
-        await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-        notes.push("new credential");
+        const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+        notes.push("new credential", ...grantNote(record));
     }
     writeCard(ctx, learner.name);
     return notes;
 }
 
-/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. */
-export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
+/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. Returns notes worth printing. */
+export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
-    await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+    const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
     writeCard(ctx, learner.name);
+    return grantNote(record);
 }
 
 /**
