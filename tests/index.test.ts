@@ -148,6 +148,10 @@ describe("the podlab program", () => {
         [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],
         [{ fence: "none" }, 'podlab:fence must be one of stack, course; got "none"'],
         [{ fence: "course" }, "podlab:fence course needs podlab:labels.podlab.dev/course"],
+        // A misspelt top-level key would otherwise be read by no one: the stack would come up with the defaults.
+        [{ postgress: { count: 3 } }, "podlab:postgress is not a podlab setting; did you mean podlab:postgres?"],
+        [{ qouta: { extraPods: 1 } }, "podlab:qouta is not a podlab setting; did you mean podlab:quota?"],
+        [{ tracing: true }, "podlab:tracing is not a podlab setting (known: podlab:namespace"],
     ])("registers nothing when config is invalid: %j", async (config, message) => {
         await expect(runProgram(config)).rejects.toThrow(message);
         expect(registered).toHaveLength(0);
