@@ -45,9 +45,22 @@ function opt(o: string, path: string): string {
     return `${o}.${path.split(".").map((p) => `?${p}`).join(".")}`;
 }
 
-/** The app and init containers of pod `o` (ephemeral containers have their own rule). */
-function containers(o: string): string {
-    return `(${o}.spec.containers + ${opt(o, "spec.initContainers")}.orValue([]))`;
+/*
+ * The API server type-checks every expression against the Pod's schema, where
+ * containers and initContainers (and affinity's required and preferred terms)
+ * are lists of different types that `+` will not join. So each list is
+ * searched on its own, and only names (strings) are joined.
+ */
+const CONTAINER_LISTS = (o: string) => [`${o}.spec.containers`, `${opt(o, "spec.initContainers")}.orValue([])`];
+
+/** True when some app or init container `c` of pod `o` meets `pred` (ephemeral containers have their own rule). */
+function anyContainer(o: string, pred: (c: string) => string): string {
+    return `(${CONTAINER_LISTS(o).map((list) => `${list}.exists(c, ${pred("c")})`).join(" || ")})`;
+}
+
+/** The names of the app and init containers of pod `o` that meet `pred`, as a CEL list of strings. */
+function containerNames(o: string, pred: (c: string) => string): string {
+    return `(${CONTAINER_LISTS(o).map((list) => `${list}.filter(c, ${pred("c")}).map(c, c.name)`).join(" + ")})`;
 }
 
 const volumes = (o: string) => `${opt(o, "spec.volumes")}.orValue([])`;
@@ -73,16 +86,20 @@ const disallowedVolume = (v: string) =>
         .join(" || ")} || (has(${v}.projected) && ${opt(v, "projected.sources")}.orValue([]).all(s, ${PROJECTED_SOURCES.map((k) => `has(s.${k})`).join(" || ")})))`;
 const tokenSource = (v: string) => `${opt(v, "projected.sources")}.orValue([]).exists(s, has(s.serviceAccountToken))`;
 
-/** The terms of a pod's podAffinity and podAntiAffinity, required and preferred. */
-function affinityTerms(o: string): string {
-    return ["podAffinity", "podAntiAffinity"]
-        .flatMap((kind) => [
-            `${opt(o, `spec.affinity.${kind}.requiredDuringSchedulingIgnoredDuringExecution`)}.orValue([])`,
-            `${opt(o, `spec.affinity.${kind}.preferredDuringSchedulingIgnoredDuringExecution`)}.orValue([]).map(w, w.podAffinityTerm)`,
-        ])
-        .join(" + ");
-}
 const reachesOtherNamespaces = (t: string) => `(has(${t}.namespaceSelector) || ${opt(t, "namespaces")}.orValue([]).exists(n, n != request.namespace))`;
+
+/** True when a term of pod `o`'s podAffinity or podAntiAffinity, required or preferred, reaches other namespaces. */
+function affinityReachesOut(o: string): string {
+    return `(${["podAffinity", "podAntiAffinity"]
+        .flatMap((kind) => [
+            `${opt(o, `spec.affinity.${kind}.requiredDuringSchedulingIgnoredDuringExecution`)}.orValue([]).exists(t, ${reachesOtherNamespaces("t")})`,
+            `${opt(o, `spec.affinity.${kind}.preferredDuringSchedulingIgnoredDuringExecution`)}.orValue([]).exists(w, ${reachesOtherNamespaces("w.podAffinityTerm")})`,
+        ])
+        .join(" || ")})`;
+}
+
+/** An emptyDir volume `v` without a sizeLimit. The schema's Quantity is not a field the type checker knows, hence `dyn`. */
+const unboundedEmptyDir = (v: string) => `(has(${v}.emptyDir) && !has(dyn(${v}.emptyDir).sizeLimit))`;
 
 /** The probes whose own terminationGracePeriodSeconds applies when they kill a container. */
 const KILLING_PROBES = ["livenessProbe", "startupProbe"];
@@ -107,8 +124,8 @@ export const ADMISSION_RULES: readonly AdmissionRule[] = [
     {
         name: "no-probe-host",
         appliesTo: "every-pod",
-        breaks: (o) => `${containers(o)}.exists(c, ${setsHost("c")})`,
-        found: () => `'a host in a probe or lifecycle hook of container ' + ${containers("object")}.filter(c, ${setsHost("c")}).map(c, c.name).join(', ')`,
+        breaks: (o) => anyContainer(o, setsHost),
+        found: () => `'a host in a probe or lifecycle hook of container ' + ${containerNames("object", setsHost)}.join(', ')`,
         advice: () =>
             "leave host out of httpGet and tcpSocket probes and hooks (they then reach the pod's own IP): the kubelet runs them from the node, past the network fence",
     },
@@ -147,8 +164,8 @@ export const ADMISSION_RULES: readonly AdmissionRule[] = [
     {
         name: "emptydir-size-limit",
         appliesTo: "every-pod",
-        breaks: (o) => `${volumes(o)}.exists(v, has(v.emptyDir) && !has(v.emptyDir.sizeLimit))`,
-        found: () => `'emptyDir volume ' + ${volumes("object")}.filter(v, has(v.emptyDir) && !has(v.emptyDir.sizeLimit)).map(v, v.name).join(', ')`,
+        breaks: (o) => `${volumes(o)}.exists(v, ${unboundedEmptyDir("v")})`,
+        found: () => `'emptyDir volume ' + ${volumes("object")}.filter(v, ${unboundedEmptyDir("v")}).map(v, v.name).join(', ')`,
         advice: () => "give every emptyDir a sizeLimit (e.g. sizeLimit: 64Mi): without one, one pod can fill the node's disk or memory for everyone",
     },
     {
@@ -172,7 +189,7 @@ export const ADMISSION_RULES: readonly AdmissionRule[] = [
     {
         name: "no-cross-namespace-affinity",
         appliesTo: "every-pod",
-        breaks: (o) => `(${affinityTerms(o)}).exists(t, ${reachesOtherNamespaces("t")})`,
+        breaks: (o) => affinityReachesOut(o),
         found: () => `'a pod affinity term with namespaces or a namespaceSelector'`,
         advice: () =>
             "keep pod affinity and anti-affinity to your own namespace (no namespaces, no namespaceSelector): a required anti-affinity term against other learners' pods keeps theirs off the node",
@@ -182,7 +199,7 @@ export const ADMISSION_RULES: readonly AdmissionRule[] = [
         appliesTo: "every-pod",
         breaks: (o, opts) =>
             `${opt(o, "spec.terminationGracePeriodSeconds")}.orValue(0) > ${opts.maxGracePeriodSeconds} || ` +
-            `${containers(o)}.exists(c, ${KILLING_PROBES.map((p) => `${opt("c", `${p}.terminationGracePeriodSeconds`)}.orValue(0) > ${opts.maxGracePeriodSeconds}`).join(" || ")})`,
+            anyContainer(o, (c) => KILLING_PROBES.map((p) => `${opt(c, `${p}.terminationGracePeriodSeconds`)}.orValue(0) > ${opts.maxGracePeriodSeconds}`).join(" || ")),
         found: () => `'terminationGracePeriodSeconds ' + string(object.spec.?terminationGracePeriodSeconds.orValue(0)) + ' (pod) or longer in a probe'`,
         advice: (opts) =>
             `keep terminationGracePeriodSeconds at ${opts.maxGracePeriodSeconds} or less, in the pod and its probes: a pod that ignores SIGTERM holds its namespace Terminating for its whole grace period`,

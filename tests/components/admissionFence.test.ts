@@ -111,7 +111,8 @@ describe("the admission rules", () => {
             "lifecycle.preStop.tcpSocket.host",
         ]);
         const probeHost = validations[ADMISSION_RULES.findIndex((r) => r.name === "no-probe-host")].expression;
-        expect(probeHost).toContain("object.spec.containers + object.?spec.?initContainers.orValue([])");
+        expect(probeHost).toContain("object.spec.containers.exists(c, ");
+        expect(probeHost).toContain("object.?spec.?initContainers.orValue([]).exists(c, ");
         expect(probeHost).toContain("c.?lifecycle.?preStop.?tcpSocket.?host.orValue('') != ''");
     });
 

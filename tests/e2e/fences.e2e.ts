@@ -220,10 +220,11 @@ describe("issue 20's ways, with the learner's kubeconfig", () => {
 describe("beyond issue 20's ways", () => {
     it("no-ephemeral-containers: kubectl debug is refused to the learner by RBAC, and to anyone by the rule (an ephemeral container escapes the quota)", async () => {
         expect(createAsLearner(learnerPod("target")).status).toBe(0);
-        const learner = asLearner("debug", "target", `--image=${BUSYBOX}`, "--container=dbg", "--", "true");
+        // The restricted profile, so that Pod Security (which runs first) admits the container.
+        const learner = asLearner("debug", "target", `--image=${BUSYBOX}`, "--container=dbg", "--profile=restricted", "--", "true");
         expect(learner.status).not.toBe(0);
         expect(learner.output).toContain('cannot patch resource "pods/ephemeralcontainers"');
-        const admin = kubectlResult("debug", "-n", NS, "target", `--image=${BUSYBOX}`, "--container=dbg", "--", "true");
+        const admin = kubectlResult("debug", "-n", NS, "target", `--image=${BUSYBOX}`, "--container=dbg", "--profile=restricted", "--", "true");
         expect(admin.status).not.toBe(0);
         expect(admin.output).toContain('podlab fence "no-ephemeral-containers"');
         refusedBy.add("no-ephemeral-containers");
@@ -325,8 +326,16 @@ describe("beyond issue 20's ways", () => {
         expect(svc.output).toContain('cannot create resource "services"');
         const endpoints = kubectlWith(kubeconfig(), ["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Endpoints", metadata: { name: "reach" }, subsets: [{ addresses: [{ ip: "10.245.0.1" }], ports: [{ port: 6443 }] }] }));
         expect(endpoints.output).toContain('cannot create resource "endpoints"');
-        expect(asLearner("auth", "can-i", "create", "pods/binding").stdout.trim()).toBe("no");
-        expect(asLearner("auth", "can-i", "create", "pods/eviction").stdout.trim()).toBe("no");
+        // Binding a pod to a node of the learner's choosing: the scheduler's right, not the learner's.
+        expect(createAsLearner(learnerPod("unbound", { spec: { schedulingGates: [{ name: "example.com/hold" }] } })).status).toBe(0);
+        const node = kubectlJson<{ items: any[] }>("get", "nodes").items[0].metadata.name as string;
+        const binding = { apiVersion: "v1", kind: "Binding", metadata: { name: "unbound" }, target: { apiVersion: "v1", kind: "Node", name: node } };
+        const bound = kubectlWith(kubeconfig(), ["create", "--raw", `/api/v1/namespaces/${NS}/pods/unbound/binding`, "-f", "-"], JSON.stringify(binding));
+        expect(bound.output).toContain('cannot create resource "pods/binding"');
+        deleteAsLearner("unbound");
+        for (const sub of ["binding", "eviction", "ephemeralcontainers"]) {
+            expect(`${sub} ${asLearner("auth", "can-i", "create", "pods", `--subresource=${sub}`).stdout.trim()}`).toBe(`${sub} no`);
+        }
     });
 
     realNodeOnly("harmless, with the reason: shareProcessNamespace shares processes among the pod's own containers only (real node)", async () => {
