@@ -16,6 +16,7 @@ import * as zlib from "zlib";
 import { LocalWorkspace, PluginInfo, PulumiCommand, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import podlab from "../index";
 import { PodlabConfigError } from "../components/validation";
+import { newStackSecretsProvider } from "./pulumiEnv";
 
 /** The repository root: the directory holding Pulumi.yaml. */
 export const PROJECT_DIR = findProjectDir(__dirname);
@@ -43,7 +44,8 @@ export interface OpenStackOptions {
  */
 export async function openStack(stackName: string, workDir: string = PROJECT_DIR, opts: OpenStackOptions = {}): Promise<Stack> {
     const args = { stackName, projectName: PROJECT_NAME, program: inlinePodlab };
-    const ws = { workDir, pulumiCommand: opts.pulumiCommand };
+    // A new stack keeps its secrets with the provider the user named (else the backend's default).
+    const ws = { workDir, pulumiCommand: opts.pulumiCommand, secretsProvider: newStackSecretsProvider() };
     if (opts.exists === undefined) {
         return LocalWorkspace.createOrSelectStack(args, ws);
     }

@@ -5,9 +5,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
+import { OpenStackOptions, ensurePassword, openExistingStack, recoverStack } from "../automation";
+import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
 import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
@@ -118,28 +118,27 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
     return notes;
 }
 
-/** Writes (or rewrites) the workspace of a learner's stack and opens the stack. */
-export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
-    const dir = layout.workspace(learner.name);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), learner.config);
-    return openStack(learner.stack, dir, opts);
+/**
+ * Writes (or rewrites) the workspace of a learner's stack and opens the stack.
+ * `restore`: the local config may be stale or missing (another instructor
+ * changed the stack): it comes from the stack's last deployment first
+ * (stackWorkspace.ts); by default, when the workspace has no config yet.
+ */
+export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions & { restore?: boolean } = {}): Promise<Stack> {
+    const config = Object.fromEntries(Object.entries(learner.config).map(([k, v]) => [`podlab:${k}`, v]));
+    const { stack } = await openWorkspaceStack(layout.workspace(learner.name), learner.stack, config, { header: STACK_FILE_HEADER, pulumiCommand: opts.pulumiCommand, exists: opts.exists, restore: opts.restore });
+    return stack;
 }
+
+const STACK_FILE_HEADER = "Written by npm run course from the roster; edits are overwritten.";
 
 /**
  * The stack's config file: the roster's config for the learner, plus what Pulumi
- * itself keeps there (the secrets salt and the encrypted password), which a
+ * itself keeps there (the secrets settings and the encrypted password), which a
  * rewrite must never lose: a new password would no longer match the database.
  */
 export function writeStackConfig(file: string, config: Record<string, unknown>): void {
-    const old = fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { encryptionsalt?: string; config?: Record<string, unknown> }) : {};
-    const kept = Object.fromEntries(Object.entries(old.config ?? {}).filter(([k]) => k === "podlab:postgresPassword"));
-    const doc = {
-        ...(old.encryptionsalt !== undefined ? { encryptionsalt: old.encryptionsalt } : {}),
-        config: { ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), ...kept },
-    };
-    writeFileAtomic(file, `# Written by npm run course from the roster; edits are overwritten.\n${yaml.dump(doc)}`, 0o600);
+    writeStackFile(file, Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), STACK_FILE_HEADER);
 }
 
 /** The stack outputs the course uses, from the outputs.json written after the last `up`. */

@@ -11,14 +11,11 @@
  *   <out>/.podlab/<learner>/              the learner's Pulumi workspace and records
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../automation";
+import { stateDir } from "../pulumiEnv";
 
-/** podlab's state directory: PODLAB_STATE, default ~/.local/state/podlab (as lab/lib/versions.sh). */
-export function stateDir(): string {
-    return process.env.PODLAB_STATE ?? path.join(os.homedir(), ".local", "state", "podlab");
-}
+export { stateDir };
 
 export class CourseLayout {
     /** Where learners' files are written. */

@@ -6,7 +6,8 @@
  *
  * On the lab (lab/env sets the environment; lab/with-env runs this with it),
  * learners start from the lab's stack config (its local images); with
- * PODLAB_KUBECONFIG, on that cluster from the defaults.
+ * PODLAB_KUBECONFIG, on that cluster from the defaults, with the user's own
+ * Pulumi CLI, backend and secrets provider (cli/pulumiEnv.ts).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -15,6 +16,7 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
+import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
@@ -71,6 +73,8 @@ const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
 
 interface Invocation {
     subcommand: Subcommand;
+    /** The Pulumi CLI, found and checked once (preparePulumi). */
+    pulumi?: PulumiCommand;
     roster: Roster;
     layout: CourseLayout;
     concurrency: number;
@@ -145,7 +149,7 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
         registry: new CourseRegistry(inv.layout),
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
-        pulumi: runsPulumi ? await PulumiCommand.get() : undefined,
+        pulumi: runsPulumi ? (inv.pulumi ?? (await PulumiCommand.get())) : undefined,
         now: () => new Date(),
     };
 }
@@ -348,6 +352,8 @@ async function main(): Promise<number> {
         console.log(inv);
         return 0;
     }
+    // Before anything is created: which pulumi, backend and secrets this course uses (status only lists stacks).
+    inv.pulumi = (await preparePulumi({ needsSecrets: inv.subcommand !== "status" })).pulumi;
     const handler = HANDLERS[inv.subcommand];
     const run = async () => Math.max(await handler.run(inv), await redrawPictures(inv));
     return handler.locks ? withCourseLock(inv.layout, run) : run();
@@ -358,7 +364,7 @@ if (require.main === module) {
     main().then(
         (code) => process.exit(code),
         (err: Error) => {
-            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
+            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : err instanceof PulumiSetupError ? `podlab: ${err.message}` : `course: ${err.message}`);
             process.exit(err instanceof UsageError ? 2 : 1);
         },
     );
