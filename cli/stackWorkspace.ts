@@ -115,14 +115,25 @@ export async function refreshConfigFromBackend(stack: Stack): Promise<boolean> {
 }
 
 /** Runs the stack's CLI in its workspace, with the workspace's environment; `input` goes to its stdin (never an argument). */
-export function runPulumiIn(stack: Stack, args: string[], input = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runPulumiIn(stack: Stack, args: string[], input = ""): Promise<PulumiRun> {
     const ws = stack.workspace as LocalWorkspace;
     const env: NodeJS.ProcessEnv = { ...process.env, ...ws.envVars };
     if (ws.pulumiHome !== undefined) {
         env.PULUMI_HOME = ws.pulumiHome;
     }
+    return runPulumi(ws.pulumiCommand, ws.workDir, args, env, input);
+}
+
+export interface PulumiRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs a CLI command in `cwd` (a directory with Pulumi.yaml); `input` goes to its stdin. */
+export function runPulumi(pulumi: PulumiCommand, cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input = ""): Promise<PulumiRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(ws.pulumiCommand.command, args, { cwd: ws.workDir, env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(pulumi.command, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
