@@ -106,9 +106,12 @@ function writeRoster(learners: unknown[]): void {
     );
 }
 
-/** The backend's rows (keys) that belong to the course's stacks. */
+/**
+ * The backend's rows (keys) that belong to the course's stacks, from `.pulumi/` on: the
+ * backend prefixes every key with the URL's path (the database's name, "postgres/").
+ */
 function backendKeys(what: "stacks" | "locks" | "tags" | "all"): string[] {
-    const keys = pg.query(`SELECT key FROM pulumi_state WHERE key LIKE '%${COURSE}-%' ORDER BY key`);
+    const keys = pg.query(`SELECT key FROM pulumi_state WHERE key LIKE '%${COURSE}-%' ORDER BY key`).map((k) => k.slice(k.indexOf(".pulumi/")));
     if (what === "all") {
         return keys;
     }
@@ -117,7 +120,7 @@ function backendKeys(what: "stacks" | "locks" | "tags" | "all"): string[] {
 
 /** A blob of the backend as Pulumi wrote it (the table keeps it base64-encoded in a JSON column). */
 function blob(key: string): any {
-    const [row] = pg.query(`SELECT data::text FROM pulumi_state WHERE key = '${key}'`);
+    const [row] = pg.query(`SELECT data::text FROM pulumi_state WHERE key LIKE '%/${key}'`);
     return JSON.parse(Buffer.from((JSON.parse(row) as { data: string }).data, "base64").toString("utf8"));
 }
 
