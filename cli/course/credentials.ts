@@ -238,6 +238,23 @@ export async function mintCredential(args: {
     return record;
 }
 
+/**
+ * What to tell the instructor when the API server granted less than asked: it
+ * caps a token at its --service-account-max-token-expiration. The card shows
+ * the granted end; the next `up` or `credentials` within {@link RENEW_BEFORE_MS}
+ * of it mints a new one. Empty when the grant covers the request (a minute's slack).
+ */
+export function grantNote(record: CredentialRecord): string[] {
+    const requested = record.requestedExpires ?? new Date(new Date(record.minted).getTime() + DEFAULT_CREDENTIAL_HOURS * 3600 * 1000).toISOString();
+    if (new Date(record.expires).getTime() >= new Date(requested).getTime() - 60_000) {
+        return [];
+    }
+    return [
+        `the API server granted this credential only until ${record.expires}, before the ${record.requestedExpires ? "roster's expires" : "default end"} ${requested} ` +
+            `(its --service-account-max-token-expiration caps every token): run up or credentials again before then to renew it`,
+    ];
+}
+
 async function anchorsOf(namespace: string, serviceAccount: string): Promise<AnchorSecret[]> {
     const list = await kubectlJson<{ items: AnchorSecret[] }>(["get", "secrets", `--namespace=${namespace}`, `--selector=${ANCHOR_LABEL}=${serviceAccount}`]);
     return list.items;

@@ -10,7 +10,7 @@ import { StackLockedError, releasingStaleLock } from "../stackLock";
 import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
-import { ClusterAccess, CredentialRecord, credentialState, mintCredential } from "./credentials";
+import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { tagCourseStack, writeOutputs } from "./records";
 import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
@@ -77,7 +77,7 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     let record = credential.record;
     if (credential.state === "none") {
         record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-        notes.push("new credential");
+        notes.push("new credential", ...grantNote(record));
     } else if (credential.state === "elsewhere") {
         // No kubeconfig of it here, so no card either: `credentials` makes both here.
         notes.push("credential kept: handed out from another course directory (credentials makes one here, and ends that one)");
@@ -87,11 +87,12 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     return notes;
 }
 
-/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. */
-export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
+/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. Returns notes worth printing. */
+export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
     const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-    writeCard(ctx, learner.name, record);
+writeCard(ctx, learner.name, record);
+    return grantNote(record);
 }
 
 /**

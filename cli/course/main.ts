@@ -22,6 +22,7 @@ import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
+import { downCourseStack, upCourseStack } from "./courseStack";
 import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
 import { CourseLayout, writeFileAtomic } from "./layout";
@@ -238,6 +239,7 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
     const { randomProvider } = await ensurePlugins(ws);
+    console.log(await upCourseStack(ctx));
     const updated = new Set<string>();
     const failed = await forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         const claim = claimable(inv.layout, l.name, stacks, l.stack);
@@ -264,6 +266,12 @@ async function down(inv: Invocation): Promise<number> {
     const names = inv.named ?? [...known].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
     inv.deployed = undefined;
+    // The course's own fence goes with its last learner.
+    if (failed === 0 && (await deployedLearners(inv)).size === 0) {
+        for (const note of await downCourseStack(ctx)) {
+            console.log(note);
+        }
+    }
     if (inv.named === undefined && failed === 0) {
         await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);
@@ -278,7 +286,9 @@ async function down(inv: Invocation): Promise<number> {
 
 /** Everything in the cluster that carries the course's label, as kind/namespace/name. */
 export async function labelledObjects(course: string): Promise<string[]> {
-    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,networkpolicies.networking.k8s.io,resourcequotas,limitranges";
+    const kinds =
+        "namespaces,pods,secrets,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,networkpolicies.networking.k8s.io,resourcequotas,limitranges," +
+        "validatingadmissionpolicies.admissionregistration.k8s.io,validatingadmissionpolicybindings.admissionregistration.k8s.io";
     const list = await kubectlJson<{ items: Array<{ kind: string; metadata: { namespace?: string; name: string } }> }>(["get", kinds, "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]);
     return list.items.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
 }
@@ -286,6 +296,7 @@ export async function labelledObjects(course: string): Promise<string[]> {
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
     const { randomProvider } = await ensurePlugins(await courseWorkspace(ctx));
+    console.log(await upCourseStack(ctx));
     const updated = new Set<string>();
     const failed = await forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
         const notes = await downLearner(ctx, l, step);
@@ -307,9 +318,7 @@ async function credentials(inv: Invocation, learners: Learner[]): Promise<number
         throw new UsageError(`course ${inv.roster.course} has not deployed ${notDeployed.join(", ")}: ${COMMAND} up --roster <roster> ${notDeployed.join(" ")}`);
     }
     await refreshOutputs(backendAccess(inv), inv.layout, deployed, learners.map((l) => l.name));
-    return forEachLearner("credentials", learners, inv.concurrency, async (l) => {
-        await renewCredentials(ctx, l);
-    });
+    return forEachLearner("credentials", learners, inv.concurrency, (l) => renewCredentials(ctx, l));
 }
 
 /** Learners x pods, from one read of the cluster. */

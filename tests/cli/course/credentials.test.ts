@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, anchorRecord, boundAnchorUid, learnerKubeconfig, tokenExpiry } from "../../../cli/course/credentials";
+import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, anchorRecord, boundAnchorUid, grantNote, learnerKubeconfig, tokenExpiry } from "../../../cli/course/credentials";
 
 const jwt = (claims: object) => ["e30", Buffer.from(JSON.stringify(claims)).toString("base64url"), "sig"].join(".");
 
@@ -32,6 +32,24 @@ describe("tokenExpiry", () => {
     });
     it("refuses a token without one", () => {
         expect(() => tokenExpiry(jwt({ sub: "x" }))).toThrow("without an expiry");
+    });
+});
+
+describe("grantNote", () => {
+    const record = { anchor: "learner-credential-x", anchorUid: "u", serviceAccount: "learner", minted: "2026-12-04T10:00:00.000Z" };
+
+    it("says nothing when the API server granted what was asked (a minute's slack)", () => {
+        expect(grantNote({ ...record, expires: "2026-12-04T16:59:30.000Z", requestedExpires: "2026-12-04T17:00:00.000Z" })).toEqual([]);
+        // No roster expires: the default 8 hours from minting.
+        expect(grantNote({ ...record, expires: "2026-12-04T18:00:00.000Z" })).toEqual([]);
+    });
+
+    it("says plainly when a capped token ends before the roster's expires, and how to renew it", () => {
+        expect(grantNote({ ...record, expires: "2026-12-04T11:00:00.000Z", requestedExpires: "2026-12-05T17:00:00.000Z" })).toEqual([
+            "the API server granted this credential only until 2026-12-04T11:00:00.000Z, before the roster's expires 2026-12-05T17:00:00.000Z " +
+                "(its --service-account-max-token-expiration caps every token): run up or credentials again before then to renew it",
+        ]);
+        expect(grantNote({ ...record, expires: "2026-12-04T11:00:00.000Z" })[0]).toContain("before the default end 2026-12-04T18:00:00.000Z");
     });
 });
 
