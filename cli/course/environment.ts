@@ -91,7 +91,7 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
 export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
     const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-writeCard(ctx, learner.name, record);
+    writeCard(ctx, learner.name, record);
     return grantNote(record);
 }
 
