@@ -254,15 +254,27 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(postgresPassword("ada")).not.toBe(oldPassword);
     });
 
-    it("two ups of one learner at once: Pulumi's lock (a row of the table) refuses the second, naming its holder; the first completes with the config B's reset left", async () => {
+    it("two ups of one learner at once: Pulumi's lock (a row of the table) refuses the second, naming its holder, and changes nothing; the first completes with the config B's reset left", async () => {
         const password = postgresPassword("ada");
         const first = courseInBackground(a, "up", "ada");
         await eventually("A's pulumi holding ada's stack lock (a row under .pulumi/locks/)", () => backendKeys("locks").some((k) => k.includes(`/${stackOf("ada")}/`)), 180);
-        const lock = blob(backendKeys("locks").find((k) => k.includes(`/${stackOf("ada")}/`))!) as { pid: number; hostname: string; username: string };
-        const second = course(b, "up", "ada");
+        // A's run is held still (SIGSTOP: alive, holding its lock) while B's runs, so that the two overlap whatever their speeds.
+        process.kill(-first.child.pid!, "SIGSTOP");
+        let second: Run;
+        const lockKey = backendKeys("locks").find((k) => k.includes(`/${stackOf("ada")}/`))!;
+        const lock = blob(lockKey) as { pid: number; hostname: string; username: string };
+        const stateBefore = JSON.stringify(blob(`.pulumi/stacks/podlab/${stackOf("ada")}.json`));
+        try {
+            second = course(b, "up", "ada");
+        } finally {
+            process.kill(-first.child.pid!, "SIGCONT");
+        }
         expect(second.status).toBe(1);
-        expect(second.output).toContain(`stack ${stackOf("ada")} is locked by a running pulumi: pid ${lock.pid} on ${lock.hostname} (user ${lock.username})`);
+        expect(second.output).toContain(`ada: up FAILED: stack ${stackOf("ada")} is locked by a running pulumi: pid ${lock.pid} on ${lock.hostname} (user ${lock.username})`);
         expect(second.output).toContain("nothing was changed here: wait for it and run again");
+        // Refused before it changed anything: ada's state is as A's paused run left it, and A's lock is still the only one.
+        expect(JSON.stringify(blob(`.pulumi/stacks/podlab/${stackOf("ada")}.json`))).toBe(stateBefore);
+        expect(backendKeys("locks").filter((k) => k.includes(`/${stackOf("ada")}/`))).toEqual([lockKey]);
         const done = await first.done;
         console.log(`[a] course up ada (in the background) -> ${done.status}\n${done.output}`);
         expect(done.output).not.toContain(pg.password);
