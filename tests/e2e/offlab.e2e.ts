@@ -134,10 +134,11 @@ describe("off the lab, podlab never falls back to the lab's passphrase or backen
         const up = run("course/main.js", env, "up", "--roster", roster(), "--out", out);
         expect(`${up.stdout}${up.stderr}`).toContain("course up: 1 done, 0 failed");
         expect(up.status).toBe(0);
-        expect(fs.readdirSync(path.join(own, ".pulumi", "stacks", "podlab")).filter((f) => f.endsWith(".json"))).toEqual([`${COURSE}-ada.json`]);
+        // The learner's stack and the course's own (its admission fence).
+        expect(fs.readdirSync(path.join(own, ".pulumi", "stacks", "podlab")).filter((f) => f.endsWith(".json")).sort()).toEqual([`${COURSE}-ada.json`, `${COURSE}.course.json`]);
         const preview = run("stack.js", env, "preview", "--stack", "lab");
         expect(preview.status).toBe(0);
-        expect(fs.readdirSync(path.join(own, ".pulumi", "stacks", "podlab")).filter((f) => f.endsWith(".json")).sort()).toEqual([`${COURSE}-ada.json`, "lab.json"]);
+        expect(fs.readdirSync(path.join(own, ".pulumi", "stacks", "podlab")).filter((f) => f.endsWith(".json")).sort()).toEqual([`${COURSE}-ada.json`, `${COURSE}.course.json`, "lab.json"]);
         const down = run("course/main.js", env, "down", "--roster", roster(), "--out", out);
         expect(down.stdout).toContain(`nothing carrying podlab.dev/course=${COURSE} remains in the cluster`);
         expect(down.status).toBe(0);
