@@ -42,7 +42,10 @@ export function lockHolders(message: string): LockHolder[] | undefined {
     const holders: LockHolder[] = [];
     const re = /: created by (.*?)@(\S+) \(pid (-?\d+)\) at (\S+)/g;
     for (let m = re.exec(message); m !== null; m = re.exec(message)) {
-        holders.push({ user: m[1], host: m[2], pid: Number(m[3]), since: m[4] });
+        // The Automation API's error repeats the CLI's output: each lock once.
+        if (!holders.some((h) => h.host === m![2] && h.pid === Number(m![3]) && h.since === m![4])) {
+            holders.push({ user: m[1], host: m[2], pid: Number(m[3]), since: m[4] });
+        }
     }
     return holders;
 }

@@ -14,6 +14,7 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_NAME, openExistingStack, recoverStack } from "../automation";
 import { kubectl } from "../kubectl";
+import { releasingStaleLock } from "../stackLock";
 import { AdmissionFence, FENCE_LABEL, courseFenceName } from "../../components/admissionFence";
 import { COURSE_LABEL } from "../../components/podSpec";
 import { CourseContext, failureReason } from "./environment";
@@ -54,7 +55,8 @@ export async function upCourseStack(ctx: CourseContext): Promise<string> {
     );
     const notes = await recoverStack(stack);
     try {
-        await stack.up({ color: "never", refresh: true });
+        // Another instructor's run holding it is named (stackLock.ts); a lock a killed run of this machine left is released.
+        await releasingStaleLock(stack, () => stack.up({ color: "never", refresh: true }), notes);
     } catch (e) {
         throw new Error(`the course's admission fence (stack ${stack.name}) did not come up, so no learner was brought up: ${failureReason(e)}`);
     }
@@ -72,8 +74,8 @@ export async function downCourseStack(ctx: CourseContext): Promise<string[]> {
     const stack = await openExistingStack(courseStackName(ctx.course), dir, ctx.pulumi);
     if (stack !== undefined) {
         notes.push(...(await recoverStack(stack)));
-        await stack.destroy({ color: "never" });
-        await stack.workspace.removeStack(stack.name);
+        await releasingStaleLock(stack, () => stack.destroy({ color: "never" }), notes);
+        await releasingStaleLock(stack, () => stack.workspace.removeStack(stack.name), notes);
         notes.push(`course fence ${courseFenceName(ctx.course)} removed`);
     }
     const swept = (

@@ -79,7 +79,9 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
         record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
         notes.push("new credential", ...grantNote(record));
     } else if (credential.state === "elsewhere") {
+        // No kubeconfig of it here, so no card either: `credentials` makes both here.
         notes.push("credential kept: handed out from another course directory (credentials makes one here, and ends that one)");
+        return notes;
     }
     writeCard(ctx, learner.name, record);
     return notes;
@@ -89,7 +91,7 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
 export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
     const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-writeCard(ctx, learner.name, record);
+    writeCard(ctx, learner.name, record);
     return grantNote(record);
 }
 

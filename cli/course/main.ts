@@ -28,7 +28,7 @@ import { CourseContext, downLearner, failureReason, learnerByName, renewCredenti
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
-import { BackendAccess, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
@@ -212,7 +212,7 @@ function backendAccess(inv: Invocation): BackendAccess {
 }
 
 /** The learners of the course in the backend (one `stack ls`), remembered for the pictures. */
-async function deployedLearners(inv: Invocation): Promise<Map<string, import("./records").StackInfo>> {
+async function deployedLearners(inv: Invocation): Promise<Map<string, StackInfo>> {
     const learners = await courseLearners(backendAccess(inv), inv.roster.course);
     inv.deployed = [...learners.keys()].sort();
     return learners;
@@ -249,7 +249,7 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         const stale = isStale(inv.layout, l.name, stacks.learners.get(l.name));
         const notes = await upLearner(ctx, l, step, { exists: claim !== "new", tagged: claim === "ours", stale, randomProvider });
         updated.add(l.name);
-        return stale ? ["config and outputs re-read from the backend (updated from elsewhere)", ...notes] : notes;
+        return stale ? ["config and outputs re-read from the backend (its last update was not made from here, or was killed)", ...notes] : notes;
     });
     await recordUpdates(inv, updated);
     return failed;

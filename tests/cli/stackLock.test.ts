@@ -26,6 +26,8 @@ describe("the CLI's lock error", () => {
             { user: "root", host: "hostB", pid: 7, since: "2026-12-04T21:00:00Z" },
         ]);
         expect(lockHolders("error: update failed")).toBeUndefined();
+        // The Automation API's error carries the CLI's output twice: each lock is named once.
+        expect(lockHolders(`${LOCKED([["hostA", 4242]])}\n${LOCKED([["hostA", 4242]])}`)).toHaveLength(1);
     });
 
     it("a holder is gone only when it was a process of this machine that no longer exists", () => {
