@@ -11,7 +11,7 @@ import * as fs from "fs";
 import { kubectlJson, kubectlRun } from "../kubectl";
 import { CriView, readCri } from "../cri";
 import { KubePod, environmentView, livePostgres, podReady, podRole } from "../picture/model";
-import { podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
+import { PSQL_WITH_PASSWORD_ON_STDIN, podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
 import { resolveStackConfig } from "../../components/stackConfig";
 import { nginxIndexHtml } from "../../components/sidecarPod";
 import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
@@ -46,9 +46,6 @@ import { COURSE_LABEL, Learner } from "./roster";
 export const PROBE_CONNECT_SECONDS = 3;
 /** How long a connection that was set up may take to answer: a busy server is slow, not blocked. */
 export const PROBE_ANSWER_SECONDS = 15;
-
-/** psql to `$1`:`$2` as postgres, the password read from stdin; asks the server which address and port answered. */
-const PSQL_WITH_PASSWORD_ON_STDIN = `IFS= read -r PGPASSWORD && export PGPASSWORD && exec psql -h "$1" -p "$2" -U postgres -c 'select inet_server_addr(), inet_server_port()'`;
 
 /** Learners checked at once unless --concurrency says: the work is waiting on `kubectl exec`, not pulumi, so more than `up` runs. */
 export function defaultCheckConcurrency(cpus: number): number {

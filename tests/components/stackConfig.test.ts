@@ -6,6 +6,8 @@ import {
     POSTGRES_CONFIG_DEFAULTS,
     QUOTA_CONFIG_DEFAULTS,
     SIDECAR_CONFIG_DEFAULTS,
+    WORKBENCH_CONFIG_DEFAULTS,
+    DEFAULT_MODE,
     defaultNamespace,
     postgresPodNames,
     resolveStackConfig,
@@ -30,13 +32,17 @@ describe("defaults", () => {
         expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
         expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
         expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
+        expect(dev["podlab:workbench"]).toEqual(WORKBENCH_CONFIG_DEFAULTS);
+        expect(dev["podlab:mode"]).toBe(DEFAULT_MODE);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
         // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
         expect(Object.keys(dev).filter((k) => k !== "podlab:postgresPassword").sort()).toEqual([
+            "podlab:mode",
             "podlab:namespace",
             "podlab:postgres",
             "podlab:quota",
             "podlab:sidecar",
+            "podlab:workbench",
         ]);
     });
 
@@ -110,6 +116,16 @@ describe("invalid config is refused with the key and the value", () => {
         ["reserved label", { labels: { "app.kubernetes.io/part-of": "other" } }, 'podlab:labels: label "app.kubernetes.io/part-of" is under app.kubernetes.io/, which podlab sets itself'],
         ["reserved pod security label", { labels: { "pod-security.kubernetes.io/enforce": "privileged" } }, "which podlab sets itself"],
         ["labels not a map", { labels: ["a"] }, 'podlab:labels must be a map of label names to values; got ["a"]'],
+        ["unknown mode", { mode: "workshop" }, 'podlab:mode must be one of environment, exercise; got "workshop"'],
+        ["exercise without a workbench", { mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench"],
+        ["workbench enabled not a boolean", { workbench: { enabled: "yes" } }, 'podlab:workbench.enabled must be true or false; got "yes"'],
+        ["workbench image latest", { workbench: { image: "alpine/k8s:latest" } }, "podlab:workbench.image must not use the 'latest' tag"],
+        ["workbench as root", { workbench: { runAsUser: 0 } }, "podlab:workbench.runAsUser must be a positive integer (non-root) id; got 0"],
+        ["workbench memory request over limit", { workbench: { resources: { requests: { memory: "1Gi" } } } }, "podlab:workbench.resources.requests.memory 1Gi exceeds podlab:workbench.resources.limits.memory 256Mi"],
+        ["workbench misspelt key", { workbench: { apiserver: "https://10.0.0.1" } }, "podlab:workbench.apiserver is not a podlab setting (known: enabled, image, runAsUser, resources, apiServer)"],
+        ["api server over http", { workbench: { apiServer: "http://10.245.0.1:6443" } }, 'podlab:workbench.apiServer must be the API server\'s https URL as pods reach it, such as https://10.245.0.1:6443; got "http://10.245.0.1:6443"'],
+        ["api server with a path", { workbench: { apiServer: "https://10.245.0.1:6443/api" } }, "podlab:workbench.apiServer must be the API server's https URL"],
+        ["api server not a URL", { workbench: { apiServer: "10.245.0.1:6443" } }, "podlab:workbench.apiServer must be the API server's https URL"],
     ];
     it.each(cases)("%s", (_label, raw, message) => {
         expect(() => resolveStackConfig(raw, ctx)).toThrow(PodlabConfigError);
@@ -136,6 +152,17 @@ describe("valid overrides", () => {
             requests: { ...POSTGRES_CONFIG_DEFAULTS.resources.requests, cpu: "50m" },
             limits: { ...POSTGRES_CONFIG_DEFAULTS.resources.limits, "ephemeral-storage": "2Gi" },
         });
+    });
+
+    it("takes the mode and the workbench: off by default, on for an exercise, with the API server's URL as pods reach it", () => {
+        const d = resolveStackConfig({}, ctx);
+        expect(d.mode).toBe("environment");
+        expect(d.workbench).toEqual({ ...WORKBENCH_CONFIG_DEFAULTS, apiServer: undefined });
+        const c = resolveStackConfig({ mode: "exercise", workbench: { enabled: true, apiServer: "https://10.245.0.1:6443/", resources: { limits: { cpu: "1" } } } }, ctx);
+        expect(c.mode).toBe("exercise");
+        expect(c.workbench.enabled).toBe(true);
+        expect(c.workbench.apiServer).toBe("https://10.245.0.1:6443");
+        expect(c.workbench.resources.limits).toEqual({ ...WORKBENCH_CONFIG_DEFAULTS.resources.limits, cpu: "1" });
     });
 
     it("takes extra labels and the quota's extra pods", () => {
