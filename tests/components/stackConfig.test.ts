@@ -48,18 +48,21 @@ describe("defaults", () => {
 
     it("Pulumi.lab.yaml only swaps the images for the lab's locally built ones", () => {
         const lab = stackConfigFile("lab");
-        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"] }, { project: "podlab", stack: "lab" });
+        expect(Object.keys(lab).sort()).toEqual(["podlab:postgres", "podlab:sidecar", "podlab:workbench"]);
+        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"], workbench: lab["podlab:workbench"] }, { project: "podlab", stack: "lab" });
         expect(c.namespace).toBe("podlab-lab");
         expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
         expect(c.sidecar.nginxImage).toBe("podlab.local/nginx:1.22-deb12");
         expect(c.sidecar.curlImage).toBe("podlab.local/curl:7.88-deb12");
+        expect(c.workbench.image).toBe("podlab.local/workbench:1.32-deb12");
         // The names lab/images/images.sh builds and the real node loads.
-        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage]).toEqual([labImageRef("postgres"), labImageRef("nginx"), labImageRef("curl")]);
+        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage, c.workbench.image]).toEqual([labImageRef("postgres"), labImageRef("nginx"), labImageRef("curl"), labImageRef("workbench")]);
         const defaults = resolveStackConfig({}, { project: "podlab", stack: "lab" });
-        expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" } }).toEqual({
+        expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" }, workbench: { ...c.workbench, image: "" } }).toEqual({
             ...defaults,
             postgres: { ...defaults.postgres, image: "" },
             sidecar: { ...defaults.sidecar, nginxImage: "", curlImage: "" },
+            workbench: { ...defaults.workbench, image: "" },
         });
     });
 
