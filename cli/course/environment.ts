@@ -7,13 +7,17 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { DEFAULT_MODE, LessonMode } from "../../components/stackConfig";
+import { renderExerciseCard, writeStepFiles } from "../lesson/card";
+import { lessonSteps } from "../lesson/steps";
+import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
 import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
 import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { CourseRegistry } from "./registry";
-import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
@@ -43,7 +47,7 @@ export type StepReporter = (what: string) => void;
 /** A learner known only by name (one dropped from the roster, say): its stack and namespace follow the course's naming. */
 export function learnerByName(course: string, name: string): Learner {
     const stack = `${course}-${name}`;
-    return { name, stack, namespace: `podlab-${stack}`, config: {} };
+    return { name, stack, namespace: `podlab-${stack}`, mode: DEFAULT_MODE, config: {} };
 }
 
 /**
@@ -71,7 +75,9 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
         await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
         notes.push("new credential");
     }
-    writeCard(ctx, learner.name);
+    step("workbench");
+    await workbenchCredential(ctx, learner);
+    writeCard(ctx, learner);
     return notes;
 }
 
@@ -79,7 +85,16 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
 export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
     const outputs = readOutputs(ctx.layout, learner.name);
     await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-    writeCard(ctx, learner.name);
+    await workbenchCredential(ctx, learner);
+    writeCard(ctx, learner);
+}
+
+/** The learner's current kubeconfig into their workbench (when they have one), which is Ready when this returns. */
+async function workbenchCredential(ctx: CourseContext, learner: Learner): Promise<void> {
+    const record = readCredentialRecord(ctx.layout, learner.name);
+    if (record !== undefined) {
+        await refreshWorkbenchCredential({ learner, kubeconfigFile: ctx.layout.kubeconfig(learner.name), anchor: record.anchor, clusterServer: ctx.cluster.server });
+    }
 }
 
 /**
@@ -153,12 +168,23 @@ export function readOutputs(layout: CourseLayout, learner: string): CourseOutput
 
 export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
+    /** environment or exercise (outputs of an older podlab have none: environment). */
+    mode?: LessonMode;
 }
 
-function writeCard(ctx: CourseContext, learner: string): void {
-    const record = readCredentialRecord(ctx.layout, learner);
-    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
-    writeFileAtomic(ctx.layout.card(learner), card);
+/** The card; for an exercise, the lesson's files beside it. */
+function writeCard(ctx: CourseContext, learner: Learner): void {
+    const expires = readCredentialRecord(ctx.layout, learner.name)?.expires ?? "unknown";
+    const outputs = readOutputs(ctx.layout, learner.name);
+    let card: string;
+    if (outputs.mode === "exercise") {
+        const steps = lessonSteps(learnerConfig(learner));
+        writeStepFiles(ctx.layout.learnerOut(learner.name), steps);
+        card = renderExerciseCard({ course: ctx.course, learner: learner.name, expires, namespace: learner.namespace, steps });
+    } else {
+        card = renderCard({ course: ctx.course, learner: learner.name, expires, lesson: lessonOf(outputs) });
+    }
+    writeFileAtomic(ctx.layout.card(learner.name), card);
 }
 
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {

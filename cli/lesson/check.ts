@@ -11,7 +11,7 @@ import { PSQL_WITH_PASSWORD_ON_STDIN } from "../../components/learnerCommands";
 import { StackConfig, resolveStackConfig } from "../../components/stackConfig";
 import { WORKBENCH_CONTAINER, WORKBENCH_POD_NAME } from "../../components/workbench";
 import { apiMessage, learnerApi, LearnerApi } from "../course/learnerApi";
-import { readCri } from "../cri";
+import { CriView, readCri } from "../cri";
 import { kubectlRun } from "../kubectl";
 import {
     CurlTrial,
@@ -49,20 +49,26 @@ function defaultConfig(): StackConfig {
  * learner did: a refused credential or an unreachable API server is a fail
  * that says so. An unknown step id is a caller's mistake and throws.
  */
-export async function checkStep(credential: LearnerCredential, stepId: string, config: StackConfig = defaultConfig()): Promise<StepResult> {
+export async function checkStep(credential: LearnerCredential, stepId: string, config: StackConfig = defaultConfig(), opts: CheckStepOptions = {}): Promise<StepResult> {
     if (!isStepId(stepId)) {
         throw new Error(`no lesson step ${JSON.stringify(stepId)} (the steps are ${STEP_IDS.join(", ")})`);
     }
     let verdict: Verdict;
     try {
-        verdict = await judgeStep(credential, stepId, config);
+        verdict = await judgeStep(credential, stepId, config, opts);
     } catch (e) {
         verdict = { status: "fail", summary: `The check could not read your environment: ${(e as Error).message}`, evidence: [] };
     }
     return { step: stepId, learner: credential.learner, ...verdict, checkedAt: new Date().toISOString() };
 }
 
-async function judgeStep(credential: LearnerCredential, step: StepId, config: StackConfig): Promise<Verdict> {
+/** What a caller checking many learners at once has already read. */
+export interface CheckStepOptions {
+    /** The node's runtime, read once by the admin (`course check` reads it for every learner). Default: read for this check. */
+    cri?: CriView;
+}
+
+async function judgeStep(credential: LearnerCredential, step: StepId, config: StackConfig, opts: CheckStepOptions): Promise<Verdict> {
     const api = learnerApi(credential.kubeconfig);
     const observed = await observe(api, credential.namespace);
     if ("refused" in observed) {
@@ -91,7 +97,7 @@ async function judgeStep(credential: LearnerCredential, step: StepId, config: St
             return judgeLocalhost(observed, pod === undefined ? undefined : await run.curlLocalhost(pod, nginxPortOf(pod, config.sidecar.nginxPort)));
         }
         case "sandbox":
-            return judgeSandboxes(observed, port, await readCri(), new Date());
+            return judgeSandboxes(observed, port, opts.cri ?? (await readCri()), new Date());
     }
 }
 

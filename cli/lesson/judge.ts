@@ -143,7 +143,12 @@ const IMAGE_REASONS = ["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", 
  * a probe that fails, or still starting. `logs` holds each crashed container's
  * last lines, as the learner's pods/log returned them.
  */
-export function notReady(pod: LessonPod, events: readonly LessonEvent[], logs: Readonly<Record<string, string>> = {}): { summary: string; evidence: string[] } {
+export function notReady(
+    pod: LessonPod,
+    events: readonly LessonEvent[],
+    logs: Readonly<Record<string, string>> = {},
+    imageHint = " Use the image the step's file names.",
+): { summary: string; evidence: string[] } {
     const name = pod.metadata.name;
     const warnings = warningsAbout(pod, events);
     const statuses = pod.status?.containerStatuses ?? [];
@@ -152,7 +157,7 @@ export function notReady(pod: LessonPod, events: readonly LessonEvent[], logs: R
         const image = pod.spec.containers.find((c) => c.name === s.name)?.image ?? "?";
         if (waiting?.reason !== undefined && IMAGE_REASONS.includes(waiting.reason)) {
             return {
-                summary: `${name} cannot start: container ${s.name}'s image ${image} is not on this cluster (${waiting.reason}). Use the image the step's file names.`,
+                summary: `${name} cannot start: container ${s.name}'s image ${image} is not on this cluster (${waiting.reason}).${imageHint}`,
                 evidence: [`container ${s.name}: ${waiting.reason}: ${oneLine(waiting.message ?? "")}`, ...warnings],
             };
         }
