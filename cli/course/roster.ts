@@ -22,12 +22,12 @@
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
+import { COURSE_LABEL, LEARNER_LABEL } from "../../components/podSpec";
 import { DEFAULT_MODE, LESSON_MODES, LessonMode, RawStackConfig, StackConfig, resolveStackConfig } from "../../components/stackConfig";
 import { PodlabConfigError, assertDnsLabel } from "../../components/validation";
 
 /** The labels that mark a course's objects in the cluster. */
-export const COURSE_LABEL = "podlab.dev/course";
-export const LEARNER_LABEL = "podlab.dev/learner";
+export { COURSE_LABEL, LEARNER_LABEL };
 
 /** Config keys a roster may set for learners; the rest belong to the course command. */
 export const ROSTER_CONFIG_KEYS = ["postgres", "sidecar", "quota", "workbench"] as const;
@@ -36,6 +36,7 @@ const RESERVED_CONFIG_KEYS: Record<string, string> = {
     namespace: "the course names every learner's namespace podlab-<course>-<learner>",
     labels: `the course sets ${COURSE_LABEL} and ${LEARNER_LABEL}`,
     postgresPassword: "a password never goes in a roster; each learner's is generated",
+    fence: "the course's own admission fence covers every learner (cli/course/courseStack.ts)",
 };
 
 /** What a course adds to every learner's stack config before the roster's own: a workbench for the browser's terminal. */
@@ -166,6 +167,7 @@ export function parseRoster(text: string, file: string, ctx: RosterContext): Ros
                 mode,
                 namespace,
                 labels: { [COURSE_LABEL]: course, [LEARNER_LABEL]: parsed.name },
+                fence: "course",
             };
             if (courseConfigOk && check(() => prefixed(label, () => resolveStackConfig(config as RawStackConfig, { project: "podlab", stack }))) === undefined) {
                 return;

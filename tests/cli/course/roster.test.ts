@@ -48,6 +48,8 @@ learners:
             mode: "environment",
             namespace: "podlab-pods101-ada",
             labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" },
+            // The course's own admission fence covers its learners (cli/course/courseStack.ts).
+            fence: "course",
         });
         expect(grace.config.postgres).toEqual({ image: "podlab.local/postgres:15-deb12", count: 3 });
     });
@@ -61,6 +63,7 @@ learners:
             mode: "environment",
             namespace: "podlab-c1-ada",
             labels: { "podlab.dev/course": "c1", "podlab.dev/learner": "ada" },
+            fence: "course",
         });
     });
 });
