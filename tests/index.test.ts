@@ -1,4 +1,6 @@
 import { MOCK_RANDOM_PASSWORD, ofType, registered, runProgram } from "./mocks";
+import { LESSON_PASSWORD_SECRET } from "../components/lessonPassword";
+import { WORKBENCH_SHELL } from "../components/workbench";
 
 describe("the podlab program", () => {
     it("exports every pod's own IP, distinct, keyed by the course's pod names", async () => {
@@ -141,8 +143,41 @@ describe("the podlab program", () => {
         }
     });
 
+    it("makes no workbench unless asked, and one in the environment's namespace when asked, counted by the quota", async () => {
+        const plain = await runProgram();
+        expect(plain.workbench).toBeUndefined();
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).not.toContain("workbench");
+        const out = await runProgram({ workbench: { enabled: true } });
+        expect(out.workbench).toEqual({ pod: "workbench", container: "workbench", shell: WORKBENCH_SHELL });
+        expect(out.mode).toBe("environment");
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name).sort()).toEqual(["postgres", "postgres2", "sidecar", "workbench"]);
+        // 2 postgres pods + the sidecar pod + the workbench + 2 extra pods
+        expect(out.quota.pods).toBe("6");
+        expect(out.quota["requests.memory"]).toBe(`${2 * 256 + 32 + 16 + 64 + 2 * 64}Mi`);
+    });
+
+    it("in exercise mode makes the fences, the workbench and the password the lesson's files refer to, and none of the lesson's pods", async () => {
+        const out = await runProgram({ mode: "exercise", workbench: { enabled: true }, postgres: { count: 3 } }, []);
+        expect(out.mode).toBe("exercise");
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).toEqual(["workbench"]);
+        expect(out.podIps).toEqual({});
+        expect(out.pods).toEqual({});
+        expect(out.lesson).toEqual({ passwordSecret: LESSON_PASSWORD_SECRET });
+        const secrets = ofType("kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name);
+        expect(secrets).toEqual([LESSON_PASSWORD_SECRET]);
+        for (const type of ["ServiceAccount", "LimitRange", "ResourceQuota"]) {
+            expect(ofType(`kubernetes:core/v1:${type}`)).toHaveLength(1);
+        }
+        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+        // Room for what the steps have the learner make (two postgres pods, whatever the count, and the
+        // sidecar pod), the workbench and 2 extra pods.
+        expect(out.quota.pods).toBe("6");
+        expect(out.quota["limits.memory"]).toBe(`${2 * 512 + 64 + 32 + 256 + 2 * 128}Mi`);
+    });
+
     it.each([
         [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
+        [{ mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true"],
         [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],
         [{ namespace: "Bad Namespace" }, 'podlab:namespace must be an RFC 1123 label'],
         [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],

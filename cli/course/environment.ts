@@ -8,12 +8,16 @@ import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { OpenStackOptions, ensurePassword, openExistingStack, recoverStack } from "../automation";
 import { StackLockedError, releasingStaleLock } from "../stackLock";
 import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
+import { DEFAULT_MODE, LessonMode } from "../../components/stackConfig";
+import { renderExerciseCard, writeStepFiles } from "../lesson/card";
+import { lessonSteps } from "../lesson/steps";
+import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
 import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { tagCourseStack, writeOutputs } from "./records";
-import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
@@ -46,7 +50,7 @@ export type StepReporter = (what: string) => void;
 /** A learner known only by name (one dropped from the roster, say): its stack and namespace follow the course's naming. */
 export function learnerByName(course: string, name: string): Learner {
     const stack = `${course}-${name}`;
-    return { name, stack, namespace: `podlab-${stack}`, config: {} };
+    return { name, stack, namespace: `podlab-${stack}`, mode: DEFAULT_MODE, config: {} };
 }
 
 /**
@@ -83,7 +87,10 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
         notes.push("credential kept: handed out from another course directory (credentials makes one here, and ends that one)");
         return notes;
     }
-    writeCard(ctx, learner.name, record);
+    // The workbench gets the kubeconfig this directory holds (one handed out elsewhere was written there).
+    step("workbench");
+    await workbenchCredential(ctx, learner, record!);
+    writeCard(ctx, learner, record);
     return notes;
 }
 
@@ -91,8 +98,14 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
 export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
     const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-    writeCard(ctx, learner.name, record);
+    await workbenchCredential(ctx, learner, record);
+    writeCard(ctx, learner, record);
     return grantNote(record);
+}
+
+/** The learner's kubeconfig of this course directory into their workbench (when they have one), which is Ready when this returns. */
+async function workbenchCredential(ctx: CourseContext, learner: Learner, record: CredentialRecord): Promise<void> {
+    await refreshWorkbenchCredential({ learner, kubeconfigFile: ctx.layout.kubeconfig(learner.name), anchor: record.anchor, clusterServer: ctx.cluster.server });
 }
 
 /**
@@ -164,11 +177,23 @@ export function readOutputs(layout: CourseLayout, learner: string): CourseOutput
 
 export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
+    /** environment or exercise (outputs of an older podlab have none: environment). */
+    mode?: LessonMode;
 }
 
-function writeCard(ctx: CourseContext, learner: string, record: CredentialRecord | undefined): void {
-    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
-    writeFileAtomic(ctx.layout.card(learner), card);
+/** The card; for an exercise, the lesson's files beside it. */
+function writeCard(ctx: CourseContext, learner: Learner, record: CredentialRecord | undefined): void {
+    const expires = record?.expires ?? "unknown";
+    const outputs = readOutputs(ctx.layout, learner.name);
+    let card: string;
+    if (outputs.mode === "exercise") {
+        const steps = lessonSteps(learnerConfig(learner));
+        writeStepFiles(ctx.layout.learnerOut(learner.name), steps);
+        card = renderExerciseCard({ course: ctx.course, learner: learner.name, expires, namespace: learner.namespace, steps });
+    } else {
+        card = renderCard({ course: ctx.course, learner: learner.name, expires, lesson: lessonOf(outputs) });
+    }
+    writeFileAtomic(ctx.layout.card(learner.name), card);
 }
 
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {

@@ -29,7 +29,7 @@ import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
 
@@ -85,17 +85,23 @@ interface Invocation {
     named?: string[];
 }
 
-/** What learners start from: the lab stack's config on the lab, the defaults on another cluster. */
+/**
+ * What learners start from: the lab stack's config on the lab, the defaults on
+ * another cluster; and where the environment says how pods reach the API server
+ * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab), the workbench's kubeconfig points there.
+ */
 export function baseConfig(): Record<string, unknown> {
+    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { workbench: { apiServer: process.env.PODLAB_API_SERVER_FROM_PODS } } : {};
     if (process.env.PODLAB_KUBECONFIG) {
-        return {};
+        return apiServer;
     }
     const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
+    const config = Object.fromEntries(
         Object.entries(lab.config ?? {})
             .filter(([k]) => k.startsWith("podlab:"))
             .map(([k, v]) => [k.slice("podlab:".length), v]),
     );
+    return deepMerge(config, apiServer);
 }
 
 function invocation(argv: string[]): Invocation | string {
