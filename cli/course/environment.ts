@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
 import { kubectl, kubectlJson } from "../kubectl";
+import { cardLink } from "../serve/links";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
 import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
@@ -155,10 +156,12 @@ export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
 }
 
-function writeCard(ctx: CourseContext, learner: string): void {
+/** Writes (or rewrites) a learner's card.txt: `serve` calls it when the links' address changes. */
+export function writeCard(ctx: Pick<CourseContext, "course" | "layout">, learner: string): void {
     const record = readCredentialRecord(ctx.layout, learner);
-    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
-    writeFileAtomic(ctx.layout.card(learner), card);
+    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)), link: cardLink(ctx.layout, learner) });
+    // The card carries the learner's link (their secret), as the kubeconfig beside it carries their token.
+    writeFileAtomic(ctx.layout.card(learner), card, 0o600);
 }
 
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {

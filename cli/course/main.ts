@@ -26,6 +26,7 @@ import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { CourseRegistry, withCourseLock } from "./registry";
+import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
@@ -210,6 +211,8 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
     const { randomProvider } = await ensurePlugins(ws);
+    // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
+    ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
     return forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         if (stacks.has(l.stack) && !ours.has(l.name)) {
             throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
@@ -228,6 +231,9 @@ async function down(inv: Invocation): Promise<number> {
     }
     const names = inv.named ?? [...known].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
+    // A learner taken down: their link opens nothing any more (a later up makes a new one).
+    const remaining = new Set(ctx.registry.learners());
+    removeLinkSecrets(ctx.layout, names.filter((n) => !remaining.has(n)));
     if (inv.named === undefined && failed === 0) {
         await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);

@@ -56,4 +56,12 @@ describe("the learner's card", () => {
         expect(lines.findIndex((l) => l.startsWith("kubectl "))).toBeGreaterThan(exportAt);
         expect(card).toContain("kubectl -n podlab-pods101-ada exec sidecar -c sidecar -- curl -s http://localhost:8080/");
     });
+
+    it("carries the learner's page in the browser when they have a link, and says to keep it to themselves", () => {
+        const link = "http://127.0.0.1:8080/learner#0123456789abcdefghijABCDEFGHIJ-_0123456789";
+        const card = renderCard({ course: "pods101", learner: "ada", expires: "2026-12-20T17:00:00.000Z", lesson: lessonOf(OUTPUTS), link });
+        expect(card).toContain(`your page:  ${link}`);
+        expect(card).toContain("keep this link to yourself");
+        expect(renderCard({ course: "pods101", learner: "ada", expires: "x", lesson: lessonOf(OUTPUTS) })).not.toContain("your page:");
+    });
 });
