@@ -170,8 +170,29 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     };
 }
 
+/**
+ * Every `podlab:*` key must be one podlab reads: `pulumi.Config` would simply
+ * never ask for `podlab:postgress`, and the stack would come up with the defaults.
+ */
+export function assertKnownStackConfigKeys(keys: ReadonlyArray<string>): void {
+    const known: ReadonlyArray<string> = STACK_CONFIG_KEYS;
+    for (const key of keys) {
+        if (!known.includes(key)) {
+            const near = known.find((k) => editDistance(k, key) <= 2);
+            throw new PodlabConfigError(
+                `podlab:${key} is not a podlab setting${near === undefined ? "" : `; did you mean podlab:${near}?`} (known: ${known.map((k) => `podlab:${k}`).join(", ")})`,
+            );
+        }
+    }
+}
+
 /** Reads `podlab:*` from the current stack and validates it. */
 export function loadStackConfig(): { config: StackConfig; postgresPassword?: pulumi.Output<string> } {
+    assertKnownStackConfigKeys(
+        Object.keys(pulumi.runtime.allConfig())
+            .filter((k) => k.startsWith("podlab:"))
+            .map((k) => k.slice("podlab:".length)),
+    );
     const cfg = new pulumi.Config("podlab");
     const config = resolveStackConfig(
         {
@@ -223,4 +244,17 @@ function objectWithKnownKeys(key: string, value: unknown, known: string[]): Reco
         }
     }
     return value as Record<string, unknown>;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt key. */
+function editDistance(a: string, b: string): number {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) {
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        row = next;
+    }
+    return row[b.length];
 }

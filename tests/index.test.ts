@@ -107,6 +107,10 @@ describe("the podlab program", () => {
         [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],
         [{ namespace: "Bad Namespace" }, 'podlab:namespace must be an RFC 1123 label'],
         [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],
+        // A misspelt top-level key would otherwise be read by no one: the stack would come up with the defaults.
+        [{ postgress: { count: 3 } }, "podlab:postgress is not a podlab setting; did you mean podlab:postgres?"],
+        [{ qouta: { extraPods: 1 } }, "podlab:qouta is not a podlab setting; did you mean podlab:quota?"],
+        [{ tracing: true }, "podlab:tracing is not a podlab setting (known: podlab:namespace"],
     ])("registers nothing when config is invalid: %j", async (config, message) => {
         await expect(runProgram(config)).rejects.toThrow(message);
         expect(registered).toHaveLength(0);
