@@ -112,6 +112,31 @@ export async function openShell(kc: KubeConfig, namespace: string, target: Shell
 }
 
 /**
+ * Runs a command in the learner's workbench with their credential, without a
+ * TTY, `input` on its stdin (closed after it: the v5 exec protocol can say
+ * so); resolves with its stdout once it ends, rejects with what it said.
+ */
+export async function runInWorkbench(kc: KubeConfig, namespace: string, target: Pick<ShellTarget, "pod" | "container">, command: string[], input: string): Promise<string> {
+    let stdout = "";
+    let stderr = "";
+    const out = new Writable({ write: (c: Buffer, _e, done) => ((stdout += c.toString("utf8")), done()) });
+    const err = new Writable({ write: (c: Buffer, _e, done) => ((stderr += c.toString("utf8")), done()) });
+    const stdin = new PassThrough();
+    const handler = new WebSocketHandler(kc, socketWithAnswers, { stdin, stdout: out, stderr: err });
+    return new Promise<string>((resolve, reject) => {
+        new Exec(kc, handler)
+            .exec(namespace, target.pod, target.container, command, out, err, stdin, false, (status: V1Status) =>
+                status.status === "Success" ? resolve(stdout) : reject(new Error((stderr.trim() || status.message) ?? "the command failed")),
+            )
+            .then((conn) => {
+                const ws = conn as unknown as WebSocket;
+                ws.on("close", () => reject(new Error(stderr.trim() || "the connection to the cluster closed before the command ended")));
+                stdin.end(input);
+            }, reject);
+    });
+}
+
+/**
  * A WebSocket to the API server that turns a refused upgrade into an error
  * carrying the API server's own message ("pods \"workbench\" not found"),
  * where the client alone would say only "Unexpected server response: 404".

@@ -59,6 +59,8 @@ export interface WorkspaceApp {
     learnerView(learner: string): Promise<unknown>;
     /** POST /api/learner/check {step}: checks one step with the learner's own credential. */
     check(learner: string, step: string): Promise<StepResult>;
+    /** POST /api/learner/file {step, name}: saves one of a step's files in the learner's workbench (their home directory), with their credential. */
+    saveFile(learner: string, step: string, name: string): Promise<{ path: string }>;
     /** GET /api/learner/picture, GET /api/instructor/picture?learner=: the live picture of a learner's pods. */
     picture(learner: string): Promise<unknown>;
     /** GET /api/instructor: learners by steps. */
@@ -97,6 +99,7 @@ type Role = Identity["role"];
 const API_ROUTES: Record<string, { method: string; role: Role }> = {
     "/api/learner": { method: "GET", role: "learner" },
     "/api/learner/check": { method: "POST", role: "learner" },
+    "/api/learner/file": { method: "POST", role: "learner" },
     "/api/learner/picture": { method: "GET", role: "learner" },
     "/api/instructor": { method: "GET", role: "instructor" },
     "/api/instructor/picture": { method: "GET", role: "instructor" },
@@ -195,6 +198,13 @@ export function createWorkspaceServer(opts: ServerOptions): http.Server {
                     throw new HttpError(400, 'the body must be {"step": "<step id>"}');
                 }
                 return sendJson(res, await opts.app.check(learner!, body.step));
+            }
+            case "/api/learner/file": {
+                const body = await readJsonBody(req);
+                if (typeof body.step !== "string" || typeof body.name !== "string") {
+                    throw new HttpError(400, 'the body must be {"step": "<step id>", "name": "<file name>"}');
+                }
+                return sendJson(res, await opts.app.saveFile(learner!, body.step, body.name));
             }
             case "/api/learner/picture":
                 return sendJson(res, await opts.app.picture(learner!));

@@ -18,6 +18,7 @@ function shell(title: string, bodyClass: string, styles: string[], scripts: read
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         `<title>${title}</title>`,
+        '<link rel="icon" href="/assets/favicon.svg">',
         ...styles.map((s) => `<link rel="stylesheet" href="/assets/${s}">`),
         ...scripts.map((s) => `<script src="/assets/${s}" defer></script>`),
         "</head>",
@@ -71,6 +72,10 @@ export function instructorPage(): string {
 export function indexPage(): string {
     return shell("podlab", "index", ["workspace.css"], [], "<h1>podlab</h1><p>Open the link on your card: it ends in <code>#</code> and a long secret.</p>");
 }
+
+/** The pages' icon (a pod: a box holding two containers), so no browser asks for /favicon.ico. */
+export const FAVICON_SVG =
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1" y="1" width="14" height="14" rx="3" fill="#e8f1fb" stroke="#4a7fb5"/><rect x="3.5" y="4" width="4" height="8" fill="#4a7fb5"/><rect x="8.5" y="4" width="4" height="8" fill="#6c56a3"/></svg>';
 
 /** The server's stylesheet: the pictures' style (the same as the cards'), then the workspace's layout. */
 export function workspaceCss(): string {

@@ -16,11 +16,11 @@ import { CourseRegistry } from "../course/registry";
 import { Roster } from "../course/roster";
 import { writeCard } from "../course/environment";
 import { LiveSecretBook } from "./auth";
-import { ShellTarget, loadCredential, openShell, tokenWorks, watchPods } from "./cluster";
+import { ShellTarget, loadCredential, openShell, runInWorkbench, tokenWorks, watchPods } from "./cluster";
 import { Asset, createWorkspaceServer, redact } from "./http";
 import { DEFAULT_LISTEN, ensureLinkSecrets, instructorLink, learnerLink, originOf } from "./links";
 import { exposureNotice, parseListen } from "./listen";
-import { indexPage, instructorPage, learnerPage, workspaceCss } from "./pages";
+import { FAVICON_SVG, indexPage, instructorPage, learnerPage, workspaceCss } from "./pages";
 import { SharedCri } from "./picture";
 import { readLinkSecrets, readServedOrigin, writeServedOrigin } from "./records";
 import { LessonSource, Workspace } from "./workspace";
@@ -53,6 +53,7 @@ export function loadAssets(clientDir = path.join(__dirname, "client")): Record<s
         "learner.js": file(path.join(clientDir, "learner.js"), js),
         "instructor.js": file(path.join(clientDir, "instructor.js"), js),
         "workspace.css": { type: "text/css; charset=utf-8", body: Buffer.from(workspaceCss()) },
+        "favicon.svg": { type: "image/svg+xml", body: Buffer.from(FAVICON_SVG) },
     };
 }
 
@@ -96,6 +97,11 @@ export async function serveCourse(a: ServeArgs): Promise<number> {
                 const { kc, token } = loadCredential(kubeconfig);
                 const shell = await openShell(kc, namespace, a.workbench, size);
                 return { shell, credential: { token, works: () => tokenWorks(kc) } };
+            },
+            saveFile: async (kubeconfig, namespace, name, content) => {
+                const { kc } = loadCredential(kubeconfig);
+                // The name is one of the lesson's own files (workspace.ts checks); the shell gets it as an argument, never as code.
+                return (await runInWorkbench(kc, namespace, a.workbench, ["/bin/sh", "-c", 'umask 077 && cat > "$HOME/$1" && printf %s "$HOME/$1"', "sh", name], content)).trim();
             },
             watchPods: (kubeconfig, namespace, onPods, onError) => {
                 const { kc, token } = loadCredential(kubeconfig);

@@ -33,6 +33,8 @@ export interface LessonSource {
 /** The cluster, reached with a learner's kubeconfig (cluster.ts). */
 export interface LearnerCluster {
     openShell(kubeconfig: string, namespace: string, size: { cols: number; rows: number }): Promise<{ shell: Shell; credential: SessionCredential }>;
+    /** Writes a file in the workbench's home directory with the kubeconfig's credential; resolves with its path there. */
+    saveFile(kubeconfig: string, namespace: string, name: string, content: string): Promise<string>;
     /** Watches the namespace's pods with the kubeconfig's credential; returns the token it used and a stop function. */
     watchPods(kubeconfig: string, namespace: string, onPods: (pods: KubePod[]) => void, onError: (why: string) => void): { token: string; stop: () => void };
 }
@@ -206,6 +208,24 @@ export class Workspace implements WorkspaceApp {
         } finally {
             this.checking.delete(learner);
             this.releaseCheckSlot();
+        }
+    }
+
+    async saveFile(learner: string, step: string, name: string): Promise<{ path: string }> {
+        const files = this.opts.lesson.steps(learner).find((s) => s.id === step)?.files ?? {};
+        // Only the lesson's own files, by the names the lesson gives them: nothing the page sends is written.
+        if (!Object.prototype.hasOwnProperty.call(files, name)) {
+            throw new HttpError(404, `step ${JSON.stringify(step.slice(0, 64))} offers no file ${JSON.stringify(name.slice(0, 64))}`);
+        }
+        const content = files[name];
+        const kubeconfig = this.opts.layout.kubeconfig(learner);
+        if (!fs.existsSync(kubeconfig)) {
+            throw new HttpError(409, "you have no environment right now (not deployed, or taken down): ask your instructor");
+        }
+        try {
+            return { path: await this.opts.cluster.saveFile(kubeconfig, this.namespaceOf(learner), name, content) };
+        } catch (e) {
+            throw new HttpError(502, `${name} could not be saved in your workbench: ${(e as Error).message}`);
         }
     }
 

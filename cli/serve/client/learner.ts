@@ -45,6 +45,26 @@
         );
     }
 
+    /** A button that saves one of a step's files in the learner's workbench (their home directory, where the terminal starts). */
+    function saveButton(step: string, name: string): HTMLElement {
+        const button = podlabEl("button", { type: "button", class: "save", "data-file": name }, "Save in your workbench") as HTMLButtonElement;
+        const state = podlabEl("span", { class: "save-state detail" });
+        button.addEventListener("click", () => {
+            button.disabled = true;
+            state.textContent = "saving…";
+            podlabApi<{ path: string }>("/api/learner/file", secret, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ step, name }) })
+                .then(
+                    (r) => {
+                        state.textContent = `saved as ${r.path}`;
+                        state.dataset.saved = r.path;
+                    },
+                    (e: Error) => (state.textContent = e.message),
+                )
+                .finally(() => (button.disabled = false));
+        });
+        return podlabEl("span", {}, button, " ", state);
+    }
+
     function renderSteps(view: LearnerView): void {
         const list = document.getElementById("steps")!;
         list.replaceChildren(
@@ -67,7 +87,7 @@
                     { class: "step", "data-step": s.id },
                     podlabEl("h3", {}, s.title),
                     ...s.paragraphs.map((p) => podlabEl("p", {}, p)),
-                    ...Object.entries(s.files).flatMap(([name, content]) => [podlabEl("div", { class: "file-name" }, name), podlabEl("pre", { class: "file", "data-file": name }, content)]),
+                    ...Object.entries(s.files).flatMap(([name, content]) => [podlabEl("div", { class: "file-name" }, name, " ", saveButton(s.id, name)), podlabEl("pre", { class: "file", "data-file": name }, content)]),
                     ...s.commands.map((c) => podlabEl("pre", { class: "command" }, c)),
                     podlabEl("div", { class: "check-row" }, button, state),
                     podlabEl("div", { class: "result", "data-step": s.id, hidden: "" }),

@@ -16,6 +16,7 @@ function fakeApp(calls: string[]): WorkspaceApp {
     return {
         learnerView: async (l) => (record(`view ${l}`), { learner: l }),
         check: async (l, step) => (record(`check ${l} ${step}`), { step, learner: l, status: "pass", summary: "ok", evidence: [], checkedAt: "2026-01-01T00:00:00Z" }),
+        saveFile: async (l, step, name) => (record(`file ${l} ${step} ${name}`), { path: `/home/learner/${name}` }),
         picture: async (l) => (record(`picture ${l}`), { learner: l }),
         board: () => (record("board"), { course: "pods101", steps: [], rows: [], stuckAfterMinutes: 5, at: "" }),
         hasLearner: (l) => l in LINKS.learners,
@@ -65,7 +66,7 @@ async function call(route: string, method: string, secret?: string): Promise<Ans
         headers.Authorization = `Bearer ${secret}`;
     }
     const url = route === "/api/instructor/picture" ? `${base}${route}?learner=ada` : `${base}${route}`;
-    const res = await fetch(url, { method, headers, body: method === "POST" ? JSON.stringify({ step: "postgres" }) : undefined });
+    const res = await fetch(url, { method, headers, body: method === "POST" ? JSON.stringify({ step: "postgres", name: "postgres-pod.yaml" }) : undefined });
     return { status: res.status, headers: res.headers, body: await res.text() };
 }
 
@@ -126,10 +127,11 @@ describe("a learner's secret reaches that learner's own data only", () => {
     it("routes name no learner: each call is for the secret's owner", async () => {
         await call("/api/learner", "GET", LINKS.learners.grace);
         await call("/api/learner/check", "POST", LINKS.learners.grace);
+        await call("/api/learner/file", "POST", LINKS.learners.grace);
         await call("/api/learner/picture", "GET", LINKS.learners.grace);
         await socket("/api/learner/terminal", LINKS.learners.grace);
         await socket("/api/learner/events", LINKS.learners.grace);
-        expect(calls).toEqual(["view grace", "check grace postgres", "picture grace", "terminal grace", "events grace"]);
+        expect(calls).toEqual(["view grace", "check grace postgres", "file grace postgres postgres-pod.yaml", "picture grace", "terminal grace", "events grace"]);
     });
 
     it("a learner's name in the query changes nothing, and only the instructor may name a learner", async () => {

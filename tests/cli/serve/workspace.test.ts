@@ -43,8 +43,10 @@ function setUp(check: (c: LearnerCredential, step: string) => Promise<StepResult
         fs.mkdirSync(layout.workspace(l), { recursive: true });
     }
     const watched: string[] = [];
+    const saved: string[] = [];
     const cluster: LearnerCluster = {
         openShell: async () => Promise.reject(new Error("no shells here")),
+        saveFile: async (file, namespace, name, content) => (saved.push(`${file} ${namespace} ${name} ${content}`), `/home/learner/${name}`),
         watchPods: (file, namespace, onPods) => {
             watched.push(`${file} ${namespace}`);
             setImmediate(() => onPods([]));
@@ -60,7 +62,7 @@ function setUp(check: (c: LearnerCredential, step: string) => Promise<StepResult
         cri: new SharedCri(async () => ({ visible: false, reason: "no runtime in unit tests" })),
         stuckAfterMinutes: 5,
     });
-    return { layout, workspace, watched };
+    return { layout, workspace, watched, saved };
 }
 
 const passing = async (c: LearnerCredential, step: string): Promise<StepResult> => ({ step, learner: c.learner, status: "pass", summary: `${step} passed`, evidence: [], checkedAt: new Date().toISOString() });
@@ -120,6 +122,17 @@ describe("the workspace", () => {
         expect(watched).toEqual([`${layout.kubeconfig("grace")} podlab-pods101-grace`]);
         expect(picture).toMatchObject({ type: "picture", learner: "grace", namespace: "podlab-pods101-grace" });
         expect(picture.html).toContain("No pods in podlab-pods101-grace yet");
+        workspace.shutdown();
+    });
+
+    it("saves only the lesson's own files, by their names, in the learner's workbench with their kubeconfig", async () => {
+        const { layout, workspace, saved } = setUp(passing);
+        expect(await workspace.saveFile("ada", "postgres", "postgres-pod.yaml")).toEqual({ path: "/home/learner/postgres-pod.yaml" });
+        expect(saved).toEqual([`${layout.kubeconfig("ada")} podlab-pods101-ada postgres-pod.yaml kind: Pod`]);
+        for (const [step, name] of [["postgres", "../../etc/passwd"], ["sidecar", "postgres-pod.yaml"], ["postgres", "__proto__"], ["nope", "x"]]) {
+            await expect(workspace.saveFile("ada", step, name)).rejects.toMatchObject({ status: 404 });
+        }
+        expect(saved).toHaveLength(1);
         workspace.shutdown();
     });
 });
