@@ -3,8 +3,9 @@
  * that run before a single resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { FENCE_SCOPES, FenceScope } from "./admissionFence";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
-import { RESOURCE_NAMES, ResourceSpec } from "./podSpec";
+import { COURSE_LABEL, RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
 import {
@@ -28,6 +29,8 @@ export interface StackConfig {
     namespace: string;
     /** Extra labels on every object of the environment (the course command sets the course and learner). */
     labels: Record<string, string>;
+    /** Which admission fence covers the environment: the stack's own (`stack`) or its course's (`course`). */
+    fence: FenceScope;
     quota: { extraPods: number };
     postgres: {
         names: string[];
@@ -54,6 +57,7 @@ export interface StackConfig {
 export interface RawStackConfig {
     namespace?: unknown;
     labels?: unknown;
+    fence?: unknown;
     quota?: unknown;
     postgres?: unknown;
     sidecar?: unknown;
@@ -86,8 +90,11 @@ export const QUOTA_CONFIG_DEFAULTS = {
     extraPods: ENVIRONMENT_QUOTA_DEFAULTS.extraPods,
 };
 
+/** The admission fence a stack gets unless `podlab:fence` says otherwise: its own. */
+export const DEFAULT_FENCE: FenceScope = "stack";
+
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
-export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "postgres", "sidecar", "postgresPassword"] as const;
+export const STACK_CONFIG_KEYS = ["namespace", "labels", "fence", "quota", "postgres", "sidecar", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
@@ -117,6 +124,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         raw.namespace === undefined ? defaultNamespace(ctx.project, ctx.stack) : assertDnsLabel("podlab:namespace", raw.namespace);
 
     const labels = assertLabels("podlab:labels", raw.labels);
+    const fence = resolveFence(raw.fence, labels);
     const quota = objectWithKnownKeys("podlab:quota", raw.quota, Object.keys(QUOTA_CONFIG_DEFAULTS));
     const extraPods = assertIntInRange("podlab:quota.extraPods", quota.extraPods ?? QUOTA_CONFIG_DEFAULTS.extraPods, 0, MAX_EXTRA_PODS);
 
@@ -147,6 +155,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     return {
         namespace,
         labels,
+        fence,
         quota: { extraPods },
         postgres: {
             names,
@@ -198,6 +207,7 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
         {
             namespace: cfg.get("namespace"),
             labels: cfg.getObject("labels"),
+            fence: cfg.get("fence"),
             quota: cfg.getObject("quota"),
             postgres: cfg.getObject("postgres"),
             sidecar: cfg.getObject("sidecar"),
@@ -205,6 +215,22 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
         { project: pulumi.getProject(), stack: pulumi.getStack() },
     );
     return { config, postgresPassword: cfg.getSecret("postgresPassword") };
+}
+
+/**
+ * `stack` (default): the stack makes its own admission policy. `course`: the
+ * course's policy covers it, selecting its namespace by the course label,
+ * which the stack must therefore carry.
+ */
+function resolveFence(value: unknown, labels: Record<string, string>): FenceScope {
+    const fence = value ?? DEFAULT_FENCE;
+    if (!FENCE_SCOPES.includes(fence as FenceScope)) {
+        throw new PodlabConfigError(`podlab:fence must be one of ${FENCE_SCOPES.join(", ")}; got ${JSON.stringify(value)}`);
+    }
+    if (fence === "course" && labels[COURSE_LABEL] === undefined) {
+        throw new PodlabConfigError(`podlab:fence course needs podlab:labels.${COURSE_LABEL}: the course's policy selects its learners' namespaces by that label`);
+    }
+    return fence as FenceScope;
 }
 
 /**

@@ -12,7 +12,6 @@ import * as path from "path";
 import { readCri } from "../cri";
 import { CourseLayout } from "../course/layout";
 import { refreshPictures } from "../course/pictures";
-import { CourseRegistry } from "../course/registry";
 import { Roster } from "../course/roster";
 import { writeCard } from "../course/environment";
 import { LiveSecretBook } from "./auth";
@@ -23,7 +22,7 @@ import { exposureNotice, parseListen } from "./listen";
 import { FAVICON_SVG, indexPage, instructorPage, learnerPage, workspaceCss } from "./pages";
 import { SharedCri } from "./picture";
 import { readLinkSecrets, readServedOrigin, writeServedOrigin } from "./records";
-import { LessonSource, Workspace } from "./workspace";
+import { LessonSource, Workspace, expiryOf, kubeconfigToken } from "./workspace";
 
 export interface ServeArgs {
     roster: Roster;
@@ -61,7 +60,7 @@ export function loadAssets(clientDir = path.join(__dirname, "client")): Record<s
 async function rewriteCards(a: ServeArgs, deployed: string[]): Promise<void> {
     for (const learner of deployed) {
         try {
-            writeCard({ course: a.roster.course, layout: a.layout }, learner);
+            writeCard({ course: a.roster.course, layout: a.layout }, learner, { expires: expiryOf(kubeconfigToken(a.layout.kubeconfig(learner)))?.toISOString() ?? "unknown" });
         } catch (e) {
             console.log(`${learner}: card.txt not rewritten: ${(e as Error).message}`);
         }
@@ -76,8 +75,10 @@ async function rewriteCards(a: ServeArgs, deployed: string[]): Promise<void> {
 /** Runs the server until SIGINT or SIGTERM; returns the exit status. */
 export async function serveCourse(a: ServeArgs): Promise<number> {
     const { host, port } = a.listen === undefined ? DEFAULT_LISTEN : parseListen(a.listen);
-    const deployed = new CourseRegistry(a.layout).learners();
-    const { created } = ensureLinkSecrets(a.layout, [...new Set([...a.roster.learners.map((l) => l.name), ...deployed])]);
+    // The learners with an environment handed out from this course directory: their kubeconfig is here.
+    const known = [...new Set([...a.roster.learners.map((l) => l.name), ...Object.keys(readLinkSecrets(a.layout)?.learners ?? {})])];
+    const deployed = known.filter((l) => fs.existsSync(a.layout.kubeconfig(l)));
+    const { created } = ensureLinkSecrets(a.layout, a.roster.learners.map((l) => l.name));
     if (created.length > 0) {
         console.log(`new links for: ${created.join(", ")}`);
     }

@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import type { WebSocket } from "ws";
 import { LearnerCredential, LessonStep, StepResult } from "../lesson/model";
 import { CourseLayout } from "../course/layout";
-import { readCredentialRecord } from "../course/credentials";
+import { tokenExpiry } from "../course/credentials";
 import { Learner } from "../course/roster";
 import { learnerByName } from "../course/environment";
 import { KubePod } from "../picture/model";
@@ -62,6 +62,15 @@ export function kubeconfigToken(file: string): string | undefined {
     try {
         const cfg = yaml.load(fs.readFileSync(file, "utf8")) as { users?: Array<{ user?: { token?: string } }> };
         return cfg.users?.[0]?.user?.token;
+    } catch {
+        return undefined;
+    }
+}
+
+/** A token's expiry, or undefined when there is no token or it states none. */
+export function expiryOf(token: string | undefined): Date | undefined {
+    try {
+        return token === undefined ? undefined : tokenExpiry(token);
     } catch {
         return undefined;
     }
@@ -158,9 +167,9 @@ export class Workspace implements WorkspaceApp {
         return this.learners().includes(learner);
     }
 
+    /** When the learner's time ends: their token's own expiry (the roster's `expires`, or the default lifetime, as the API server granted it). */
     private expiresAt(learner: string): Date | undefined {
-        const e = readCredentialRecord(this.opts.layout, learner)?.expires;
-        return e === undefined ? undefined : new Date(e);
+        return expiryOf(this.tokens.token(learner));
     }
 
     async learnerView(learner: string): Promise<unknown> {
