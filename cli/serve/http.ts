@@ -89,6 +89,12 @@ export interface ServerOptions {
     /** Assets by name, served at /assets/<name>. */
     assets: Record<string, Asset>;
     limiter?: FailureLimiter;
+    /**
+     * The Host headers the server answers (`127.0.0.1:8080`): a page of another
+     * site whose name was pointed at this address (DNS rebinding) is refused.
+     * Undefined: any (the unit tests' servers).
+     */
+    hosts?: () => string[];
     /** One line per request, without query, fragment or any header. */
     log?: (line: string) => void;
 }
@@ -160,6 +166,9 @@ export function createWorkspaceServer(opts: ServerOptions): http.Server {
         for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
             res.setHeader(k, v);
         }
+        if (!knownHost(req)) {
+            return answerError(res, new HttpError(421, "this server does not answer for that host name; use the link as printed"));
+        }
         handle(req, res, url).catch((e: unknown) => {
             if (!(e instanceof HttpError)) {
                 log(`${req.method} ${url.pathname} failed: ${redact((e as Error).stack ?? String(e))}`);
@@ -167,6 +176,8 @@ export function createWorkspaceServer(opts: ServerOptions): http.Server {
             answerError(res, e);
         });
     });
+
+    const knownHost = (req: http.IncomingMessage) => opts.hosts === undefined || opts.hosts().includes(req.headers.host ?? "");
 
     const handle = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
         const page = opts.pages[url.pathname];
@@ -232,6 +243,9 @@ export function createWorkspaceServer(opts: ServerOptions): http.Server {
         const role = Object.prototype.hasOwnProperty.call(SOCKET_ROUTES, url.pathname) ? SOCKET_ROUTES[url.pathname] : undefined;
         if (role === undefined) {
             return refuse(404, "not found");
+        }
+        if (!knownHost(req)) {
+            return refuse(421, "this server does not answer for that host name");
         }
         // A page elsewhere must not open a learner's terminal in the learner's browser (cross-site WebSocket hijacking).
         if (!sameOrigin(req)) {

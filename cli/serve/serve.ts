@@ -18,7 +18,7 @@ import { LiveSecretBook } from "./auth";
 import { ShellTarget, loadCredential, openShell, runInWorkbench, tokenWorks, watchPods } from "./cluster";
 import { Asset, createWorkspaceServer, redact } from "./http";
 import { DEFAULT_LISTEN, ensureLinkSecrets, instructorLink, learnerLink, originOf } from "./links";
-import { exposureNotice, parseListen } from "./listen";
+import { exposureNotice, loopbackOnly, parseListen } from "./listen";
 import { FAVICON_SVG, indexPage, instructorPage, learnerPage, workspaceCss } from "./pages";
 import { SharedCri } from "./picture";
 import { readLinkSecrets, readServedOrigin, writeServedOrigin } from "./records";
@@ -116,13 +116,16 @@ export async function serveCourse(a: ServeArgs): Promise<number> {
         pages: { "/": indexPage(), "/learner": learnerPage(), "/instructor": instructorPage() },
         assets: loadAssets(),
         log,
+        hosts: () => hosts,
     });
+    let hosts: string[] = [];
     await new Promise<void>((resolve, reject) => {
         server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is in use" : e.message}`)));
         server.listen(port, host, () => resolve());
     });
     const bound = server.address() as net.AddressInfo;
     const origin = originOf(host, bound.port);
+    hosts = [new URL(origin).host, ...(loopbackOnly(host) ? [`localhost:${bound.port}`] : [])];
     if (readServedOrigin(a.layout) !== origin) {
         writeServedOrigin(a.layout, origin);
         console.log(`the links' address is now ${origin}: rewriting the cards`);

@@ -245,3 +245,27 @@ describe("what every answer carries", () => {
         expect(calls).toEqual([]);
     });
 });
+
+describe("host names", () => {
+    it("a server that knows its address refuses requests for any other Host (DNS rebinding)", async () => {
+        let known: string[] = [];
+        const strict = createWorkspaceServer({ app: fakeApp(calls), secrets: new SecretBook(LINKS), pages: { "/learner": learnerPage() }, assets: {}, hosts: () => known });
+        await new Promise<void>((r) => strict.listen(0, "127.0.0.1", r));
+        const port = (strict.address() as AddressInfo).port;
+        known = [`127.0.0.1:${port}`];
+        try {
+            const get = (host: string, path = "/learner", auth?: string) =>
+                new Promise<number>((resolve) =>
+                    http.get({ host: "127.0.0.1", port, path, headers: { Host: host, ...(auth ? { Authorization: `Bearer ${auth}` } : {}) } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))),
+                );
+            expect(await get("evil.example:80")).toBe(421);
+            expect(await get(`evil.example:${port}`, "/api/learner", LINKS.learners.ada)).toBe(421);
+            expect(await get(`127.0.0.1:${port}`)).toBe(200);
+            expect(calls).toEqual([]);
+        } finally {
+            const done = new Promise((r) => strict.close(r));
+            strict.closeAllConnections();
+            await done;
+        }
+    });
+});
