@@ -257,7 +257,8 @@ export class Workspace implements WorkspaceApp {
 
     board(): Board {
         const now = this.now();
-        const steps = this.opts.lesson.steps(this.learners()[0] ?? "");
+        const first = this.learners()[0];
+        const steps = first === undefined ? [] : this.opts.lesson.steps(first);
         return {
             course: this.opts.layout.course,
             steps: steps.map((s) => ({ id: s.id, title: s.title })),
