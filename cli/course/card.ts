@@ -51,8 +51,8 @@ export function lessonCommands(l: Lesson): Array<{ what: string; command: string
     return commands;
 }
 
-/** The card as plain text; `link` is the learner's page in the browser (`npm run course -- serve`), which carries their secret. */
-export function renderCard(args: { course: string; learner: string; expires: string; lesson: Lesson; link?: string }): string {
+/** The card as plain text. */
+export function renderCard(args: { course: string; learner: string; expires: string; lesson: Lesson }): string {
     const { lesson } = args;
     const rows = [
         ...lesson.postgres.map((p) => [p.pod, p.ip, `postgres :${p.port}`]),
@@ -65,7 +65,6 @@ export function renderCard(args: { course: string; learner: string; expires: str
         "",
         `namespace:  ${lesson.namespace}`,
         `credential: ./kubeconfig (in this directory; expires ${args.expires})`,
-        ...(args.link ? [`your page:  ${args.link}`, "            (a terminal, the lesson's steps and your pods, in the browser; keep this link to yourself)"] : []),
         "",
         "Your pods, each with its own IP:",
         ...rows.map((r) => `  ${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`),
@@ -76,4 +75,18 @@ export function renderCard(args: { course: string; learner: string; expires: str
         ...lessonCommands(lesson).flatMap((c) => ["", `  # ${c.what}`, `  ${c.command}`]),
         "",
     ].join("\n");
+}
+
+/**
+ * A card (either kind) with the learner's page in the browser (`npm run course
+ * -- serve`) under its credential line; the link carries the learner's secret.
+ */
+export function withLink(card: string, link: string | undefined): string {
+    if (link === undefined) {
+        return card;
+    }
+    const lines = card.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("credential:"));
+    lines.splice(at + 1, 0, `your page:  ${link}`, "            (a terminal, the lesson's steps and your pods, in the browser; keep this link to yourself)");
+    return lines.join("\n");
 }

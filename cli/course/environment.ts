@@ -10,7 +10,7 @@ import { StackLockedError, releasingStaleLock } from "../stackLock";
 import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
 import { kubectl, kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
-import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
+import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
 import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { tagCourseStack, writeOutputs } from "./records";
@@ -167,7 +167,7 @@ export interface CourseOutputs extends EnvironmentOutputs {
 
 /** Writes (or rewrites) a learner's card.txt: `serve` calls it when the links' address changes. */
 export function writeCard(ctx: Pick<CourseContext, "course" | "layout">, learner: string, record: Pick<CredentialRecord, "expires"> | undefined): void {
-    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)), link: cardLink(ctx.layout, learner) });
+    const card = withLink(renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) }), cardLink(ctx.layout, learner));
     // The card carries the learner's link (their secret), as the kubeconfig beside it carries their token.
     writeFileAtomic(ctx.layout.card(learner), card, 0o600);
 }
