@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { WebSocket } from "ws";
+import { learnerByName } from "../../../cli/course/environment";
 import { CourseLayout } from "../../../cli/course/layout";
 import { LearnerCredential, LessonStep, StepResult } from "../../../cli/lesson/model";
 import { SecretBook } from "../../../cli/serve/auth";
@@ -55,7 +56,7 @@ function setUp(check: (c: LearnerCredential, step: string) => Promise<StepResult
     };
     const workspace = new Workspace({
         layout,
-        roster: [{ name: "ada", stack: "pods101-ada", namespace: "podlab-pods101-ada", config: {} }, { name: "grace", stack: "pods101-grace", namespace: "podlab-pods101-grace", config: {} }],
+        roster: [learnerByName("pods101", "ada"), learnerByName("pods101", "grace")],
         secrets: new SecretBook(links),
         lesson: { steps: () => STEPS, check },
         cluster,
