@@ -13,7 +13,8 @@ import { renderExerciseCard, writeStepFiles } from "../lesson/card";
 import { lessonSteps } from "../lesson/steps";
 import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
 import { kubectl, kubectlJson } from "../kubectl";
-import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
+import { cardLink } from "../serve/links";
+import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
 import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { tagCourseStack, writeOutputs } from "./records";
@@ -181,8 +182,11 @@ export interface CourseOutputs extends EnvironmentOutputs {
     mode?: LessonMode;
 }
 
-/** The card; for an exercise, the lesson's files beside it. */
-function writeCard(ctx: CourseContext, learner: Learner, record: CredentialRecord | undefined): void {
+/**
+ * Writes (or rewrites) a learner's card.txt with their link; for an exercise, the lesson's files beside it.
+ * `serve` calls it too, when the links' address changes.
+ */
+export function writeCard(ctx: Pick<CourseContext, "course" | "layout">, learner: Learner, record: Pick<CredentialRecord, "expires"> | undefined): void {
     const expires = record?.expires ?? "unknown";
     const outputs = readOutputs(ctx.layout, learner.name);
     let card: string;
@@ -193,7 +197,8 @@ function writeCard(ctx: CourseContext, learner: Learner, record: CredentialRecor
     } else {
         card = renderCard({ course: ctx.course, learner: learner.name, expires, lesson: lessonOf(outputs) });
     }
-    writeFileAtomic(ctx.layout.card(learner.name), card);
+    // The card carries the learner's link (their secret), as the kubeconfig beside it carries their token.
+    writeFileAtomic(ctx.layout.card(learner.name), withLink(card, cardLink(ctx.layout, learner.name)), 0o600);
 }
 
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {

@@ -29,6 +29,7 @@ import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
@@ -246,6 +247,8 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     }
     const { randomProvider } = await ensurePlugins(ws);
     console.log(await upCourseStack(ctx));
+    // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
+    ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
     const updated = new Set<string>();
     const failed = await forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         const claim = claimable(inv.layout, l.name, stacks, l.stack);
@@ -272,8 +275,11 @@ async function down(inv: Invocation): Promise<number> {
     const names = inv.named ?? [...known].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
     inv.deployed = undefined;
+    const remaining = await deployedLearners(inv);
+    // A learner taken down: their link opens nothing any more (a later up makes a new one).
+    removeLinkSecrets(ctx.layout, names.filter((n) => !remaining.has(n)));
     // The course's own fence goes with its last learner.
-    if (failed === 0 && (await deployedLearners(inv)).size === 0) {
+    if (failed === 0 && remaining.size === 0) {
         for (const note of await downCourseStack(ctx)) {
             console.log(note);
         }

@@ -11,6 +11,7 @@ import { readCri } from "../cri";
 import { liveCommands } from "../picture/live";
 import { KubePod, environmentView } from "../picture/model";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
+import { cardLink } from "../serve/links";
 import { CheckReport } from "./checkModel";
 import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
@@ -53,16 +54,19 @@ export async function refreshPictures(a: { course: string; layout: CourseLayout;
                 course: a.course,
                 learner: l.name,
                 expires: credentials.get(l.name)?.expires,
+                link: cardLink(layout, l.name),
                 view: environmentView(l.namespace, pods.items, cri, readAt),
                 commands: liveCommands(l.namespace, pods.items),
                 check: check?.learners.includes(l.name) ? { checkedAt: check.checkedAt, results: check.results.filter((r) => r.learner === l.name) } : undefined,
             };
-            writeFileAtomic(layout.cardHtml(l.name), learnerCardPage(card));
+            // The card carries the learner's link (their secret): theirs and the instructor's alone.
+            writeFileAtomic(layout.cardHtml(l.name), learnerCardPage(card), 0o600);
             written.push(layout.cardHtml(l.name));
         }
         return { learner: l.name, namespace: l.namespace, deployed, inRoster: rosterNames.includes(l.name), card };
     });
-    writeFileAtomic(layout.indexHtml, instructorPage({ course: a.course, readAt: readAt.toISOString(), rows, check }));
+    // Every learner's card, with their links: the instructor's alone.
+    writeFileAtomic(layout.indexHtml, instructorPage({ course: a.course, readAt: readAt.toISOString(), rows, check }), 0o600);
     written.push(layout.indexHtml);
     return written;
 }
