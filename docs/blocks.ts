@@ -4,7 +4,11 @@
  * anything or reaches a cluster.
  */
 import * as path from "path";
+import { benchCheck, benchCourse, benchDeploy, benchIndex, benchLoad, benchOverhead, benchSweep, benchWhatIf } from "./benchFigures";
 import { readComponents } from "./componentApi";
+import { configKeys } from "./configReference";
+import { measuredTable } from "./measured";
+import { countsIn, suitesSkippedOnKwok, testFiles } from "./testCounts";
 import { policies } from "../policy/policies";
 
 const ROOT = path.join(__dirname, "..").replace(/[\\/]bin$/, "");
@@ -52,8 +56,60 @@ function componentReference(): string {
         .join("\n");
 }
 
-export const BLOCKS: Record<string, () => string> = {
+/** Every `podlab:` stack config key with its default from the code (docs/configReference.ts). */
+function configReference(): string {
+    return markdownTable(
+        ["key", "default", "meaning"],
+        configKeys().map((k) => [`\`${k.key}\``, k.default, k.meaning]),
+    );
+}
+
+/** The end-to-end suites: tests written in each, and whether the KWOK lab runs it (jest.e2e.config.js). */
+function e2eSuites(): string {
+    const suites = testFiles(ROOT, path.join("tests", "e2e"), ".e2e.ts");
+    const kwokSkips = suitesSkippedOnKwok(ROOT, suites);
+    const counts = countsIn(ROOT, suites);
+    return markdownTable(
+        ["suite", "tests", "`npm run e2e` (real node)", "`npm run e2e:kwok`"],
+        [
+            ...counts.map((c) => [`\`${path.basename(c.file)}\``, String(c.tests), "yes", kwokSkips.has(c.file) ? "no" : "yes"]),
+            ["**all**", String(counts.reduce((a, c) => a + c.tests, 0)), "", ""],
+        ],
+    );
+}
+
+/** The unit tests, by directory of tests/ (what `npm test` runs). */
+function unitTests(): string {
+    const counts = countsIn(ROOT, testFiles(ROOT, "tests", ".test.ts"));
+    const byDir = new Map<string, { files: number; tests: number }>();
+    for (const c of counts) {
+        const dir = path.dirname(c.file);
+        const d = byDir.get(dir) ?? { files: 0, tests: 0 };
+        byDir.set(dir, { files: d.files + 1, tests: d.tests + c.tests });
+    }
+    return markdownTable(
+        ["directory", "files", "tests"],
+        [
+            ...[...byDir].map(([dir, d]) => [`\`${dir}/\``, String(d.files), String(d.tests)]),
+            ["**all**", String(counts.length), String(counts.reduce((a, c) => a + c.tests, 0))],
+        ],
+    );
+}
+
+export const BLOCKS: Record<string, (arg?: string) => string> = {
     "policy-table": policyTable,
     "policy-settings": policySettings,
     "component-reference": componentReference,
+    "config-reference": configReference,
+    "e2e-suites": e2eSuites,
+    "unit-tests": unitTests,
+    measured: (name) => measuredTable(name, markdownTable),
+    "bench-index": () => benchIndex(ROOT, markdownTable),
+    "bench-deploy": (file) => benchDeploy(ROOT, file, markdownTable),
+    "bench-overhead": (file) => benchOverhead(ROOT, file, markdownTable),
+    "bench-course": (file) => benchCourse(ROOT, file, markdownTable),
+    "bench-load": (file) => benchLoad(ROOT, file, markdownTable),
+    "bench-whatif": (file) => benchWhatIf(ROOT, file, markdownTable),
+    "bench-check": (file) => benchCheck(ROOT, file, markdownTable),
+    "bench-sweep": (dir) => benchSweep(ROOT, dir, markdownTable),
 };

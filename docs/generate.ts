@@ -11,6 +11,8 @@
  * and
  *   <!-- end generated: NAME -->
  * in README.md or any docs/*.md; NAME picks its generator in docs/blocks.ts.
+ * A NAME may carry one argument after a space (`bench-deploy after`), which
+ * its generator receives: the same table drawn from another results file.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,7 +21,12 @@ import { BLOCKS } from "./blocks";
 /** The repository root (this file is docs/generate.ts, or bin/docs/generate.js once built). */
 const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml")))!;
 
-const BLOCK = /(<!-- generated: ([a-z0-9-]+); npm run docs -->\n)([\s\S]*?)(<!-- end generated: \2 -->)/g;
+const NAME = "[a-z0-9-]+(?: [A-Za-z0-9._/-]+)?";
+const BLOCK = new RegExp(`(<!-- generated: (${NAME}); npm run docs -->\\n)([\\s\\S]*?)(<!-- end generated: \\2 -->)`, "g");
+const START = new RegExp(`<!-- generated: (${NAME}); npm run docs -->`, "g");
+
+/** A generator, by block name; it gets the block's argument, if any. */
+export type Generators = Record<string, (arg?: string) => string>;
 
 /** A block whose text is not what its generator gives now. */
 export interface StaleBlock {
@@ -38,15 +45,21 @@ export function docFiles(root = ROOT): string[] {
  * Renders every block of `text` with its generator. Throws naming a block
  * whose name has no generator, or a start marker without its end.
  */
-export function renderBlocks(text: string, file: string, blocks: Record<string, () => string> = BLOCKS): { text: string; stale: string[] } {
+export function renderBlocks(text: string, file: string, blocks: Generators = BLOCKS): { text: string; stale: string[] } {
     const stale: string[] = [];
-    const starts = [...text.matchAll(/<!-- generated: ([a-z0-9-]+); npm run docs -->/g)].map((m) => m[1]);
+    const starts = [...text.matchAll(START)].map((m) => m[1]);
     const rendered = text.replace(BLOCK, (_all, start: string, name: string, body: string, end: string) => {
-        const generate = blocks[name];
+        const [generatorName, arg] = name.split(" ");
+        const generate = blocks[generatorName];
         if (generate === undefined) {
             throw new Error(`${file}: generated block ${JSON.stringify(name)} has no generator (known: ${Object.keys(blocks).join(", ")})`);
         }
-        const fresh = ensureNewline(generate());
+        let fresh: string;
+        try {
+            fresh = ensureNewline(generate(arg));
+        } catch (e) {
+            throw new Error(`${file}: generated block ${JSON.stringify(name)}: ${(e as Error).message}`);
+        }
         if (fresh !== body) {
             stale.push(name);
         }
@@ -61,7 +74,7 @@ export function renderBlocks(text: string, file: string, blocks: Record<string, 
 }
 
 /** Checks (or with `write`, rewrites) every doc file; returns the blocks that were stale. */
-export function generateDocs(opts: { write: boolean; root?: string; blocks?: Record<string, () => string> }): StaleBlock[] {
+export function generateDocs(opts: { write: boolean; root?: string; blocks?: Generators }): StaleBlock[] {
     const stale: StaleBlock[] = [];
     for (const file of docFiles(opts.root)) {
         const text = fs.readFileSync(file, "utf8");

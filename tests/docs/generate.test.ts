@@ -1,7 +1,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { generateDocs, renderBlocks } from "../../docs/generate";
+import { execFileSync } from "child_process";
+import { docFiles, generateDocs, renderBlocks } from "../../docs/generate";
+
+/** The repository's files as git knows them (tracked and untracked, not ignored). */
+function gitFiles(root: string): string[] {
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\n").filter((f) => f !== "");
+}
 
 const start = (name: string) => `<!-- generated: ${name}; npm run docs -->\n`;
 const end = (name: string) => `<!-- end generated: ${name} -->`;
@@ -18,6 +24,24 @@ describe("generated blocks in the docs", () => {
         expect(r.text).toBe(`intro\n${start("two")}2\n${end("two")}\noutro\n`);
         expect(r.stale).toEqual(["two"]);
         expect(renderBlocks(r.text, "x.md", { two: () => "2" }).stale).toEqual([]);
+    });
+
+    it("passes a block's argument to its generator, and names the block when the generator fails", () => {
+        const blocks = { echo: (arg?: string) => `arg=${arg}`, fails: () => { throw new Error("no such file"); } };
+        const r = renderBlocks(`${start("echo after.json")}old\n${end("echo after.json")}\n`, "x.md", blocks);
+        expect(r.text).toBe(`${start("echo after.json")}arg=after.json\n${end("echo after.json")}\n`);
+        expect(() => renderBlocks(`${start("fails x")}\n${end("fails x")}`, "x.md", blocks)).toThrow('x.md: generated block "fails x": no such file');
+    });
+
+    it("covers every Markdown file of the repository that holds a generated block", () => {
+        const root = path.join(__dirname, "..", "..");
+        const covered = new Set(docFiles(root));
+        const withBlocks = gitFiles(root)
+            .filter((f) => f.endsWith(".md"))
+            .map((f) => path.join(root, f))
+            .filter((f) => fs.existsSync(f) && fs.readFileSync(f, "utf8").includes("<!-- generated: "));
+        expect(withBlocks.filter((f) => !covered.has(f))).toEqual([]);
+        expect(withBlocks.length).toBeGreaterThan(0);
     });
 
     it("refuses a block without a generator, or without its end", () => {
