@@ -1,6 +1,6 @@
 /**
  * What an interrupted `pulumi up` leaves behind, with per-step checkpoints and
- * with PULUMI_SKIP_CHECKPOINTS=true: the evidence for that trade-off (bench/NOTES.md).
+ * with PULUMI_SKIP_CHECKPOINTS=true: the evidence for that trade-off (docs/benchmarks.md).
  *
  *   lab/with-env node bin/bench/interrupt.js [--count 64] [--after-pods 10]
  *

@@ -3,7 +3,7 @@
  * program: the engine, the CLI and the providers are the real ones, and the
  * program runs in this Node process, precompiled, without a language host. (The
  * plain `pulumi` CLI in the project directory runs the same program through the
- * Node.js language host instead; README, "Which way to run podlab".)
+ * Node.js language host instead; docs/program.md.)
  *
  * Used by cli/stack.ts (the deploy command), the end-to-end suite and the benchmarks.
  */
@@ -117,7 +117,7 @@ export interface PasswordFacts {
  */
 export async function ensurePassword(stack: Stack, facts: PasswordFacts = {}): Promise<"configured" | "generated" | "random-provider"> {
     // Once set, the key sits in Pulumi.<stack>.yaml: reading that file spares a
-    // `pulumi config --show-secrets` run and its passphrase key derivation (about 0.55 s, bench/NOTES.md).
+    // `pulumi config --show-secrets` run and its passphrase key derivation (docs/benchmarks.md).
     const settings = await stack.workspace.stackSettings(stack.name).catch(() => undefined);
     if (settings?.config !== undefined && PASSWORD_KEY in settings.config) {
         return "configured";

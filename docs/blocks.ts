@@ -70,7 +70,7 @@ function e2eSuites(): string {
     const kwokSkips = suitesSkippedOnKwok(ROOT, suites);
     const counts = countsIn(ROOT, suites);
     return markdownTable(
-        ["suite", "tests", "`npm run e2e` (real node)", "`npm run e2e:kwok`"],
+        ["suite", "`it`/`test` calls in its source", "`npm run e2e` (real node)", "`npm run e2e:kwok`"],
         [
             ...counts.map((c) => [`\`${path.basename(c.file)}\``, String(c.tests), "yes", kwokSkips.has(c.file) ? "no" : "yes"]),
             ["**all**", String(counts.reduce((a, c) => a + c.tests, 0)), "", ""],
@@ -88,7 +88,7 @@ function unitTests(): string {
         byDir.set(dir, { files: d.files + 1, tests: d.tests + c.tests });
     }
     return markdownTable(
-        ["directory", "files", "tests"],
+        ["directory", "files", "`it`/`test` calls in their source"],
         [
             ...[...byDir].map(([dir, d]) => [`\`${dir}/\``, String(d.files), String(d.tests)]),
             ["**all**", String(counts.length), String(counts.reduce((a, c) => a + c.tests, 0))],

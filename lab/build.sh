@@ -3,7 +3,7 @@
 # language host, the Kubernetes provider) and the cluster's parts (lab/cluster.sh build: Kubernetes,
 # kwok, the real node's parts and images). Both are idempotent and take seconds when built; on a cold
 # machine they mostly wait on the network or on each other's core, so side by side takes about as long
-# as the longer (the toolchain, ~19 min on 2 cores) instead of their sum (~37 min).
+# as the longer (the toolchain) instead of their sum (measured: docs/development.md, "How long things take").
 #   bash lab/build.sh [--toolchain-only]
 # Output lines are prefixed [toolchain] and [lab]; the exit status is non-zero if either failed.
 set -euo pipefail

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # podlab local Kubernetes lab: etcd (Debian) + kube-apiserver/controller-manager/
 # scheduler built from Go modules, and one node: by default a kubelet on Debian's
-# containerd running real containers (lab/node/NOTES.md), or a KWOK fake node as
+# containerd running real containers (docs/lab.md), or a KWOK fake node as
 # the fallback. The API listens on 127.0.0.1; pods reach only their own bridge,
-# and services and every other lab range are blackholed. See lab/cluster/NOTES.md.
+# and services and every other lab range are blackholed. See docs/lab.md.
 #
 #   bash lab/cluster.sh build            build binaries (idempotent)
 #   bash lab/cluster.sh up               build if needed, start (idempotent, recovers stale state)
@@ -14,7 +14,7 @@
 #   bash lab/cluster.sh crictl|ctr ARGS  the real node's containerd (k8s.io namespace)
 #   PODLAB_NODE=kwok bash lab/cluster.sh up|down|status|...
 #                                        the fallback: a KWOK fake node (no containers) in its
-#                                        own lab beside the default real node (lab/node/NOTES.md)
+#                                        own lab beside the default real node (docs/lab.md)
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -11,13 +11,13 @@
 # does not depend on the CLI, so a new CLI reuses it), then installs the provider into the
 # toolchain's PULUMI_HOME plugin cache (resource kubernetes <k8s version>).
 # The CLI and provider versions come from package-lock.json, the language host's from
-# lab/toolchain/nodejs/go.mod (the newest the module proxy serves; lab/toolchain/NOTES.md).
+# lab/toolchain/nodejs/go.mod (the newest the module proxy serves; docs/lab.md).
 # Only bin/ goes on PATH (lab/env): the engine prefers a provider found on PATH over the plugin
 # cache whatever version the SDK asks for (hiding a version mismatch) and warns on every run;
 # from the plugin cache the provider is matched by version like a released plugin. The language
 # plugin sits next to `pulumi`, where a regular install bundles it: found there, it draws no warning.
 # Re-running with everything in place exits in seconds without network access.
-# See lab/toolchain/NOTES.md and lab/toolchain/BLOCKED.md.
+# See docs/lab.md, "The Pulumi toolchain".
 set -euo pipefail
 
 # shellcheck source=lib/versions.sh
@@ -205,7 +205,7 @@ write_manifest() {
     fs.writeFileSync(`${dir}/manifest.json`, JSON.stringify({
       written: new Date().toISOString(), go: gov,
       versions: { pulumi: p, kubernetes: k, nodejsLanguageHost: n, random: r || null },
-      randomProvider: r ? "not built: module not served (lab/toolchain/BLOCKED.md)" : undefined,
+      randomProvider: r ? "not built: module not served (docs/lab.md)" : undefined,
       inputs: { pulumi: pin, kubernetes: kin, "pulumi-language-nodejs-host": nin, "pulumi-language-nodejs": lin },
       kubernetesProvider: `${pdir}/libexec/pulumi-resource-kubernetes`,
       sha256: Object.fromEntries(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs-host", "pulumi-language-nodejs"]
@@ -255,7 +255,7 @@ rm -rf "$LIBEXEC/policy-nodejs"
 
 # ---- 3. @pulumi/random: provider module not on the Go proxy -----------------------------------
 if [[ -n "$PODLAB_RANDOM_VERSION" ]]; then
-  echo "toolchain: WARNING: no provider for @pulumi/random $PODLAB_RANDOM_VERSION: github.com/pulumi/pulumi-random/provider/v4 is not served by the Go module proxy (see lab/toolchain/BLOCKED.md); programs using random.* cannot deploy in the lab" >&2
+  echo "toolchain: WARNING: no provider for @pulumi/random $PODLAB_RANDOM_VERSION: github.com/pulumi/pulumi-random/provider/v4 is not served by the Go module proxy (see docs/lab.md); programs using random.* cannot deploy in the lab" >&2
 fi
 
 log "ready in $((SECONDS - t_start)) s: $PODLAB_TOOLCHAIN_DIR (eval \"\$(bash lab/env)\" to use it)"

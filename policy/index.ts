@@ -1,7 +1,7 @@
 /**
  * The podlab policy pack. `pulumi preview --policy-pack policy` runs this file,
- * which starts the analyzer; the policies live in ./policies (see the README's
- * "Policy pack" section for enforcement levels and configuration).
+ * which starts the analyzer; the policies live in ./policies (see docs/policy.md
+ * for enforcement levels and configuration).
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";

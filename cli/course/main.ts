@@ -36,7 +36,7 @@ const COMMAND = "npm run course --";
 
 /**
  * Peak memory one learner's `up` adds while it runs: a Pulumi CLI and a
- * Kubernetes provider process. Measured (bench/NOTES.md, "The course"; Node 24,
+ * Kubernetes provider process. Measured (docs/benchmarks.md, "A course"; Node 24,
  * Pulumi 3.276): each learner at once beyond the first adds 266-284 MiB of RSS
  * to the command's process tree, which itself takes about 200 MiB; RSS counts
  * shared pages in every process, PSS is about half of it. The default

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Library for lab/cluster.sh (sourced). See lab/cluster/NOTES.md.
+# Library for lab/cluster.sh (sourced). See docs/lab.md.
 
 K8S_VERSION=v1.32.13
 KWOK_VERSION=v0.7.0
@@ -21,7 +21,7 @@ LOGS="$STATE/logs"
 PIDS="$STATE/pids"
 ADMIN_KUBECONFIG="$STATE/kubeconfig"
 
-# Network layout (all local; see NOTES.md). 192.0.2.0/24 is this VM's eth0,
+# Network layout (all local; see docs/lab.md). 192.0.2.0/24 is this VM's eth0,
 # so the advertise address (on the dummy/bridge podlab0) is from TEST-NET-2 (RFC 5737).
 LAB_IF=podlab0
 LAB_ADDR=198.51.100.10

@@ -6,7 +6,7 @@
 # dir, ports, interface, address ranges), and adds three components instead of
 # kwok: containerd (Debian's, with runc and the CNI plugins), a kubelet built
 # from the same Kubernetes modules as the control plane, and kube-router's
-# NetworkPolicy controller (lab/node/networkpolicy.sh). See lab/node/NOTES.md.
+# NetworkPolicy controller (lab/node/networkpolicy.sh). See docs/lab.md.
 
 NODE_SRC="$REPO_LAB/node"
 # shellcheck source-path=SCRIPTDIR source=../images/images.sh

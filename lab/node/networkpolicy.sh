@@ -6,7 +6,7 @@
 # Pod-to-pod traffic is bridged (podlab1), so it reaches iptables only through
 # bridge netfilter, which the lab turns on. kube-router runs without its router
 # (no BGP, no routes), service proxy and load balancer parts, and with its health,
-# metrics and pprof servers off: it opens no port. See lab/node/networkpolicy.md.
+# metrics and pprof servers off: it opens no port. See docs/lab.md, "NetworkPolicy: kube-router".
 
 KUBE_ROUTER_VERSION=v2.1.0
 KUBE_ROUTER_MOD="$NODE_SRC/kube-router"

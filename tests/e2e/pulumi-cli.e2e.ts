@@ -1,7 +1,7 @@
 /**
- * The README's regular path, as a user runs it: the plain `pulumi` CLI in the
+ * The regular path (docs/program.md), as a user runs it: the plain `pulumi` CLI in the
  * project directory, which runs the TypeScript program through the Node.js
- * language host (lab/toolchain/NOTES.md), against the lab cluster. The project
+ * language host (docs/lab.md), against the lab cluster. The project
  * is a scratch copy of the repository (program, policy pack, their installed
  * node_modules), so the run leaves the repository untouched. Nothing here needs
  * real containers, so it runs on the real node (`npm run e2e`) and on KWOK

@@ -1,7 +1,7 @@
 /**
  * podlab on the lab's real node (its default): a kubelet on containerd and runc,
  * images built from Debian packages (lab/images) and loaded without a registry.
- * `npm run e2e` starts that lab (lab/node/NOTES.md) and runs this file with the
+ * `npm run e2e` starts that lab (docs/lab.md) and runs this file with the
  * others; the KWOK fallback (`npm run e2e:kwok`) leaves it out. A lab whose node
  * is not a real one fails the suite. The tests run in order and share one
  * deployment of the lab stack (Pulumi.lab.yaml).

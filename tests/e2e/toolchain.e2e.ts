@@ -33,7 +33,7 @@ describe("lab toolchain", () => {
         );
         const has = (name: string, kind: string) => plugins.filter((p) => p.name === name && p.kind === kind).map((p) => p.version);
         expect(has("kubernetes", "resource")).toEqual([lockVersion("@pulumi/kubernetes")]);
-        // Policy packs run through the language host (lab/toolchain/NOTES.md), not an analyzer plugin.
+        // Policy packs run through the language host (docs/lab.md), not an analyzer plugin.
         expect(plugins.filter((p) => p.kind === "analyzer")).toEqual([]);
     });
 

@@ -1,5 +1,5 @@
 // Command pulumi-language-nodejs is how the lab's Pulumi CLI reaches the Node.js language host
-// it can build (lab/toolchain/NOTES.md, "Node.js language host"). The Go module proxy serves
+// it can build (docs/lab.md, "The Pulumi toolchain"). The Go module proxy serves
 // that host only up to sdk/v3 v3.68.0, older than the CLI. This command starts that host
 // (hostPath), forwards every LanguageRuntime call to it byte for byte, and answers itself the
 // one call the old host refuses and the CLI needs: RunPlugin for a policy pack. Once any
