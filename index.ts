@@ -24,10 +24,11 @@ function podlab() {
     const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels });
     const ns = namespace.name;
     // The fences every environment gets: a learner identity with rights in this namespace only,
-    // a resource budget, and no ingress from other namespaces. Each component is named after
+    // a resource budget, and no traffic to or from other namespaces. Each component is named after
     // the namespace, so its children (`<namespace>-role`, `<namespace>-quota`, ...) never collide.
     const access = new LearnerAccess(config.namespace, { namespace: ns, labels });
-    new NetworkFence(config.namespace, { namespace: ns, labels });
+    // In and out, pods reach only their own namespace (and the cluster's DNS, where it has one).
+    new NetworkFence(config.namespace, { namespace: ns, labels, dns: config.network.dns });
 
     const pgArgs = {
         namespace: ns,

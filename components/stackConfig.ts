@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
+import { NetworkConfig, resolveNetworkConfig } from "./networkConfig";
 import { RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
@@ -18,6 +19,7 @@ import {
     assertPinnedImage,
     assertPort,
     assertUnique,
+    objectWithKnownKeys,
 } from "./validation";
 
 /** More postgres pods than this is a typo, not a lab. */
@@ -29,6 +31,8 @@ export interface StackConfig {
     /** Extra labels on every object of the environment (the course command sets the course and learner). */
     labels: Record<string, string>;
     quota: { extraPods: number };
+    /** What the network fence needs to know about the cluster (networkConfig.ts). */
+    network: NetworkConfig;
     postgres: {
         names: string[];
         image: string;
@@ -55,6 +59,7 @@ export interface RawStackConfig {
     namespace?: unknown;
     labels?: unknown;
     quota?: unknown;
+    network?: unknown;
     postgres?: unknown;
     sidecar?: unknown;
 }
@@ -87,7 +92,7 @@ export const QUOTA_CONFIG_DEFAULTS = {
 };
 
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
-export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "postgres", "sidecar", "postgresPassword"] as const;
+export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "network", "postgres", "sidecar", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
@@ -148,6 +153,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         namespace,
         labels,
         quota: { extraPods },
+        network: resolveNetworkConfig("podlab:network", raw.network),
         postgres: {
             names,
             image: assertPinnedImage("podlab:postgres.image", pg.image ?? pgd.image),
@@ -178,6 +184,7 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
             namespace: cfg.get("namespace"),
             labels: cfg.getObject("labels"),
             quota: cfg.getObject("quota"),
+            network: cfg.getObject("network"),
             postgres: cfg.getObject("postgres"),
             sidecar: cfg.getObject("sidecar"),
         },
@@ -207,20 +214,4 @@ function resolveResources(key: string, value: unknown, defaults: ResourceSpec): 
         resolved.limits[name] = limit.text;
     }
     return resolved;
-}
-
-/** An object (or nothing) whose keys are all known; a misspelt key is an error, not a silent default. */
-function objectWithKnownKeys(key: string, value: unknown, known: string[]): Record<string, unknown> {
-    if (value === undefined || value === null) {
-        return {};
-    }
-    if (typeof value !== "object" || Array.isArray(value)) {
-        throw new PodlabConfigError(`${key} must be an object; got ${JSON.stringify(value)}`);
-    }
-    for (const k of Object.keys(value)) {
-        if (!known.includes(k)) {
-            throw new PodlabConfigError(`${key}.${k} is not a podlab setting (known: ${known.join(", ")})`);
-        }
-    }
-    return value as Record<string, unknown>;
 }
