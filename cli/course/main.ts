@@ -16,6 +16,7 @@ import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automat
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { kubectlJson } from "../kubectl";
+import { resolveStackConfig } from "../../components/stackConfig";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
@@ -23,10 +24,11 @@ import { checkExitStatus } from "./checkModel";
 import { adminClusterAccess } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
 import { CourseLayout, writeFileAtomic } from "./layout";
+import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { CourseRegistry, withCourseLock } from "./registry";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
 
@@ -84,11 +86,14 @@ export function baseConfig(): Record<string, unknown> {
         return {};
     }
     const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
+    const base = Object.fromEntries(
         Object.entries(lab.config ?? {})
             .filter(([k]) => k.startsWith("podlab:"))
             .map(([k, v]) => [k.slice("podlab:".length), v]),
     );
+    // How pods reach the lab's API server, from lab/env (its port may be changed).
+    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS;
+    return apiServer ? deepMerge(base, { network: { apiServer: { url: apiServer } } }) : base;
 }
 
 function invocation(argv: string[]): Invocation | string {
@@ -210,12 +215,26 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
     const { randomProvider } = await ensurePlugins(ws);
-    return forEachLearner("up", learners, inv.concurrency, async (l, step) => {
+    const failed = await forEachLearner("up", learners, inv.concurrency, async (l, step) => {
         if (stacks.has(l.stack) && !ours.has(l.name)) {
             throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
         }
         return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
     });
+    await printNodeReport(inv.roster);
+    return failed;
+}
+
+/** The nodes and the network under the environments: what holds, and what podlab cannot fence (nodeReport.ts). Informational. */
+async function printNodeReport(roster: Roster): Promise<void> {
+    try {
+        const first = roster.learners[0];
+        const network = resolveStackConfig(first.config, { project: PROJECT_NAME, stack: first.stack }).network;
+        const report = await nodeReport({ label: `${COURSE_LABEL}=${roster.course}`, network });
+        console.log(["cluster:", ...report.lines.map((l) => `  ${l}`), ...report.warnings.map((w) => `  warning: ${w}`)].join("\n"));
+    } catch (e) {
+        console.log(`cluster: could not be read: ${(e as Error).message}`);
+    }
 }
 
 async function down(inv: Invocation): Promise<number> {
