@@ -7,6 +7,7 @@
  * the mocked unit tests.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AdmissionFence, FENCE_LABEL, stackFenceName } from "./components/admissionFence";
 import { EnvironmentQuota } from "./components/environmentQuota";
 import { LabNamespace } from "./components/labNamespace";
 import { LearnerAccess } from "./components/learnerAccess";
@@ -21,10 +22,20 @@ function podlab() {
     const { config, postgresPassword } = loadStackConfig();
 
     const labels = config.labels;
-    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels });
+    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels, fence: config.fence });
     const ns = namespace.name;
-    // The fences every environment gets: a learner identity with rights in this namespace only,
-    // a resource budget, and no traffic to or from other namespaces. Each component is named after
+    // The rules on what a learner's pods may ask for, enforced by the API server. A course's
+    // learners are covered by the course's own policy (cli/course/courseStack.ts); a single
+    // stack makes its own, named and selecting by its namespace, so two stacks never collide.
+    if (config.fence === "stack") {
+        new AdmissionFence(stackFenceName(config.namespace), {
+            namespaceSelector: { "kubernetes.io/metadata.name": config.namespace, [FENCE_LABEL]: "stack" },
+            labels,
+        });
+    }
+    // The fences every environment gets: a learner identity with rights in this namespace only
+    // (and a default ServiceAccount that mounts no token), a resource budget, and no traffic to
+    // or from other namespaces. Each component is named after
     // the namespace, so its children (`<namespace>-role`, `<namespace>-quota`, ...) never collide.
     const access = new LearnerAccess(config.namespace, { namespace: ns, labels });
     // In and out, pods reach only their own namespace (and the cluster's DNS, where it has one).

@@ -6,23 +6,33 @@
  *   npm run stack -- show [--stack NAME] [--workdir DIR] [--out FILE]
  *   npm run stack -- <subcommand> --help
  *
- * The environment comes from `eval "$(bash lab/env)"` (lab/with-env does that).
+ * On the lab the environment comes from `eval "$(bash lab/env)"` (npm run stack
+ * runs it under lab/with-env); off the lab (PODLAB_KUBECONFIG set) it is the
+ * user's own Pulumi: CLI, backend and secrets provider (cli/pulumiEnv.ts).
  * Without --stack (or PODLAB_STACK) it deploys the lab stack (Pulumi.lab.yaml,
  * the lab's own images) to the lab, and the dev stack (Pulumi.dev.yaml, the
  * public images) when PODLAB_KUBECONFIG points at another cluster.
  */
+import * as fs from "fs";
 import * as path from "path";
-import { OutputMap } from "@pulumi/pulumi/automation";
+import * as yaml from "js-yaml";
+import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
 import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, repairFileBackend } from "./automation";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
+import { PulumiSetupError, preparePulumi } from "./pulumiEnv";
+import { defaultStackWorkspace, openWorkspaceStack } from "./stackWorkspace";
 
 const COMMAND = "npm run stack --";
 
 /** Flags every subcommand takes. */
 const COMMON: Record<string, FlagSpec> = {
     stack: { type: "string", valueName: "NAME", description: 'the stack (default: PODLAB_STACK, else "dev" with PODLAB_KUBECONFIG, else "lab")' },
-    workdir: { type: "string", valueName: "DIR", description: "directory with Pulumi.yaml and the stack's config file (default: the repository)" },
+    workdir: {
+        type: "string",
+        valueName: "DIR",
+        description: "directory with Pulumi.yaml and the stack's config file, used as it is (default: a workspace of the stack's own outside the repository, its config from the repository's Pulumi.<stack>.yaml)",
+    },
 };
 const POLICY: Record<string, FlagSpec> = {
     "policy-pack": { type: "string", multiple: true, valueName: "DIR", description: "run this policy pack" },
@@ -77,6 +87,7 @@ async function main(): Promise<void> {
         console.log(opts);
         return;
     }
+    await preparePulumi({ needsSecrets: true, stackSecretsProvider: stackFileSecretsProvider(opts) });
     if (opts.command === "show") {
         await show(opts);
         return;
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
     for (const note of repairFileBackend()) {
         console.log(`podlab: backend: ${note}`);
     }
-    const stack = await openStack(opts.stack, opts.workDir);
+    const stack = await openCommandStack(opts);
     const onOutput = (s: string) => process.stdout.write(s);
     // `up` returns the outputs it already read; the other commands need a separate `stack output` (two CLI runs).
     let outputs: OutputMap | undefined;
@@ -115,9 +126,34 @@ async function main(): Promise<void> {
     }
 }
 
+/**
+ * The stack in --workdir as it is; by default in its own workspace outside the
+ * repository (defaultStackWorkspace), with the config of the repository's
+ * Pulumi.<stack>.yaml: what Pulumi writes there (the secrets provider's salt,
+ * a generated password) stays in that workspace, and the tree stays clean.
+ */
+async function openCommandStack(opts: Options): Promise<Stack> {
+    if (opts.workDir !== undefined) {
+        return openStack(opts.stack, opts.workDir);
+    }
+    const tracked = path.join(PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
+    const config = fs.existsSync(tracked) ? ((yaml.load(fs.readFileSync(tracked, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}) : {};
+    const workDir = defaultStackWorkspace(opts.stack);
+    const { stack, restored } = await openWorkspaceStack(workDir, opts.stack, config, {
+        header: `Written by npm run stack: the config of ${fs.existsSync(tracked) ? tracked : "no tracked file"}, and what Pulumi keeps itself (secrets settings, a generated password). Edit the tracked file.`,
+        keptFrom: tracked,
+    });
+    if (restored) {
+        console.log(`podlab: stack ${opts.stack}: its secrets settings and config came from its last deployment (a new workspace, ${workDir})`);
+    }
+    return stack;
+}
+
 /** Draws an existing stack's namespace, as the cluster has it now. */
 async function show(opts: Options): Promise<void> {
-    const stack = await openExistingStack(opts.stack, opts.workDir ?? PROJECT_DIR);
+    const workDir = opts.workDir ?? defaultStackWorkspace(opts.stack);
+    fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    const stack = await openExistingStack(opts.stack, workDir);
     if (stack === undefined) {
         throw new Error(`no stack named ${opts.stack} in ${process.env.PULUMI_BACKEND_URL ?? "the Pulumi backend"}; deploy it first (npm run stack -- up --stack ${opts.stack})`);
     }
@@ -130,7 +166,19 @@ async function show(opts: Options): Promise<void> {
     console.log(file);
 }
 
+/** The `secretsprovider` the stack's config file names (awskms://... for a stack that keeps secrets in a KMS), if any. */
+function stackFileSecretsProvider(opts: Options): string | undefined {
+    const dirs = opts.workDir !== undefined ? [opts.workDir] : [defaultStackWorkspace(opts.stack), PROJECT_DIR];
+    for (const file of dirs.map((d) => path.join(d, `Pulumi.${opts.stack}.yaml`)).filter((f) => fs.existsSync(f))) {
+        const provider = (yaml.load(fs.readFileSync(file, "utf8")) as { secretsprovider?: string } | undefined)?.secretsprovider;
+        if (provider !== undefined) {
+            return provider;
+        }
+    }
+    return undefined;
+}
+
 main().catch((err: Error) => {
-    console.error(err.message);
+    console.error(err instanceof PulumiSetupError ? `podlab: ${err.message}` : err.message);
     process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -3,9 +3,10 @@
  * that run before a single resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { FENCE_SCOPES, FenceScope } from "./admissionFence";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
 import { NetworkConfig, resolveNetworkConfig } from "./networkConfig";
-import { RESOURCE_NAMES, ResourceSpec } from "./podSpec";
+import { COURSE_LABEL, RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
 import {
@@ -30,6 +31,8 @@ export interface StackConfig {
     namespace: string;
     /** Extra labels on every object of the environment (the course command sets the course and learner). */
     labels: Record<string, string>;
+    /** Which admission fence covers the environment: the stack's own (`stack`) or its course's (`course`). */
+    fence: FenceScope;
     quota: { extraPods: number };
     /** What the network fence needs to know about the cluster (networkConfig.ts). */
     network: NetworkConfig;
@@ -58,6 +61,7 @@ export interface StackConfig {
 export interface RawStackConfig {
     namespace?: unknown;
     labels?: unknown;
+    fence?: unknown;
     quota?: unknown;
     network?: unknown;
     postgres?: unknown;
@@ -91,8 +95,11 @@ export const QUOTA_CONFIG_DEFAULTS = {
     extraPods: ENVIRONMENT_QUOTA_DEFAULTS.extraPods,
 };
 
+/** The admission fence a stack gets unless `podlab:fence` says otherwise: its own. */
+export const DEFAULT_FENCE: FenceScope = "stack";
+
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
-export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "network", "postgres", "sidecar", "postgresPassword"] as const;
+export const STACK_CONFIG_KEYS = ["namespace", "labels", "fence", "quota", "network", "postgres", "sidecar", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
@@ -122,6 +129,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         raw.namespace === undefined ? defaultNamespace(ctx.project, ctx.stack) : assertDnsLabel("podlab:namespace", raw.namespace);
 
     const labels = assertLabels("podlab:labels", raw.labels);
+    const fence = resolveFence(raw.fence, labels);
     const quota = objectWithKnownKeys("podlab:quota", raw.quota, Object.keys(QUOTA_CONFIG_DEFAULTS));
     const extraPods = assertIntInRange("podlab:quota.extraPods", quota.extraPods ?? QUOTA_CONFIG_DEFAULTS.extraPods, 0, MAX_EXTRA_PODS);
 
@@ -152,6 +160,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     return {
         namespace,
         labels,
+        fence,
         quota: { extraPods },
         network: resolveNetworkConfig("podlab:network", raw.network),
         postgres: {
@@ -176,13 +185,35 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     };
 }
 
+/**
+ * Every `podlab:*` key must be one podlab reads: `pulumi.Config` would simply
+ * never ask for `podlab:postgress`, and the stack would come up with the defaults.
+ */
+export function assertKnownStackConfigKeys(keys: ReadonlyArray<string>): void {
+    const known: ReadonlyArray<string> = STACK_CONFIG_KEYS;
+    for (const key of keys) {
+        if (!known.includes(key)) {
+            const near = known.find((k) => editDistance(k, key) <= 2);
+            throw new PodlabConfigError(
+                `podlab:${key} is not a podlab setting${near === undefined ? "" : `; did you mean podlab:${near}?`} (known: ${known.map((k) => `podlab:${k}`).join(", ")})`,
+            );
+        }
+    }
+}
+
 /** Reads `podlab:*` from the current stack and validates it. */
 export function loadStackConfig(): { config: StackConfig; postgresPassword?: pulumi.Output<string> } {
+    assertKnownStackConfigKeys(
+        Object.keys(pulumi.runtime.allConfig())
+            .filter((k) => k.startsWith("podlab:"))
+            .map((k) => k.slice("podlab:".length)),
+    );
     const cfg = new pulumi.Config("podlab");
     const config = resolveStackConfig(
         {
             namespace: cfg.get("namespace"),
             labels: cfg.getObject("labels"),
+            fence: cfg.get("fence"),
             quota: cfg.getObject("quota"),
             network: cfg.getObject("network"),
             postgres: cfg.getObject("postgres"),
@@ -191,6 +222,22 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
         { project: pulumi.getProject(), stack: pulumi.getStack() },
     );
     return { config, postgresPassword: cfg.getSecret("postgresPassword") };
+}
+
+/**
+ * `stack` (default): the stack makes its own admission policy. `course`: the
+ * course's policy covers it, selecting its namespace by the course label,
+ * which the stack must therefore carry.
+ */
+function resolveFence(value: unknown, labels: Record<string, string>): FenceScope {
+    const fence = value ?? DEFAULT_FENCE;
+    if (!FENCE_SCOPES.includes(fence as FenceScope)) {
+        throw new PodlabConfigError(`podlab:fence must be one of ${FENCE_SCOPES.join(", ")}; got ${JSON.stringify(value)}`);
+    }
+    if (fence === "course" && labels[COURSE_LABEL] === undefined) {
+        throw new PodlabConfigError(`podlab:fence course needs podlab:labels.${COURSE_LABEL}: the course's policy selects its learners' namespaces by that label`);
+    }
+    return fence as FenceScope;
 }
 
 /**
@@ -214,4 +261,17 @@ function resolveResources(key: string, value: unknown, defaults: ResourceSpec): 
         resolved.limits[name] = limit.text;
     }
     return resolved;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt key. */
+function editDistance(a: string, b: string): number {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) {
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        row = next;
+    }
+    return row[b.length];
 }

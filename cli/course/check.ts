@@ -40,8 +40,10 @@ export interface CheckRun {
     roster: Learner[];
     /** The learners to check. */
     targets: Learner[];
-    /** Learners this course has deployed (its registry). */
+    /** Learners this course has deployed (its stacks in the backend). */
     deployed: string[];
+    /** The kubeconfig to act with as a learner (default: theirs in the course directory; records.ts, credentials.ts). */
+    kubeconfigOf?: (l: Learner) => string | undefined;
     concurrency: number;
     /** Live progress (a terminal); nothing when undefined. */
     progress?: ProgressStream;
@@ -168,7 +170,7 @@ async function checkLearner(
     simulated: (p: KubePod) => boolean,
     step: (what: string) => void,
 ): Promise<{ results: CheckResult[]; network?: NetworkObservation }> {
-    const kubeconfig = run.layout.kubeconfig(l.name);
+    const kubeconfig = run.kubeconfigOf?.(l) ?? run.layout.kubeconfig(l.name);
     if (!run.deployed.includes(l.name) || !fs.existsSync(kubeconfig)) {
         const why = `no environment: course ${run.course} has not deployed ${l.name} (no ${kubeconfig}); npm run course -- up --roster FILE ${l.name}`;
         return { results: CHECK_NAMES.map((check) => ({ check, learner: l.name, status: "fail", tried: `read ${kubeconfig}`, got: why })) };

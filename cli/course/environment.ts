@@ -4,22 +4,21 @@
  * a killed run, destroy and removal, and the files handed out.
  */
 import * as fs from "fs";
-import * as path from "path";
-import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
+import { OpenStackOptions, ensurePassword, openExistingStack, recoverStack } from "../automation";
+import { StackLockedError, releasingStaleLock } from "../stackLock";
+import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
 import { kubectl, kubectlJson } from "../kubectl";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
-import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
+import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
-import { CourseRegistry } from "./registry";
+import { tagCourseStack, writeOutputs } from "./records";
 import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
     course: string;
     layout: CourseLayout;
-    registry: CourseRegistry;
     /** The roster's `expires`, if any. */
     expires?: Date;
     /** The cluster learners' kubeconfigs point at. */
@@ -33,6 +32,10 @@ export interface CourseContext {
 export interface UpFacts {
     /** The learner's stack exists in the backend (one `stack ls` for the course). */
     exists: boolean;
+    /** It carries the course's tag (records.ts); a new stack is tagged as soon as it exists. */
+    tagged: boolean;
+    /** The backend has an update of it this course directory has not seen (another instructor's): its config comes from the backend first. */
+    stale: boolean;
     /** A random provider is available (one `plugin ls` for the course); on the lab it never is, so each stack gets a generated password. */
     randomProvider: boolean;
 }
@@ -52,9 +55,11 @@ export function learnerByName(course: string, name: string): Learner {
  * and the card. Returns notes worth printing (recoveries, a new credential).
  */
 export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter, facts: UpFacts): Promise<string[]> {
-    // Recorded before the stack exists, so a run killed right after creating it still knows it is the course's.
-    ctx.registry.add(learner.name);
-    const stack = await openLearnerStack(ctx.layout, learner, { pulumiCommand: ctx.pulumi, exists: facts.exists });
+    const stack = await openLearnerStack(ctx.layout, learner, { pulumiCommand: ctx.pulumi, exists: facts.exists, restore: facts.stale || undefined });
+    if (!facts.tagged) {
+        // The course's for every instructor from now on (a run killed before this leaves an empty stack, which the next up claims).
+        await tagCourseStack(stack, ctx.course);
+    }
     step("recovering");
     const notes = await recoverStack(stack);
     // The course writes the stack's config file itself (writeStackConfig), so that file alone says whether the password is set.
@@ -63,23 +68,29 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     // The refresh sees what was changed or deleted behind the stack's back (a pod
     // `course check` found missing), so this up puts it back. The outputs come with
     // up's result; its summary needs no secrets (no `stack history --show-secrets`).
-    const result = await stack.up({ color: "never", refresh: true, showSecrets: false, onEvent: (e) => describeEvent(e, step) });
+    // Another run on this learner (another instructor's) holds the stack: refused before anything changes (stackLock.ts).
+    const result = await releasingStaleLock(stack, () => stack.up({ color: "never", refresh: true, showSecrets: false, onEvent: (e) => describeEvent(e, step) }), notes);
     const outputs = plainOutputs(result.outputs);
-    writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
+    writeOutputs(ctx.layout, learner.name, outputs);
     step("credential");
-    if (!(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
-        await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-        notes.push("new credential");
+    const credential = await credentialState(ctx.layout, learner, outputs.access.serviceAccount, ctx.expires, ctx.now());
+    let record = credential.record;
+    if (credential.state === "none") {
+        record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+        notes.push("new credential", ...grantNote(record));
+    } else if (credential.state === "elsewhere") {
+        notes.push("credential kept: handed out from another course directory (credentials makes one here, and ends that one)");
     }
-    writeCard(ctx, learner.name);
+    writeCard(ctx, learner.name, record);
     return notes;
 }
 
-/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. */
-export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
+/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. Returns notes worth printing. */
+export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
-    await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-    writeCard(ctx, learner.name);
+    const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+writeCard(ctx, learner.name, record);
+    return grantNote(record);
 }
 
 /**
@@ -97,11 +108,11 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
         notes.push(...(await recoverStack(stack)));
         step("pulumi destroy");
         try {
-            await stack.destroy({ color: "never", onEvent: (e) => describeEvent(e, step) });
+            await releasingStaleLock(stack, () => stack.destroy({ color: "never", onEvent: (e) => describeEvent(e, step) }), notes);
         } catch (e) {
-            throw new Error(`${failureReason(e)}${await stuckNamespace(learner.namespace)}`);
+            throw e instanceof StackLockedError ? e : new Error(`${failureReason(e)}${await stuckNamespace(learner.namespace)}`);
         }
-        await stack.workspace.removeStack(learner.stack);
+        await releasingStaleLock(stack, () => stack.workspace.removeStack(learner.stack), notes);
     }
     step("sweeping");
     const selector = `${COURSE_LABEL}=${ctx.course},${LEARNER_LABEL}=${learner.name}`;
@@ -114,37 +125,35 @@ export async function downLearner(ctx: CourseContext, learner: Learner, step: St
     }
     fs.rmSync(ctx.layout.learnerOut(learner.name), { recursive: true, force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
-    ctx.registry.remove(learner.name);
     return notes;
 }
 
-/** Writes (or rewrites) the workspace of a learner's stack and opens the stack. */
-export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
-    const dir = layout.workspace(learner.name);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), learner.config);
-    return openStack(learner.stack, dir, opts);
+/**
+ * Writes (or rewrites) the workspace of a learner's stack and opens the stack.
+ * `restore`: the local config may be stale or missing (another instructor
+ * changed the stack): it comes from the stack's last deployment first
+ * (stackWorkspace.ts); by default, when the workspace has no config yet.
+ */
+export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions & { restore?: boolean } = {}): Promise<Stack> {
+    const config = Object.fromEntries(Object.entries(learner.config).map(([k, v]) => [`podlab:${k}`, v]));
+    const { stack } = await openWorkspaceStack(layout.workspace(learner.name), learner.stack, config, { header: STACK_FILE_HEADER, pulumiCommand: opts.pulumiCommand, exists: opts.exists, restore: opts.restore });
+    return stack;
 }
+
+const STACK_FILE_HEADER = "Written by npm run course from the roster; edits are overwritten.";
 
 /**
  * The stack's config file: the roster's config for the learner, plus what Pulumi
- * itself keeps there (the secrets salt and the encrypted password), which a
+ * itself keeps there (the secrets settings and the encrypted password), which a
  * rewrite must never lose: a new password would no longer match the database.
  */
 export function writeStackConfig(file: string, config: Record<string, unknown>): void {
-    const old = fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { encryptionsalt?: string; config?: Record<string, unknown> }) : {};
-    const kept = Object.fromEntries(Object.entries(old.config ?? {}).filter(([k]) => k === "podlab:postgresPassword"));
-    const doc = {
-        ...(old.encryptionsalt !== undefined ? { encryptionsalt: old.encryptionsalt } : {}),
-        config: { ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), ...kept },
-    };
-    writeFileAtomic(file, `# Written by npm run course from the roster; edits are overwritten.\n${yaml.dump(doc)}`, 0o600);
+    writeStackFile(file, Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), STACK_FILE_HEADER);
 }
 
-/** The stack outputs the course uses, from the outputs.json written after the last `up`. */
+/** The stack outputs the course uses, from the outputs.json written after the last `up` (or read from the backend: records.ts). */
 export function readOutputs(layout: CourseLayout, learner: string): CourseOutputs {
-    const file = path.join(layout.workspace(learner), "outputs.json");
+    const file = layout.outputs(learner);
     if (!fs.existsSync(file)) {
         throw new Error(`learner ${learner} has not been deployed by this course (no ${file}); run up first`);
     }
@@ -155,8 +164,7 @@ export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
 }
 
-function writeCard(ctx: CourseContext, learner: string): void {
-    const record = readCredentialRecord(ctx.layout, learner);
+function writeCard(ctx: CourseContext, learner: string, record: CredentialRecord | undefined): void {
     const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
     writeFileAtomic(ctx.layout.card(learner), card);
 }

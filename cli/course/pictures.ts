@@ -12,7 +12,7 @@ import { liveCommands } from "../picture/live";
 import { KubePod, environmentView } from "../picture/model";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
 import { CheckReport } from "./checkModel";
-import { readCredentialRecord } from "./credentials";
+import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { COURSE_LABEL, Learner } from "./roster";
@@ -39,7 +39,7 @@ export async function refreshPictures(a: { course: string; layout: CourseLayout;
         fs.rmSync(layout.checkReport, { force: true });
         return [];
     }
-    const [pods, cri] = await Promise.all([kubectlJson<{ items: KubePod[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${a.course}`]), readCri()]);
+    const [pods, cri, credentials] = await Promise.all([kubectlJson<{ items: KubePod[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${a.course}`]), readCri(), courseCredentials(a.course)]);
     const readAt = new Date();
     const check = readCheckReport(layout);
     const rosterNames = a.roster.map((l) => l.name);
@@ -52,7 +52,7 @@ export async function refreshPictures(a: { course: string; layout: CourseLayout;
             card = {
                 course: a.course,
                 learner: l.name,
-                expires: readCredentialRecord(layout, l.name)?.expires,
+                expires: credentials.get(l.name)?.expires,
                 view: environmentView(l.namespace, pods.items, cri, readAt),
                 commands: liveCommands(l.namespace, pods.items),
                 check: check?.learners.includes(l.name) ? { checkedAt: check.checkedAt, results: check.results.filter((r) => r.learner === l.name) } : undefined,

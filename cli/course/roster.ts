@@ -14,12 +14,12 @@
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
+import { COURSE_LABEL, LEARNER_LABEL } from "../../components/podSpec";
 import { RawStackConfig, resolveStackConfig } from "../../components/stackConfig";
 import { PodlabConfigError, assertDnsLabel } from "../../components/validation";
 
 /** The labels that mark a course's objects in the cluster. */
-export const COURSE_LABEL = "podlab.dev/course";
-export const LEARNER_LABEL = "podlab.dev/learner";
+export { COURSE_LABEL, LEARNER_LABEL };
 
 /** Config keys a roster may set for learners; the rest belong to the course command. */
 export const ROSTER_CONFIG_KEYS = ["postgres", "sidecar", "quota"] as const;
@@ -27,6 +27,7 @@ const RESERVED_CONFIG_KEYS: Record<string, string> = {
     namespace: "the course names every learner's namespace podlab-<course>-<learner>",
     labels: `the course sets ${COURSE_LABEL} and ${LEARNER_LABEL}`,
     postgresPassword: "a password never goes in a roster; each learner's is generated",
+    fence: "the course's own admission fence covers every learner (cli/course/courseStack.ts)",
 };
 
 /** A token from the TokenRequest API lives at least this long, so an expiry sooner than this cannot be met. */
@@ -143,6 +144,7 @@ export function parseRoster(text: string, file: string, ctx: RosterContext): Ros
                 ...deepMerge(deepMerge(ctx.baseConfig, courseConfig ?? {}), parsed.config),
                 namespace,
                 labels: { [COURSE_LABEL]: course, [LEARNER_LABEL]: parsed.name },
+                fence: "course",
             };
             if (courseConfigOk && check(() => prefixed(label, () => resolveStackConfig(config as RawStackConfig, { project: "podlab", stack }))) === undefined) {
                 return;

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import {
+    DEFAULT_FENCE,
     MAX_POSTGRES_COUNT,
     POSTGRES_CONFIG_DEFAULTS,
     QUOTA_CONFIG_DEFAULTS,
@@ -33,8 +34,10 @@ describe("defaults", () => {
         expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
         expect(dev["podlab:network"]).toEqual(NETWORK_CONFIG_DEFAULTS);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
+        expect(dev["podlab:fence"]).toBe(DEFAULT_FENCE);
         // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
         expect(Object.keys(dev).filter((k) => k !== "podlab:postgresPassword").sort()).toEqual([
+            "podlab:fence",
             "podlab:namespace",
             "podlab:network",
             "podlab:postgres",

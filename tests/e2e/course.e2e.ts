@@ -7,10 +7,10 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
 import { CheckReport } from "../../cli/course/checkModel";
 import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
+import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
 import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab, setPodIpv6 } from "./lab";
 
 const COURSE = "e2ec";
@@ -24,9 +24,7 @@ let out: string;
 
 /** Writes a roster and returns its path. */
 function roster(name: string, doc: Record<string, unknown>): string {
-    const file = path.join(root, `${name}.yaml`);
-    fs.writeFileSync(file, yaml.dump(doc));
-    return file;
+    return writeRoster(root, name, doc);
 }
 
 const BASE_ROSTER = {
@@ -35,17 +33,11 @@ const BASE_ROSTER = {
     learners: ["ada", { name: "grace", config: { postgres: { count: 1 } } }, "linus"],
 };
 
-/** The course command, as a user runs it (its own process, the built entry point). */
-function course(...args: string[]): { status: number; stdout: string; stderr: string } {
-    // env given explicitly: jest's process.env (with this suite's private backend) is not what child_process passes by default.
-    const r = spawnSync(process.execPath, [path.join(PROJECT_DIR, "bin", "cli", "course", "main.js"), ...args], { encoding: "utf8", timeout: 900_000, env: process.env });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const course = runCourse;
 
 /** kubectl with a learner's own kubeconfig. */
 function asLearner(learner: string, ...args: string[]): { status: number; output: string; stdout: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfigOf(learner)}`, ...args], { encoding: "utf8", timeout: 60_000 });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    return kubectlWith(kubeconfigOf(learner), args);
 }
 
 /** The pods of each learner of the base roster, by role. */
@@ -76,11 +68,6 @@ function kubeconfigOf(learner: string): string {
     return path.join(out, learner, "kubeconfig");
 }
 
-function tokenOf(file: string): string {
-    const cfg = yaml.load(fs.readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> };
-    return cfg.users[0].user.token;
-}
-
 function podUids(learner: string): Record<string, string> {
     const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner));
     return Object.fromEntries(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
@@ -100,7 +87,7 @@ function expectAllReady(learner: string, names: string[]): void {
 
 /** Everything in the cluster with the course's label, as kind/namespace/name. */
 function labelled(): string[] {
-    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,resourcequotas,limitranges";
+    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,resourcequotas,limitranges,validatingadmissionpolicies,validatingadmissionpolicybindings";
     return kubectlJson<{ items: any[] }>("get", kinds, "-A", "-l", `podlab.dev/course=${COURSE}`).items.map(
         (o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
     );
@@ -123,16 +110,6 @@ function backendText(): string {
     return files.join("\n");
 }
 
-async function eventually(what: string, check: () => boolean, seconds: number): Promise<number> {
-    const t0 = Date.now();
-    while (Date.now() - t0 < seconds * 1000) {
-        if (check()) {
-            return (Date.now() - t0) / 1000;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`not within ${seconds} s: ${what}`);
-}
 
 beforeAll(() => {
     requireLab();
@@ -147,6 +124,7 @@ afterAll(() => {
     // Leave the lab as we found it even when a test failed half-way.
     course("down", "--roster", roster("cleanup", { ...BASE_ROSTER, learners: [...LEARNERS, "margaret"] }), "--out", out);
     kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlResult("delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`);
 });
 
 describe("npm run course on the lab's real node", () => {
@@ -180,6 +158,8 @@ describe("npm run course on the lab's real node", () => {
             expect(fs.readFileSync(path.join(out, l, "card.html"), "utf8")).toContain(`namespace <b>${ns(l)}</b>`);
         }
         expect(fs.readFileSync(path.join(out, "index.html"), "utf8")).toContain("No check yet");
+        // The course's own admission fence, from its course-level stack, covers every learner (tests/e2e/fences.e2e.ts tries it).
+        expect(labelled().filter((o) => o.startsWith("ValidatingAdmission"))).toEqual([`ValidatingAdmissionPolicy//podlab-fence-course-${COURSE}`, `ValidatingAdmissionPolicyBinding//podlab-fence-course-${COURSE}`]);
         // What up reads of the cluster under the environments: on the lab, all of it holds (no warning).
         const report = r.stdout.slice(r.stdout.indexOf("\ncluster:\n"));
         console.log(`course up's cluster report on the lab:${report}`);

@@ -56,7 +56,7 @@ describe("the podlab program under the policy pack", () => {
     it("would catch an environment left without one of its fences", async () => {
         await runProgram();
         const all = resources();
-        for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange"]) {
+        for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange", "ValidatingAdmissionPolicyBinding"]) {
             const found = stackViolations(fencedNamespaces, all.filter((r) => kindOf(r) !== kind));
             expect(found).not.toHaveLength(0);
             for (const message of found) {

@@ -46,6 +46,8 @@ learners:
             postgres: { image: "podlab.local/postgres:15-deb12", count: 2 },
             namespace: "podlab-pods101-ada",
             labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" },
+            // The course's own admission fence covers its learners (cli/course/courseStack.ts).
+            fence: "course",
         });
         expect(grace.config.postgres).toEqual({ image: "podlab.local/postgres:15-deb12", count: 3 });
     });
@@ -53,7 +55,7 @@ learners:
     it("needs no expires and no config", () => {
         const r = parse("course: c1\nlearners: [ada]\n");
         expect(r.expires).toBeUndefined();
-        expect(r.learners[0].config).toEqual({ namespace: "podlab-c1-ada", labels: { "podlab.dev/course": "c1", "podlab.dev/learner": "ada" } });
+        expect(r.learners[0].config).toEqual({ namespace: "podlab-c1-ada", labels: { "podlab.dev/course": "c1", "podlab.dev/learner": "ada" }, fence: "course" });
     });
 });
 
