@@ -10,7 +10,7 @@
  * interface (here a veth of a network namespace the suite makes) is dropped.
  * `npm run e2e` runs it; the KWOK fallback leaves it out (no kubelet).
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -174,26 +174,27 @@ describe("the lab's real node, hardened", () => {
         const anonymous = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", path.join(STATE, "pki", "ca.crt"), `https://${NODE_IP}:${API_PORT}/api`], { encoding: "utf8" });
         expect(anonymous.stdout).toBe("401");
 
-        // An interface that is not the lab bridge: a veth into a network namespace of this suite's own (10.246.255.0/30, which stays on this machine).
-        const netns = "podlab-e2e-outside";
-        const sh = (...args: string[]) => execFileSync(args[0], args.slice(1), { encoding: "utf8" });
-        spawnSync("ip", ["netns", "del", netns]);
+        // An interface that is not the lab bridge: a veth into a network namespace of this suite's own
+        // (10.246.255.0/30, which stays on this machine), held by a process rather than pinned under
+        // /run/netns: `ip netns add` would remount that directory, where the runtime pins pods' namespaces.
+        const holder = spawn("unshare", ["--net", "sleep", "120"], { stdio: "ignore" });
+        const inNs = (...args: string[]) => execFileSync("nsenter", [`--net=/proc/${holder.pid}/ns/net`, ...args], { encoding: "utf8" });
         spawnSync("ip", ["link", "del", "veth-e2e-h"]);
         try {
-            sh("ip", "netns", "add", netns);
-            sh("ip", "link", "add", "veth-e2e-h", "type", "veth", "peer", "name", "veth-e2e-n", "netns", netns);
-            sh("ip", "addr", "add", "10.246.255.1/30", "dev", "veth-e2e-h");
-            sh("ip", "link", "set", "veth-e2e-h", "up");
-            sh("ip", "-n", netns, "addr", "add", "10.246.255.2/30", "dev", "veth-e2e-n");
-            sh("ip", "-n", netns, "link", "set", "veth-e2e-n", "up");
-            sh("ip", "-n", netns, "route", "add", `${NODE_IP}/32`, "via", "10.246.255.1");
+            execFileSync("sleep", ["0.5"]); // unshare has made the namespace
+            execFileSync("ip", ["link", "add", "veth-e2e-h", "type", "veth", "peer", "name", "veth-e2e-n", "netns", String(holder.pid)]);
+            execFileSync("ip", ["addr", "add", "10.246.255.1/30", "dev", "veth-e2e-h"]);
+            execFileSync("ip", ["link", "set", "veth-e2e-h", "up"]);
+            inNs("ip", "addr", "add", "10.246.255.2/30", "dev", "veth-e2e-n");
+            inNs("ip", "link", "set", "veth-e2e-n", "up");
+            inNs("ip", "route", "add", `${NODE_IP}/32`, "via", "10.246.255.1");
             const before = dropped();
-            const r = spawnSync("ip", ["netns", "exec", netns, "timeout", "3", "bash", "-c", 'exec 3<>"/dev/tcp/$0/$1"', NODE_IP, String(API_PORT)], { encoding: "utf8" });
+            const r = spawnSync("nsenter", [`--net=/proc/${holder.pid}/ns/net`, "timeout", "3", "bash", "-c", 'exec 3<>"/dev/tcp/$0/$1"', NODE_IP, String(API_PORT)], { encoding: "utf8" });
             expect(r.status).toBe(124); // timed out: no answer, not even a refusal
             expect(dropped()).toBeGreaterThan(before);
         } finally {
-            spawnSync("ip", ["netns", "del", netns]);
             spawnSync("ip", ["link", "del", "veth-e2e-h"]);
+            holder.kill();
         }
     });
 
