@@ -169,11 +169,12 @@ export interface CanaryFamilyProbes {
 /** One family's verdict from the canary's probes. */
 export function canaryFamily(family: Family, p: CanaryFamilyProbes): FamilyFinding {
     const leaks = [
-        ...(reached(p.fenced) ? [`its fenced pod (a NetworkPolicy denies it all ingress) ${describeProbe(p.fenced)} to its prober over ${family}: ingress`] : []),
-        ...(reached(p.egress) ? [`its fenced pod (a NetworkPolicy denies it all egress) reached its open pod over ${family} (${describeProbe(p.egress)}): egress`] : []),
+        ...(reached(p.fenced) ? [`its fenced pod (a NetworkPolicy denies it all ingress) ${describeProbe(p.fenced)} to its prober over ${family}`] : []),
+        ...(reached(p.egress) ? [`its fenced pod (a NetworkPolicy denies it all egress) reached its open pod over ${family} (${describeProbe(p.egress)})`] : []),
     ];
     if (leaks.length > 0) {
-        return { verdict: "not-enforced", detail: `${leaks.join("; ")} policies are ignored over ${family} by this cluster's network plugin` };
+        const ignored = [reached(p.fenced) ? "ingress" : "", reached(p.egress) ? "egress" : ""].filter(Boolean).join(" and ");
+        return { verdict: "not-enforced", detail: `${leaks.join("; ")}: this cluster's network plugin ignores ${ignored} policies over ${family}` };
     }
     if (!reached(p.open)) {
         const errors = [p.open, p.fenced, p.egress].filter((x) => !blocked(x) && !reached(x));

@@ -72,14 +72,16 @@ describe("the canary: ingress and egress, per address family", () => {
     it("not enforced when the fenced pod answers over either family, or gets out, whatever the other family does", () => {
         const ingress = f.canaryVerdict("ns", { IPv4: { ...enforcedProbes, fenced: answered }, IPv6: { absent: "none" } });
         expect(ingress.verdict).toBe("not-enforced");
-        expect(ingress.detail).toContain("its fenced pod (a NetworkPolicy denies it all ingress) answered HTTP 200 to its prober over IPv4: ingress policies are ignored over IPv4");
+        expect(ingress.detail).toBe("the canary: its fenced pod (a NetworkPolicy denies it all ingress) answered HTTP 200 to its prober over IPv4: this cluster's network plugin ignores ingress policies over IPv4");
         const egress = f.canaryVerdict("ns", { IPv4: { ...enforcedProbes, egress: answered }, IPv6: { absent: "none" } });
-        expect(egress.detail).toContain("its fenced pod (a NetworkPolicy denies it all egress) reached its open pod over IPv4 (answered HTTP 200): egress policies are ignored");
+        expect(egress.detail).toContain("its fenced pod (a NetworkPolicy denies it all egress) reached its open pod over IPv4 (answered HTTP 200): this cluster's network plugin ignores egress policies over IPv4");
+        const both = f.canaryVerdict("ns", { IPv4: { open: answered, fenced: answered, egress: answered }, IPv6: { absent: "none" } });
+        expect(both.detail).toMatch(/; its fenced pod .* ignores ingress and egress policies over IPv4$/);
         // The plugin: IPv4 enforced, IPv6 (link-local) not.
         const v6 = f.canaryVerdict("ns", { IPv4: enforcedProbes, IPv6: { open: answered, fenced: connected, egress: answered } });
         expect(v6.verdict).toBe("not-enforced");
         expect(v6.families!.IPv4.verdict).toBe("enforced");
-        expect(v6.detail).toMatch(/over IPv6.*ignored over IPv6/);
+        expect(v6.detail).toMatch(/over IPv6.*ignores ingress and egress policies over IPv6$/);
     });
 
     it("unknown when the open pod cannot be reached over IPv4 (a blocked connection proves nothing), or nothing was set up", () => {
