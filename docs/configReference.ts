@@ -6,6 +6,7 @@
  * unit test, naming the key; a meaning for a key the code lost fails too.
  */
 import { LIMIT_RANGE_DEFAULTS, MAX_EXTRA_PODS } from "../components/environmentQuota";
+import { NETWORK_CONFIG_DEFAULTS } from "../components/networkConfig";
 import { ResourceSpec } from "../components/podSpec";
 import {
     DEFAULT_FENCE,
@@ -50,6 +51,16 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
         unset: "each postgres pod gets its own `RandomPassword` (where no `random` provider is installed, as on the lab, the deploy and course commands set a generated one)",
         example: "not-validated-here",
     },
+    "network.dns": {
+        meaning:
+            "the cluster's DNS pods, `{namespace, podLabels}`, which the network fence lets pods query on port 53; `none` on a cluster without DNS for pods (the lab's `Pulumi.lab.yaml`)",
+    },
+    "network.apiServer": {
+        meaning:
+            "how pods reach the API server, `{url, addresses, port}` (addresses: its endpoints', default the URL's host when it is an IP; port: default the URL's): the workbench's kubeconfig names the URL (`NetworkFence`'s `apiServerAccess` is the allowance for those addresses; `index.ts` does not compose it yet)",
+        unset: "no pod reaches the API server (on the lab, and off it with `PODLAB_API_SERVER_FROM_PODS` set, the course fills it in)",
+        example: { url: "https://10.245.0.1:6444" },
+    },
     "postgres.count": { meaning: `number of postgres pods, 1-${MAX_POSTGRES_COUNT}` },
     "postgres.baseName": { meaning: "pod names are `postgres`, `postgres2`, `postgres3`, ... from this base" },
     "postgres.image": { meaning: "pinned tag or digest; `latest` and untagged images are refused" },
@@ -79,7 +90,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     "workbench.resources": { meaning: "requests and limits of the workbench container" },
     "workbench.apiServer": {
         meaning: "the API server's https URL as pods reach it, written into the workbench's kubeconfig",
-        unset: "on the lab, `lab/env`'s `PODLAB_API_SERVER_FROM_PODS` (the course passes it); elsewhere the admin kubeconfig's server",
+        unset: "`network.apiServer.url`; without that, the course writes the admin kubeconfig's server",
         example: "https://10.245.0.1:6444",
     },
 };
@@ -95,9 +106,13 @@ function isResourceSpec(v: unknown): v is ResourceSpec {
     return typeof v === "object" && v !== null && "requests" in v && "limits" in v;
 }
 
-/** The leaves of a defaults object as dotted keys; a ResourceSpec is one leaf. */
+/**
+ * The leaves of a defaults object as dotted keys. A ResourceSpec is one leaf,
+ * and so is an object the docs describe as one key (`network.dns`); any
+ * other object is walked, so a key it gains surfaces by its own name.
+ */
 function leaves(prefix: string, value: unknown): [string, unknown][] {
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && !isResourceSpec(value)) {
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && !isResourceSpec(value) && KEY_DOCS[prefix] === undefined) {
         return Object.entries(value).flatMap(([k, v]) => leaves(`${prefix}.${k}`, v));
     }
     return [[prefix, value]];
@@ -106,6 +121,9 @@ function leaves(prefix: string, value: unknown): [string, unknown][] {
 function formatDefault(v: unknown): string {
     if (isResourceSpec(v)) {
         return `requests \`${amounts(v.requests)}\`, limits \`${amounts(v.limits)}\` (cpu/memory/ephemeral-storage)`;
+    }
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+        return `\`${JSON.stringify(v).replace(/"/g, "").replace(/,/g, ", ").replace(/:/g, ": ")}\``;
     }
     return `\`${typeof v === "string" ? v : JSON.stringify(v)}\``;
 }
@@ -118,6 +136,7 @@ export function codeDefaults(): Map<string, unknown> {
         ...leaves("postgres", POSTGRES_CONFIG_DEFAULTS),
         ...leaves("sidecar", SIDECAR_CONFIG_DEFAULTS),
         ...leaves("quota", QUOTA_CONFIG_DEFAULTS),
+        ...leaves("network", NETWORK_CONFIG_DEFAULTS),
         ...leaves("workbench", WORKBENCH_CONFIG_DEFAULTS),
     ]);
 }
