@@ -8,6 +8,7 @@ import { benchCheck, benchCourse, benchDeploy, benchIndex, benchLoad, benchOverh
 import { readComponents } from "./componentApi";
 import { configKeys } from "./configReference";
 import { measuredTable } from "./measured";
+import { readmePicture } from "./picture";
 import { countsIn, suitesSkippedOnKwok, testFiles } from "./testCounts";
 import { policies } from "../policy/policies";
 
@@ -95,6 +96,11 @@ function unitTests(): string {
         ],
     );
 }
+
+/** Whole files `npm run docs` writes (and `npm test` checks), by path from the repository's root. */
+export const FILES: Record<string, () => string> = {
+    "docs/pods.svg": readmePicture,
+};
 
 export const BLOCKS: Record<string, (arg?: string) => string> = {
     "policy-table": policyTable,

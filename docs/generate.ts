@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BLOCKS } from "./blocks";
+import { BLOCKS, FILES } from "./blocks";
 
 /** The repository root (this file is docs/generate.ts, or bin/docs/generate.js once built). */
 const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml")))!;
@@ -73,9 +73,19 @@ export function renderBlocks(text: string, file: string, blocks: Generators = BL
     return { text: rendered, stale };
 }
 
-/** Checks (or with `write`, rewrites) every doc file; returns the blocks that were stale. */
-export function generateDocs(opts: { write: boolean; root?: string; blocks?: Generators }): StaleBlock[] {
+/** Checks (or with `write`, rewrites) every doc file's blocks, and every generated file; returns what was stale. */
+export function generateDocs(opts: { write: boolean; root?: string; blocks?: Generators; files?: Record<string, () => string> }): StaleBlock[] {
     const stale: StaleBlock[] = [];
+    for (const [rel, generate] of Object.entries(opts.files ?? (opts.root === undefined ? FILES : {}))) {
+        const file = path.join(opts.root ?? ROOT, rel);
+        const fresh = generate();
+        if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== fresh) {
+            stale.push({ file: rel, name: "(the whole file)" });
+            if (opts.write) {
+                fs.writeFileSync(file, fresh);
+            }
+        }
+    }
     for (const file of docFiles(opts.root)) {
         const text = fs.readFileSync(file, "utf8");
         const result = renderBlocks(text, path.relative(opts.root ?? ROOT, file), opts.blocks);

@@ -26,6 +26,21 @@ describe("generated blocks in the docs", () => {
         expect(renderBlocks(r.text, "x.md", { two: () => "2" }).stale).toEqual([]);
     });
 
+    it("writes a generated file, and reports it stale when it differs", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-docs-"));
+        fs.mkdirSync(path.join(root, "docs"));
+        fs.writeFileSync(path.join(root, "README.md"), "no blocks\n");
+        const files = { "docs/pic.svg": () => "<svg/>\n" };
+        try {
+            expect(generateDocs({ write: false, root, blocks: {}, files })).toEqual([{ file: "docs/pic.svg", name: "(the whole file)" }]);
+            expect(generateDocs({ write: true, root, blocks: {}, files })).toHaveLength(1);
+            expect(fs.readFileSync(path.join(root, "docs", "pic.svg"), "utf8")).toBe("<svg/>\n");
+            expect(generateDocs({ write: false, root, blocks: {}, files })).toEqual([]);
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
     it("passes a block's argument to its generator, and names the block when the generator fails", () => {
         const blocks = { echo: (arg?: string) => `arg=${arg}`, fails: () => { throw new Error("no such file"); } };
         const r = renderBlocks(`${start("echo after.json")}old\n${end("echo after.json")}\n`, "x.md", blocks);
