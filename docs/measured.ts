@@ -42,7 +42,7 @@ export const MEASURED: Record<string, MeasuredTable> = {
             ["kwok v0.7.0", "5 min", "7 s", "1.0 GB"],
             ["kube-router v2.1.0", "3 min 52 s", "4.4 s", "0.9 GB"],
             ["crictl v1.34.0", "", "3.5 s", ""],
-            ["the lab's six images (from Debian packages)", "88-204 s together", "0 s (cached by recipe)", ""],
+            ["the lab's six images (from Debian packages; no Go)", "88-204 s together, without a .deb cache", "0 s (cached by recipe)", ""],
             ["`lab/toolchain.sh` with everything built", "", "2.4 s", ""],
         ],
     },
