@@ -7,7 +7,7 @@
 import { CriContainer, CriSandbox, CriView } from "../cli/cri";
 import { KubePod, environmentView } from "../cli/picture/model";
 import { environmentSvg } from "../cli/picture/svg";
-import { POSTGRES_CONFIG_DEFAULTS, SIDECAR_CONFIG_DEFAULTS, postgresPodNames } from "../components/stackConfig";
+import { resolveStackConfig } from "../components/stackConfig";
 
 const NAMESPACE = "podlab-pods101-ada";
 const NODE = "podlab-node-0";
@@ -27,14 +27,15 @@ function pod(name: string, app: string, ip: string, containers: KubePod["spec"][
     };
 }
 
-/** The environment's pods as the API server would report them. */
+/** The environment's pods as the API server would report them, from a stack with the default config. */
 function samplePods(): KubePod[] {
-    const pg = POSTGRES_CONFIG_DEFAULTS;
-    const sc = SIDECAR_CONFIG_DEFAULTS;
-    const postgres = postgresPodNames(pg.baseName, pg.count).map((name, i) =>
+    const config = resolveStackConfig({}, { project: "podlab", stack: "dev" });
+    const pg = config.postgres;
+    const sc = config.sidecar;
+    const postgres = pg.names.map((name, i) =>
         pod(name, "postgres", `10.245.0.${11 + i}`, [{ name: "postgres", image: pg.image, ports: [{ containerPort: pg.port }] }]),
     );
-    const sidecar = pod(sc.name, "nginx-sidecar", `10.245.0.${11 + pg.count}`, [
+    const sidecar = pod(sc.name, "nginx-sidecar", `10.245.0.${11 + pg.names.length}`, [
         { name: "nginx", image: sc.nginxImage, ports: [{ containerPort: sc.nginxPort }] },
         { name: "sidecar", image: sc.curlImage },
     ]);
