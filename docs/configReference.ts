@@ -57,7 +57,7 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     },
     "network.apiServer": {
         meaning:
-            "how pods reach the API server, `{url, addresses, port}` (addresses: its endpoints', default the URL's host when it is an IP; port: default the URL's): the workbench's kubeconfig names the URL (`NetworkFence`'s `apiServerAccess` is the allowance for those addresses; `index.ts` does not compose it yet)",
+            "how pods reach the API server, `{url, addresses, port}` (addresses: its endpoints', default the URL's host when it is an IP; port: default the URL's): the network fence lets the workbench, and only it, reach those addresses and port (`apiServerAccess`), and the workbench's kubeconfig names the URL",
         unset: "no pod reaches the API server (on the lab, and off it with `PODLAB_API_SERVER_FROM_PODS` set, the course fills it in)",
         example: { url: "https://10.245.0.1:6444" },
     },
