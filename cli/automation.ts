@@ -72,7 +72,7 @@ export async function openExistingStack(stackName: string, workDir: string, pulu
  * not logged: only a program that throws makes the engine fail the update
  * before it deletes anything the program did not register.
  */
-async function inlinePodlab(): Promise<Record<string, unknown>> {
+export async function inlinePodlab(): Promise<Record<string, unknown>> {
     return podlab();
 }
 
@@ -159,6 +159,12 @@ interface StackLock {
     hostname: string;
 }
 
+/** A stack opened only if it is needed: opening one runs `pulumi stack select`. */
+export interface LazyStack {
+    name: string;
+    open: () => Promise<Stack>;
+}
+
 /**
  * Makes a stack usable again after a CLI run that was killed (SIGKILL, OOM,
  * power loss) on this machine, without a human: a lock whose process is gone is
@@ -166,8 +172,12 @@ interface StackLock {
  * that clears pending creates (the next `up` then re-adopts objects it created
  * but never recorded: with server-side apply the Kubernetes provider upserts).
  * A lock held by a live process is left alone and reported. Returns what it did.
+ * In a file backend, a stack with nothing to recover costs no CLI run.
  */
-export async function recoverStack(stack: Stack): Promise<string[]> {
+export async function recoverStack(target: Stack | LazyStack): Promise<string[]> {
+    let opened: Promise<Stack> | undefined;
+    const open = () => (opened ??= "open" in target ? target.open() : Promise.resolve(target));
+    const stack = { name: target.name };
     const done: string[] = [];
     const backend = fileBackendDir();
     if (backend !== undefined) {
@@ -177,13 +187,13 @@ export async function recoverStack(stack: Stack): Promise<string[]> {
             throw new Error(`stack ${stack.name} is locked by a running pulumi (pid ${live[0].pid} on ${live[0].hostname}); wait for it, or stop it first (lock ${live[0].file})`);
         }
         if (locks.length > 0) {
-            await stack.cancel();
+            await (await open()).cancel();
             done.push(`released the lock of a killed pulumi (pid ${locks.map((l) => l.pid).join(", ")})`);
         }
     }
-    const pending = backend !== undefined ? pendingOperationsInFile(backend, stack.name) : ((await stack.exportStack()).deployment?.pending_operations ?? []).length;
+    const pending = backend !== undefined ? pendingOperationsInFile(backend, stack.name) : ((await (await open()).exportStack()).deployment?.pending_operations ?? []).length;
     if (pending > 0) {
-        await stack.refresh({ clearPendingCreates: true, color: "never" });
+        await (await open()).refresh({ clearPendingCreates: true, color: "never" });
         done.push(`resolved ${pending} pending operation(s) of an interrupted run with a refresh`);
     }
     return done;
