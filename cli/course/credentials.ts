@@ -94,13 +94,17 @@ export function readCredentialRecord(layout: CourseLayout, learner: string): Cre
  */
 export async function credentialCurrent(layout: CourseLayout, learner: Learner, expires: Date | undefined, now: Date): Promise<boolean> {
     const record = readCredentialRecord(layout, learner.name);
-    if (record === undefined || !fs.existsSync(layout.kubeconfig(learner.name))) {
+    return record !== undefined && credentialRecordCurrent(layout, learner, record, expires, now, await anchorsOf(learner.namespace, record.serviceAccount));
+}
+
+/** {@link credentialCurrent} with the anchors already read (for a whole class at once, say). */
+export function credentialRecordCurrent(layout: CourseLayout, learner: Learner, record: CredentialRecord, expires: Date | undefined, now: Date, anchors: Array<{ name: string; uid: string }>): boolean {
+    if (!fs.existsSync(layout.kubeconfig(learner.name))) {
         return false;
     }
     if ((record.requestedExpires ?? null) !== (expires?.toISOString() ?? null) || new Date(record.expires).getTime() - now.getTime() < RENEW_BEFORE_MS) {
         return false;
     }
-    const anchors = await anchorsOf(learner.namespace, record.serviceAccount);
     return anchors.some((a) => a.name === record.anchor && a.uid === record.anchorUid);
 }
 

@@ -1,19 +1,21 @@
 /**
- * One learner's environment as a Pulumi stack: its workspace (one per stack,
- * so concurrent learners never share a workspace file), up with recovery from
- * a killed run, destroy and removal, and the files handed out.
+ * One learner's environment as a Pulumi stack: what every operation on a
+ * learner needs (its context, the stack's config file, its outputs and card);
+ * the operations themselves are in ./learnerUp.ts. One workspace per stack, so
+ * concurrent learners never share a workspace file.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { OpenStackOptions, PROJECT_DIR, ensurePassword, openExistingStack, openStack, recoverStack } from "../automation";
-import { kubectl, kubectlJson } from "../kubectl";
+import { OpenStackOptions, PROJECT_DIR, openStack } from "../automation";
+import { kubectlJson } from "../kubectl";
+import { PassphraseKeys } from "../passphrase";
 import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
-import { ClusterAccess, credentialCurrent, mintCredential, readCredentialRecord } from "./credentials";
+import { ClusterAccess, mintCredential, readCredentialRecord } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { CourseRegistry } from "./registry";
-import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
+import { Learner } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
@@ -26,15 +28,9 @@ export interface CourseContext {
     cluster: ClusterAccess;
     /** The Pulumi CLI, found once for every learner's workspace (undefined: a command that runs no Pulumi). */
     pulumi?: PulumiCommand;
+    /** Passphrase keys, when new stacks use the passphrase secrets provider (a generated password is then written without a CLI run). */
+    keys?: PassphraseKeys;
     now: () => Date;
-}
-
-/** What `up` asks the CLI once before learners fan out, instead of once per learner. */
-export interface UpFacts {
-    /** The learner's stack exists in the backend (one `stack ls` for the course). */
-    exists: boolean;
-    /** A random provider is available (one `plugin ls` for the course); on the lab it never is, so each stack gets a generated password. */
-    randomProvider: boolean;
 }
 
 /** Reports what a learner's operation is doing (the live progress line). */
@@ -46,35 +42,6 @@ export function learnerByName(course: string, name: string): Learner {
     return { name, stack, namespace: `podlab-${stack}`, config: {} };
 }
 
-/**
- * Brings a learner's environment to what the roster says: stack config written,
- * a killed earlier run recovered, `up`, then a credential (kept while current)
- * and the card. Returns notes worth printing (recoveries, a new credential).
- */
-export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter, facts: UpFacts): Promise<string[]> {
-    // Recorded before the stack exists, so a run killed right after creating it still knows it is the course's.
-    ctx.registry.add(learner.name);
-    const stack = await openLearnerStack(ctx.layout, learner, { pulumiCommand: ctx.pulumi, exists: facts.exists });
-    step("recovering");
-    const notes = await recoverStack(stack);
-    // The course writes the stack's config file itself (writeStackConfig), so that file alone says whether the password is set.
-    await ensurePassword(stack, { randomProvider: facts.randomProvider, configOnlyInStackFile: true });
-    step("pulumi up");
-    // The refresh sees what was changed or deleted behind the stack's back (a pod
-    // `course check` found missing), so this up puts it back. The outputs come with
-    // up's result; its summary needs no secrets (no `stack history --show-secrets`).
-    const result = await stack.up({ color: "never", refresh: true, showSecrets: false, onEvent: (e) => describeEvent(e, step) });
-    const outputs = plainOutputs(result.outputs);
-    writeFileAtomic(path.join(ctx.layout.workspace(learner.name), "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
-    step("credential");
-    if (!(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
-        await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-        notes.push("new credential");
-    }
-    writeCard(ctx, learner.name);
-    return notes;
-}
-
 /** Fresh credentials for a deployed learner, pods untouched: the old token stops working. */
 export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
     const outputs = readOutputs(ctx.layout, learner.name);
@@ -82,49 +49,20 @@ export async function renewCredentials(ctx: CourseContext, learner: Learner): Pr
     writeCard(ctx, learner.name);
 }
 
-/**
- * Destroys a learner's stack and removes it, its workspace and its handed-out
- * files; then sweeps the cluster for anything of theirs left over (a namespace
- * a killed run created but never recorded). Returns notes worth printing.
- */
-export async function downLearner(ctx: CourseContext, learner: Learner, step: StepReporter): Promise<string[]> {
-    const notes: string[] = [];
-    const workspace = ctx.layout.workspace(learner.name);
-    fs.mkdirSync(workspace, { recursive: true });
-    const stack = await openExistingStack(learner.stack, workspace, ctx.pulumi);
-    if (stack !== undefined) {
-        step("recovering");
-        notes.push(...(await recoverStack(stack)));
-        step("pulumi destroy");
-        try {
-            await stack.destroy({ color: "never", onEvent: (e) => describeEvent(e, step) });
-        } catch (e) {
-            throw new Error(`${failureReason(e)}${await stuckNamespace(learner.namespace)}`);
-        }
-        await stack.workspace.removeStack(learner.stack);
-    }
-    step("sweeping");
-    const selector = `${COURSE_LABEL}=${ctx.course},${LEARNER_LABEL}=${learner.name}`;
-    // `-o name` prints one line per namespace deleted; with none, kubectl still says "No resources found".
-    const swept = (await kubectl(["delete", "namespace", `--selector=${selector}`, "--ignore-not-found", "--wait=true", "--timeout=120s", "-o", "name"]))
-        .split("\n")
-        .filter((line) => line.startsWith("namespace/"));
-    if (swept.length > 0) {
-        notes.push(`removed what no stack recorded: ${swept.join("; ")}`);
-    }
-    fs.rmSync(ctx.layout.learnerOut(learner.name), { recursive: true, force: true });
-    fs.rmSync(workspace, { recursive: true, force: true });
-    ctx.registry.remove(learner.name);
-    return notes;
-}
-
-/** Writes (or rewrites) the workspace of a learner's stack and opens the stack. */
-export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
+/** Writes the workspace of a learner's stack: Pulumi.yaml, and with `config` the stack's config file. Returns its directory. */
+export function writeLearnerWorkspace(layout: CourseLayout, learner: Learner, config?: Record<string, unknown>): string {
     const dir = layout.workspace(learner.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), learner.config);
-    return openStack(learner.stack, dir, opts);
+    if (config !== undefined) {
+        writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), config);
+    }
+    return dir;
+}
+
+/** Writes (or rewrites) the workspace of a learner's stack and opens the stack through the Automation API. */
+export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
+    return openStack(learner.stack, writeLearnerWorkspace(layout, learner, learner.config), opts);
 }
 
 /**
@@ -155,18 +93,18 @@ export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
 }
 
-function writeCard(ctx: CourseContext, learner: string): void {
+export function writeCard(ctx: CourseContext, learner: string): void {
     const record = readCredentialRecord(ctx.layout, learner);
     const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
     writeFileAtomic(ctx.layout.card(learner), card);
 }
 
-function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {
+export function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {
     // Secret outputs (there are none today) never reach a file in plain text.
     return Object.fromEntries(Object.entries(outputs).filter(([, v]) => !v.secret).map(([k, v]) => [k, v.value])) as unknown as CourseOutputs;
 }
 
-function describeEvent(e: EngineEvent, step: StepReporter): void {
+export function describeEvent(e: EngineEvent, step: StepReporter): void {
     const m = e.resourcePreEvent?.metadata;
     if (m && m.op !== "same" && m.type.startsWith("kubernetes:")) {
         const kind = m.type.split(":").pop();
@@ -187,7 +125,7 @@ export function failureReason(e: unknown): string {
 }
 
 /** When a namespace will not go away: what holds it (pulumi-kubernetes waits for it and times out). */
-async function stuckNamespace(namespace: string): Promise<string> {
+export async function stuckNamespace(namespace: string): Promise<string> {
     try {
         const ns = await kubectlJson<{ status?: { phase?: string; conditions?: Array<{ type: string; message?: string; status: string }> }; spec?: { finalizers?: string[] } }>(["get", "namespace", namespace]);
         if (ns.status?.phase !== "Terminating") {

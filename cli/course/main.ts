@@ -15,17 +15,20 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
+import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
 import { adminClusterAccess } from "./credentials";
-import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
+import { CourseContext, failureReason, learnerByName, renewCredentials, writeLearnerWorkspace } from "./environment";
+import { downLearner, resetLearner, upLearner } from "./learnerUp";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { CourseRegistry, withCourseLock } from "./registry";
+import { upToDateLearners } from "./upToDate";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
@@ -55,7 +58,13 @@ const CONCURRENCY = { type: "string", valueName: "N", description: `learners at 
 type Subcommand = "up" | "status" | "check" | "reset" | "credentials" | "down";
 
 const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
-    up: { summary: "create or update every learner's environment (or the named ones), with credentials and cards", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
+    up: {
+        summary:
+            "create or update every learner's environment (or the named ones), with credentials and cards; " +
+            "a learner whose environment is as its last up left it (same roster and program, every object in place, pods Ready, credential current) is skipped without running Pulumi",
+        flags: { ...COMMON, concurrency: CONCURRENCY, refresh: { type: "boolean", description: "run Pulumi (refresh and update) for every learner, up to date or not" } },
+        positionals: "LEARNER...",
+    },
     status: { summary: "learners x pods: phase, readiness and IP, read from the cluster (no update); redraws the pictures", flags: COMMON, positionals: "LEARNER..." },
     check: {
         summary:
@@ -76,6 +85,8 @@ interface Invocation {
     concurrency: number;
     /** The learners named on the command line, or undefined for all. */
     named?: string[];
+    /** `up --refresh`: no learner is skipped as up to date. */
+    refresh: boolean;
 }
 
 /** What learners start from: the lab stack's config on the lab, the defaults on another cluster. */
@@ -117,6 +128,7 @@ function invocation(argv: string[]): Invocation | string {
         layout: new CourseLayout(roster.course, v.out as string | undefined),
         concurrency,
         named: parsed.positionals.length > 0 ? [...new Set(parsed.positionals)] : undefined,
+        refresh: v.refresh === true,
     };
 }
 
@@ -146,6 +158,7 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
         pulumi: runsPulumi ? await PulumiCommand.get() : undefined,
+        keys: runsPulumi && passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined,
         now: () => new Date(),
     };
 }
@@ -153,8 +166,15 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
 /**
  * Runs `work` for each learner, bounded, with progress; returns the number that failed.
  * One learner's failure is reported with its reason and does not stop the others.
+ * `upToDate` learners were left alone: they count as done.
  */
-async function forEachLearner(verb: string, learners: Learner[], concurrency: number, work: (l: Learner, step: (what: string) => void) => Promise<string[] | void>): Promise<number> {
+async function forEachLearner(
+    verb: string,
+    learners: Learner[],
+    concurrency: number,
+    work: (l: Learner, step: (what: string) => void) => Promise<string[] | void>,
+    upToDate: string[] = [],
+): Promise<number> {
     const progress = new Progress(verb, learners.length);
     await runBounded(learners, concurrency, async (l) => {
         const t0 = Date.now();
@@ -167,7 +187,8 @@ async function forEachLearner(verb: string, learners: Learner[], concurrency: nu
         }
     });
     const r = progress.finish();
-    console.log(`course ${verb}: ${r.done} done, ${r.failed} failed, in ${r.seconds.toFixed(1)} s`);
+    const skipped = upToDate.length > 0 ? ` (${upToDate.length} of them up to date, nothing run)` : "";
+    console.log(`course ${verb}: ${r.done + upToDate.length} done, ${r.failed} failed, in ${r.seconds.toFixed(1)} s${skipped}`);
     return r.failed;
 }
 
@@ -202,6 +223,23 @@ async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }
 
 async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
+    // The stack config files first: they are part of what decides whether a learner is up to date.
+    for (const l of learners) {
+        writeLearnerWorkspace(ctx.layout, l, l.config);
+    }
+    const fresh = inv.refresh
+        ? new Set<string>()
+        : await upToDateLearners({ course: ctx.course, layout: ctx.layout, learners, expires: ctx.expires, now: ctx.now() }).catch((e: Error) => {
+              console.log(`could not tell which learners are up to date (${e.message.split("\n")[0]}); running every one`);
+              return new Set<string>();
+          });
+    if (fresh.size > 0) {
+        console.log(`up to date, nothing to run (${fresh.size}): ${namesList([...fresh])}`);
+    }
+    const stale = learners.filter((l) => !fresh.has(l.name));
+    if (stale.length === 0) {
+        return forEachLearner("up", [], inv.concurrency, async () => undefined, [...fresh]);
+    }
     const ws = await courseWorkspace(ctx);
     // Stacks of this project that already exist in the backend (one CLI run).
     const stacks = new Set((await ws.listStacks()).map((s) => s.name));
@@ -210,12 +248,23 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
     const { randomProvider } = await ensurePlugins(ws);
-    return forEachLearner("up", learners, inv.concurrency, async (l, step) => {
-        if (stacks.has(l.stack) && !ours.has(l.name)) {
-            throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
-        }
-        return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
-    });
+    return forEachLearner(
+        "up",
+        stale,
+        inv.concurrency,
+        async (l, step) => {
+            if (stacks.has(l.stack) && !ours.has(l.name)) {
+                throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
+            }
+            return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
+        },
+        [...fresh],
+    );
+}
+
+/** Names for one line: all of them up to 20, then how many more. */
+function namesList(names: string[]): string {
+    return names.length <= 20 ? names.join(", ") : `${names.slice(0, 20).join(", ")} and ${names.length - 20} more`;
 }
 
 async function down(inv: Invocation): Promise<number> {
@@ -227,7 +276,8 @@ async function down(inv: Invocation): Promise<number> {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
-    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
+    const stacks = new Set((await (await courseWorkspace(ctx)).listStacks()).map((s) => s.name));
+    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step, stacks.has(l.stack)));
     if (inv.named === undefined && failed === 0) {
         await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);
@@ -249,12 +299,10 @@ export async function labelledObjects(course: string): Promise<string[]> {
 
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const { randomProvider } = await ensurePlugins(await courseWorkspace(ctx));
-    return forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
-        const notes = await downLearner(ctx, l, step);
-        // down removed the stack: up creates it anew.
-        return [...notes, ...(await upLearner(ctx, l, step, { exists: false, randomProvider }))];
-    });
+    const ws = await courseWorkspace(ctx);
+    const stacks = new Set((await ws.listStacks()).map((s) => s.name));
+    const { randomProvider } = await ensurePlugins(ws);
+    return forEachLearner("reset", learners, inv.concurrency, (l, step) => resetLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider }));
 }
 
 async function credentials(inv: Invocation, learners: Learner[]): Promise<number> {
