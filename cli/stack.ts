@@ -11,11 +11,16 @@
  * the lab's own images) to the lab, and the dev stack (Pulumi.dev.yaml, the
  * public images) when PODLAB_KUBECONFIG points at another cluster.
  */
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
-import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, repairFileBackend } from "./automation";
+import { PROJECT_DIR, ensurePassword, inlinePodlab, openExistingStack, openStack, repairFileBackend } from "./automation";
+import { PassphraseKeys, configPassphrase, passphraseBackend } from "./passphrase";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
+import { PulumiCli } from "./pulumiRun";
+import { randomProviderInstalled, stackFile, upStack } from "./stackUp";
 
 const COMMAND = "npm run stack --";
 
@@ -84,16 +89,19 @@ async function main(): Promise<void> {
     for (const note of repairFileBackend()) {
         console.log(`podlab: backend: ${note}`);
     }
-    const stack = await openStack(opts.stack, opts.workDir);
     const onOutput = (s: string) => process.stdout.write(s);
+    const cli: PulumiCli = { command: "pulumi", workDir: opts.workDir ?? PROJECT_DIR, stack: opts.stack };
+    if (opts.command === "up" && !importsEnvironment(cli)) {
+        printOutputs(await up(cli, opts, onOutput));
+        return;
+    }
+    const stack = await openStack(opts.stack, opts.workDir);
     // `up` returns the outputs it already read; the other commands need a separate `stack output` (two CLI runs).
     let outputs: OutputMap | undefined;
     switch (opts.command) {
         case "up": {
-            const password = await ensurePassword(stack);
-            if (password === "generated") {
-                console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
-            }
+            // The stack's config imports an environment, which may hold the password: the Automation API reads the whole config.
+            reportPassword(opts.stack, await ensurePassword(stack));
             outputs = (await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs })).outputs;
             break;
         }
@@ -109,10 +117,37 @@ async function main(): Promise<void> {
             break;
     }
     if (opts.command !== "destroy") {
-        outputs ??= await stack.outputs();
-        const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
-        console.log(JSON.stringify(plain, null, 2));
+        printOutputs(outputs ?? (await stack.outputs()));
     }
+}
+
+/**
+ * `up` in one Pulumi CLI process for a stack that exists and has its password
+ * (two for a new one: `stack init` first), outputs from the update's own events
+ * (cli/stackUp.ts).
+ */
+async function up(cli: PulumiCli, opts: Options, onOutput: (s: string) => void): Promise<OutputMap> {
+    const keys = passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined;
+    const r = await upStack(cli, { randomProvider: randomProviderInstalled(), keys }, { program: inlinePodlab, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, onOutput });
+    reportPassword(cli.stack, r.password === "written" || r.password === "config-set" ? "generated" : r.password);
+    return r.outputs;
+}
+
+/** Whether the stack's config file imports an ESC environment (`environment:`), whose values only the CLI can read. */
+function importsEnvironment(cli: PulumiCli): boolean {
+    const file = stackFile(cli);
+    return fs.existsSync(file) && (yaml.load(fs.readFileSync(file, "utf8")) as { environment?: unknown } | null)?.environment !== undefined;
+}
+
+function reportPassword(stack: string, password: string): void {
+    if (password === "generated") {
+        console.log(`podlab: no random provider here, so stack ${stack} got a generated postgres password (secret config podlab:postgresPassword)`);
+    }
+}
+
+function printOutputs(outputs: OutputMap): void {
+    const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+    console.log(JSON.stringify(plain, null, 2));
 }
 
 /** Draws an existing stack's namespace, as the cluster has it now. */
