@@ -253,6 +253,15 @@ export function since(t0: number): number {
     return Math.round(performance.now() - t0);
 }
 
+/** How many file descriptors a process has open (0 once it is gone). */
+function openFds(pid: number): number {
+    try {
+        return fs.readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+        return 0;
+    }
+}
+
 /** Resident and proportional set size of a process, in bytes (PSS splits shared pages among their users). */
 function memoryOf(pid: number): { rss: number; pss: number } | undefined {
     try {
@@ -291,6 +300,11 @@ export interface TreeSample {
     atPeak: Record<string, { processes: number; rssBytes: number }>;
     /** Most processes of each kind alive at one poll. */
     mostAtOnce: Record<string, number>;
+    /** Most processes in the tree at one poll, and most open file descriptors summed over the tree (/proc/PID/fd). */
+    peakProcesses: number;
+    peakFds: number;
+    /** The command's own process: most open file descriptors (sockets, pipes to its children, files). */
+    peakRootFds: number;
     /**
      * Every process seen, by {@link commandLabel}: how many, and the CPU seconds
      * each had used when last seen (a lower bound: a run shorter than a poll may be missed).
@@ -307,7 +321,7 @@ export interface TreeSample {
 export class ProcessTreeSampler {
     private readonly seen = new Map<number, { label: string; ticks: number }>();
     private timer?: NodeJS.Timeout;
-    private readonly result: TreeSample = { peakRssBytes: 0, peakPssBytes: 0, atPeak: {}, mostAtOnce: {}, census: {}, polls: 0 };
+    private readonly result: TreeSample = { peakRssBytes: 0, peakPssBytes: 0, atPeak: {}, mostAtOnce: {}, peakProcesses: 0, peakFds: 0, peakRootFds: 0, census: {}, polls: 0 };
 
     constructor(
         private readonly rootPid: number,
@@ -321,6 +335,8 @@ export class ProcessTreeSampler {
         const byKind: Record<string, { processes: number; rssBytes: number }> = {};
         let rss = 0;
         let pss = 0;
+        let processes = 0;
+        let fds = 0;
         const queue = [this.rootPid];
         while (queue.length > 0) {
             const pid = queue.pop()!;
@@ -345,9 +361,17 @@ export class ProcessTreeSampler {
             byKind[kind] = { processes: (byKind[kind]?.processes ?? 0) + 1, rssBytes: (byKind[kind]?.rssBytes ?? 0) + mem.rss };
             rss += mem.rss;
             pss += mem.pss;
+            processes++;
+            const open = openFds(pid);
+            fds += open;
+            if (pid === this.rootPid) {
+                this.result.peakRootFds = Math.max(this.result.peakRootFds, open);
+            }
             queue.push(...childPids(pid));
         }
         this.result.polls++;
+        this.result.peakProcesses = Math.max(this.result.peakProcesses, processes);
+        this.result.peakFds = Math.max(this.result.peakFds, fds);
         for (const [k, v] of Object.entries(byKind)) {
             this.result.mostAtOnce[k] = Math.max(this.result.mostAtOnce[k] ?? 0, v.processes);
         }
