@@ -76,7 +76,8 @@ export class PulumiRunError extends Error {
  */
 export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string; onStdout?: (text: string) => void; stackFlag?: boolean } = {}): Promise<PulumiOutput> {
     const full = [...args, ...(opts.stackFlag === false ? [] : ["--stack", cli.stack]), "--non-interactive"];
-    const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_AUTOMATION_API: "true", ...cli.env };
+    // As the Automation API runs it: PULUMI_DEBUG_COMMANDS unhides --event-log.
+    const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_AUTOMATION_API: "true", PULUMI_DEBUG_COMMANDS: "true", ...cli.env };
     if (path.isAbsolute(cli.command)) {
         // As the Automation API does: plugins bundled beside the CLI come first.
         env.PATH = `${path.dirname(cli.command)}${path.delimiter}${env.PATH ?? ""}`;

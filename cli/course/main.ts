@@ -236,6 +236,10 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     if (fresh.size > 0) {
         console.log(`up to date, nothing to run (${fresh.size}): ${namesList([...fresh])}`);
     }
+    const ours = new Set(ctx.registry.learners());
+    for (const dropped of [...ours].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
+        console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
+    }
     const stale = learners.filter((l) => !fresh.has(l.name));
     if (stale.length === 0) {
         return forEachLearner("up", [], inv.concurrency, async () => undefined, [...fresh]);
@@ -243,10 +247,6 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ws = await courseWorkspace(ctx);
     // Stacks of this project that already exist in the backend (one CLI run).
     const stacks = new Set((await ws.listStacks()).map((s) => s.name));
-    const ours = new Set(ctx.registry.learners());
-    for (const dropped of [...ours].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
-        console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
-    }
     const { randomProvider } = await ensurePlugins(ws);
     return forEachLearner(
         "up",

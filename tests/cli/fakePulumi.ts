@@ -25,6 +25,8 @@ export interface RecordedRun {
     cwd: string;
     /** With `--client=host:port`: whether a TCP connection to it succeeded while the run was going on. */
     clientAnswered?: boolean;
+    /** PULUMI_DEBUG_COMMANDS as the run saw it (the real CLI hides --event-log without it). */
+    debugCommands?: string;
 }
 
 const SCRIPT = `
@@ -36,7 +38,7 @@ const n = fs.readdirSync(dir).filter((f) => f.startsWith("run-")).length;
 const plan = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8"));
 const answer = plan[n] || { code: 99, stderr: "error: the stand-in pulumi has no planned answer for run " + n };
 const args = process.argv.slice(2);
-const record = { args, stdin: fs.readFileSync(0, "utf8"), cwd: process.cwd() };
+const record = { args, stdin: fs.readFileSync(0, "utf8"), cwd: process.cwd(), debugCommands: process.env.PULUMI_DEBUG_COMMANDS };
 const finish = () => {
     fs.writeFileSync(path.join(dir, "run-" + String(n).padStart(3, "0") + ".json"), JSON.stringify(record));
     const log = args.indexOf("--event-log");

@@ -43,6 +43,8 @@ describe("upInline", () => {
         ]);
         expect(client).toMatch(/^--client=127\.0\.0\.1:\d+$/);
         expect(runs[0].cwd).toBe(cli.workDir);
+        // The real CLI knows --event-log only with PULUMI_DEBUG_COMMANDS set.
+        expect(runs[0].debugCommands).toBe("true");
         // The language server answered while the CLI ran, and is gone once it has exited.
         expect(runs[0].clientAnswered).toBe(true);
         const [host, port] = client.slice("--client=".length).split(":");
