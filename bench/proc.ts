@@ -239,6 +239,10 @@ export class CpuSampler {
 }
 
 function childName(comm: string): string {
+    // Node 24 names its main thread, and so the process's comm, "MainThread".
+    if (comm === "MainThread" || comm === "node") {
+        return "node (a podlab command)";
+    }
     if (comm === "pulumi") {
         return "pulumi CLI (engine)";
     }

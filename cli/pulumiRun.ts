@@ -117,8 +117,23 @@ export async function initStack(cli: PulumiCli): Promise<{ created: boolean }> {
     }
 }
 
+/** How an engine operation reports its events (and so its outputs and summary) back. */
+export interface EventOptions {
+    /**
+     * "json" (default): `--json`, every engine event a JSON line on stdout
+     * instead of the progress display (nothing for a person to read, and the
+     * least work for the engine); "text": the CLI's usual display on stdout
+     * (`onOutput`) and the events through `--event-log` in a private temporary file.
+     */
+    display?: "json" | "text";
+    /** Each engine event as it arrives. */
+    onEvent?: (e: EngineEvent) => void;
+    /** The CLI's display as it is printed (display "text"). */
+    onOutput?: (text: string) => void;
+}
+
 /** Options of {@link upInline}. */
-export interface UpOptions {
+export interface UpOptions extends EventOptions {
     /** The program, run in this Node process (the Automation API's inline program). */
     program: () => Promise<Record<string, unknown> | void>;
     /**
@@ -131,15 +146,11 @@ export interface UpOptions {
     policyPacks?: string[];
     policyPackConfigs?: string[];
     parallel?: number;
-    /** Each engine event as it arrives. */
-    onEvent?: (e: EngineEvent) => void;
-    /** The CLI's progress output as it is printed. */
-    onOutput?: (text: string) => void;
 }
 
 /** What an operation returns, read from its own engine events. */
 export interface OperationResult extends PulumiOutput {
-    /** The stack's outputs after the update (secret ones, which the event log masks, marked secret with no value). */
+    /** The stack's outputs after the update (secret ones, which events mask, marked secret with no value). */
     outputs: OutputMap;
     /** Resource operations by kind ("create", "same", ...), from the engine's summary. */
     changes: Record<string, number>;
@@ -147,8 +158,8 @@ export interface OperationResult extends PulumiOutput {
 
 /**
  * `pulumi up` of the inline program, as one CLI process: `--yes
- * --skip-preview`, the program served over `--client`, the event log read for
- * the outputs and the summary.
+ * --skip-preview`, the program served over `--client`, the outputs and the
+ * summary read from the run's own events.
  */
 export async function upInline(cli: PulumiCli, opts: UpOptions): Promise<OperationResult> {
     const server = await inlineProgramServer(opts.program);
@@ -167,7 +178,7 @@ export async function upInline(cli: PulumiCli, opts: UpOptions): Promise<Operati
     }
     let failed = true;
     try {
-        const result = await withEventLog(cli, args, opts);
+        const result = await withEvents(cli, args, opts);
         failed = false;
         return result;
     } finally {
@@ -180,43 +191,77 @@ export async function upInline(cli: PulumiCli, opts: UpOptions): Promise<Operati
  * says what to delete). With `remove`, the stack and its config file go too
  * (`--remove`), in the same process.
  */
-export function destroyStack(cli: PulumiCli, opts: { remove?: boolean; onEvent?: (e: EngineEvent) => void; onOutput?: (text: string) => void } = {}): Promise<OperationResult> {
-    return withEventLog(cli, ["destroy", "--yes", "--skip-preview", "--color", "never", ...(opts.remove ? ["--remove"] : [])], opts);
+export function destroyStack(cli: PulumiCli, opts: EventOptions & { remove?: boolean } = {}): Promise<OperationResult> {
+    return withEvents(cli, ["destroy", "--yes", "--skip-preview", "--color", "never", ...(opts.remove ? ["--remove"] : [])], opts);
 }
 
 /**
- * Runs an engine operation with `--event-log` in a private temporary
- * directory, hands each event to `onEvent` while it runs (the file is read as
- * it grows), and returns the outputs and summary the events report.
+ * Runs an engine operation, hands each event to `onEvent` while it runs, and
+ * returns the outputs and summary the events report. A failed run's error
+ * carries the error diagnostics its events reported (with `--json` they are
+ * not on stderr).
  */
-async function withEventLog(cli: PulumiCli, args: string[], opts: { onEvent?: (e: EngineEvent) => void; onOutput?: (text: string) => void }): Promise<OperationResult> {
+async function withEvents(cli: PulumiCli, args: string[], opts: EventOptions): Promise<OperationResult> {
+    const events = new EventCollector(opts.onEvent);
+    const failed = (e: unknown) => {
+        if (e instanceof PulumiRunError) {
+            throw new PulumiRunError(e.args, e.code, { stdout: e.output.stdout, stderr: [...events.errors.map((m) => `error: ${m}`), e.output.stderr].join("\n") });
+        }
+        throw e;
+    };
+    if ((opts.display ?? "json") === "json") {
+        const lines = new LineSplitter((line) => events.line(line));
+        const out = await runPulumi(cli, [...args, "--json"], { onStdout: (t) => lines.feed(t) }).catch(failed);
+        lines.end();
+        return { ...out, ...events.result() };
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-events-"));
     const file = path.join(dir, "events.jsonl");
-    const reader = new EventLogReader(file, opts.onEvent);
+    const tail = new FileTail(file, (line) => events.line(line));
     try {
-        const out = await runPulumi(cli, [...args, "--event-log", file], { onStdout: opts.onOutput }).finally(() => reader.stop());
-        return { ...out, ...reader.result() };
+        const out = await runPulumi(cli, [...args, "--event-log", file], { onStdout: opts.onOutput })
+            .finally(() => tail.stop())
+            .catch(failed);
+        return { ...out, ...events.result() };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
-/**
- * Reads an engine event log (one JSON event per line) while the CLI writes it,
- * keeping only what the result needs: the root stack's outputs and the summary.
- */
-export class EventLogReader {
-    private offset = 0;
+/** Splits text that arrives in chunks into whole lines. */
+class LineSplitter {
     private partial = "";
-    private timer?: NodeJS.Timeout;
-    private outputs: OutputMap = {};
-    private changes: Record<string, number> = {};
+
+    constructor(private readonly onLine: (line: string) => void) {}
+
+    feed(text: string): void {
+        const lines = (this.partial + text).split("\n");
+        this.partial = lines.pop() ?? "";
+        for (const line of lines) {
+            this.onLine(line);
+        }
+    }
+
+    end(): void {
+        if (this.partial !== "") {
+            this.onLine(this.partial);
+            this.partial = "";
+        }
+    }
+}
+
+/** Reads a file's lines while another process writes it (the engine's `--event-log`). */
+class FileTail {
+    private offset = 0;
+    private readonly timer: NodeJS.Timeout;
+    private readonly lines: LineSplitter;
 
     constructor(
         private readonly file: string,
-        private readonly onEvent?: (e: EngineEvent) => void,
+        onLine: (line: string) => void,
         intervalMs = 200,
     ) {
+        this.lines = new LineSplitter(onLine);
         this.timer = setInterval(() => this.poll(), intervalMs);
     }
 
@@ -224,10 +269,7 @@ export class EventLogReader {
     stop(): void {
         clearInterval(this.timer);
         this.poll();
-    }
-
-    result(): { outputs: OutputMap; changes: Record<string, number> } {
-        return { outputs: this.outputs, changes: this.changes };
+        this.lines.end();
     }
 
     private poll(): void {
@@ -245,35 +287,56 @@ export class EventLogReader {
                     break;
                 }
                 this.offset += n;
-                this.feed(chunk.subarray(0, n).toString("utf8"));
+                this.lines.feed(chunk.subarray(0, n).toString("utf8"));
             }
         } finally {
             fs.closeSync(fd);
         }
     }
+}
 
-    private feed(text: string): void {
-        const lines = (this.partial + text).split("\n");
-        this.partial = lines.pop() ?? "";
-        for (const line of lines) {
-            if (line.trim() === "") {
-                continue;
-            }
-            const event = JSON.parse(line) as EngineEvent;
-            this.take(event);
-            this.onEvent?.(event);
+/**
+ * Engine events, one JSON object a line, keeping only what the result needs:
+ * the root stack's outputs, the summary and the error diagnostics.
+ */
+export class EventCollector {
+    private outputs: OutputMap = {};
+    private changes: Record<string, number> = {};
+    /** Error diagnostics, in order. */
+    readonly errors: string[] = [];
+
+    constructor(private readonly onEvent?: (e: EngineEvent) => void) {}
+
+    line(text: string): void {
+        if (text.trim() === "") {
+            return;
         }
+        let event: EngineEvent;
+        try {
+            event = JSON.parse(text) as EngineEvent;
+        } catch {
+            return; // not an event: a warning the CLI printed on stdout
+        }
+        this.take(event);
+        this.onEvent?.(event);
+    }
+
+    result(): { outputs: OutputMap; changes: Record<string, number> } {
+        return { outputs: this.outputs, changes: this.changes };
     }
 
     private take(e: EngineEvent): void {
         const done = e.resOutputsEvent;
         if (done && !done.planning && done.metadata.type === "pulumi:pulumi:Stack") {
             const outputs = (done.metadata.new?.outputs ?? {}) as Record<string, unknown>;
-            // The event log never carries a secret's value: it prints "[secret]" in its place.
+            // Events never carry a secret's value: "[secret]" stands in its place.
             this.outputs = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v === "[secret]" ? { value: undefined, secret: true } : { value: v, secret: false }]));
         }
         if (e.summaryEvent) {
             this.changes = Object.fromEntries(Object.entries(e.summaryEvent.resourceChanges ?? {}).map(([k, v]) => [k, Number(v)]));
+        }
+        if (e.diagnosticEvent?.severity === "error") {
+            this.errors.push(e.diagnosticEvent.message.trim());
         }
     }
 }

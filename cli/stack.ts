@@ -128,7 +128,7 @@ async function main(): Promise<void> {
  */
 async function up(cli: PulumiCli, opts: Options, onOutput: (s: string) => void): Promise<OutputMap> {
     const keys = passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined;
-    const r = await upStack(cli, { randomProvider: randomProviderInstalled(), keys }, { program: inlinePodlab, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, onOutput });
+    const r = await upStack(cli, { randomProvider: randomProviderInstalled(), keys }, { program: inlinePodlab, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, display: "text", onOutput });
     reportPassword(cli.stack, r.password === "written" || r.password === "config-set" ? "generated" : r.password);
     return r.outputs;
 }

@@ -14,7 +14,7 @@ export interface FakeRun {
     /** Exit status (default 0). */
     code?: number;
     stderr?: string;
-    /** Events written to `--event-log`, one JSON line each. */
+    /** Events, one JSON line each: on stdout with `--json`, in the file with `--event-log`. */
     events?: Partial<EngineEvent>[];
 }
 
@@ -41,9 +41,13 @@ const args = process.argv.slice(2);
 const record = { args, stdin: fs.readFileSync(0, "utf8"), cwd: process.cwd(), debugCommands: process.env.PULUMI_DEBUG_COMMANDS };
 const finish = () => {
     fs.writeFileSync(path.join(dir, "run-" + String(n).padStart(3, "0") + ".json"), JSON.stringify(record));
+    const lines = (answer.events || []).map((e) => JSON.stringify(e) + "\\n").join("");
     const log = args.indexOf("--event-log");
     if (log >= 0) {
-        fs.writeFileSync(args[log + 1], (answer.events || []).map((e) => JSON.stringify(e) + "\\n").join(""));
+        fs.writeFileSync(args[log + 1], lines);
+        process.stdout.write("Updating (display text)\\n");
+    } else if (args.includes("--json")) {
+        process.stdout.write(lines);
     }
     process.stderr.write(answer.stderr || "");
     process.exit(answer.code || 0);

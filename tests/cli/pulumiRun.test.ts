@@ -23,7 +23,6 @@ describe("upInline", () => {
         expect(runs).toHaveLength(1);
         const args = runs[0].args;
         const client = args.find((a) => a.startsWith("--client="))!;
-        const log = args[args.indexOf("--event-log") + 1];
         expect(args).toEqual([
             "up",
             "--yes",
@@ -35,8 +34,7 @@ describe("upInline", () => {
             "auto.inline",
             "--refresh",
             "--run-program=true",
-            "--event-log",
-            log,
+            "--json",
             "--stack",
             "c-ada",
             "--non-interactive",
@@ -54,6 +52,17 @@ describe("upInline", () => {
             s.on("error", () => resolve(true));
         });
         expect(refused).toBe(true);
+    });
+
+    it("with the CLI's own display for a person (the deploy command): the display on stdout, the events through a private --event-log file", async () => {
+        const fake = new FakePulumi([{ events: updateEvents({ namespace: "podlab-dev" }) }]);
+        const shown: string[] = [];
+        const r = await upInline(cliFor(fake), { program, display: "text", onOutput: (t) => shown.push(t) });
+        const args = fake.runs()[0].args;
+        expect(args).not.toContain("--json");
+        const log = args[args.indexOf("--event-log") + 1];
+        expect(shown.join("")).toBe("Updating (display text)\n");
+        expect(r.outputs).toEqual({ namespace: { value: "podlab-dev", secret: false } });
         // The event log lived in a private temporary directory, removed afterwards.
         expect(fs.existsSync(path.dirname(log))).toBe(false);
     });
@@ -96,6 +105,13 @@ describe("upInline", () => {
             s.on("error", () => resolve(true));
         });
         expect(refused).toBe(true);
+    });
+
+    it("a program error reported only as an engine event (with --json nothing is on stderr but 'update failed') is in the failure's reason", async () => {
+        const diagnostic = { sequence: 2, timestamp: 2, diagnosticEvent: { message: "podlab:postgres.count must be an integer in 1-100; got 0\n", color: "never", severity: "error" } };
+        const fake = new FakePulumi([{ code: 255, stderr: "error: update failed\n", events: [diagnostic] as never }]);
+        const e = await upInline(cliFor(fake), { program }).catch((x: unknown) => x);
+        expect(failureReason(e)).toBe("podlab:postgres.count must be an integer in 1-100; got 0");
     });
 });
 
