@@ -51,13 +51,19 @@ function readStackFile(file: string): StackFileDoc | undefined {
 }
 
 /**
- * Whether a `random` resource provider is installed (the plugin cache under
- * PULUMI_HOME, as `pulumi plugin ls` lists it) or on PATH; read from disk, without a CLI run.
+ * Whether a resource plugin (of a version, or any) is in the plugin cache under
+ * PULUMI_HOME, the directory `pulumi plugin ls` lists; read from disk, without a CLI run.
  */
-export function randomProviderInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function resourcePluginCached(name: string, version?: string, env: NodeJS.ProcessEnv = process.env): boolean {
     const plugins = path.join(env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "plugins");
-    const cached = fs.existsSync(plugins) && fs.readdirSync(plugins).some((d) => /^resource-random-v\d/.test(d) && !/\.(lock|partial)$/.test(d) && fs.statSync(path.join(plugins, d)).isDirectory());
-    return cached || (env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && fs.existsSync(path.join(dir, "pulumi-resource-random")));
+    const dir = version === undefined ? new RegExp(`^resource-${name}-v\\d[^/]*$`) : new RegExp(`^resource-${name}-v${version.replace(/\./g, "\\.")}$`);
+    // A download in progress or cut short leaves a .lock or .partial beside the directory.
+    return fs.existsSync(plugins) && fs.readdirSync(plugins).some((d) => dir.test(d) && !/\.(lock|partial)$/.test(d) && !fs.existsSync(path.join(plugins, `${d}.partial`)) && fs.statSync(path.join(plugins, d)).isDirectory());
+}
+
+/** Whether a `random` resource provider is installed (plugin cache or PATH), without a CLI run. */
+export function randomProviderInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+    return resourcePluginCached("random", undefined, env) || (env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && fs.existsSync(path.join(dir, "pulumi-resource-random")));
 }
 
 /** What {@link upStack} knows beforehand. */

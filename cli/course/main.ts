@@ -16,6 +16,7 @@ import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automat
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
+import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
@@ -205,9 +206,13 @@ async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
  * available (then stacks need no generated password).
  */
 async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }> {
-    const installed = await ws.listPlugins();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+    // The plugin cache on disk answers the usual case without a `plugin ls` run.
+    if (resourcePluginCached("kubernetes", version("kubernetes"))) {
+        return { randomProvider: randomProviderInstalled() };
+    }
+    const installed = await ws.listPlugins();
     for (const name of ["kubernetes"]) {
         const v = version(name);
         if (installed.some((p) => p.name === name && p.kind === "resource" && p.version === v)) {

@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import { PASSWORD_KEY } from "../../cli/automation";
 import { PassphraseKeys, passphraseCrypter } from "../../cli/passphrase";
 import { PulumiCli } from "../../cli/pulumiRun";
-import { randomProviderInstalled, stackFile, upStack, withPassword } from "../../cli/stackUp";
+import { randomProviderInstalled, resourcePluginCached, stackFile, upStack, withPassword } from "../../cli/stackUp";
 import { FakePulumi, updateEvents } from "./fakePulumi";
 
 const PASSPHRASE = "unit-test-passphrase";
@@ -143,5 +143,9 @@ describe("randomProviderInstalled", () => {
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-bin-"));
         fs.writeFileSync(path.join(bin, "pulumi-resource-random"), "");
         expect(randomProviderInstalled({ PULUMI_HOME: path.join(home, "none"), PATH: bin })).toBe(true);
+        expect(resourcePluginCached("kubernetes", "4.25.0", { PULUMI_HOME: home })).toBe(true);
+        expect(resourcePluginCached("kubernetes", "4.25", { PULUMI_HOME: home })).toBe(false);
+        fs.writeFileSync(path.join(home, "plugins", "resource-kubernetes-v4.25.0.partial"), "");
+        expect(resourcePluginCached("kubernetes", "4.25.0", { PULUMI_HOME: home })).toBe(false);
     });
 });
