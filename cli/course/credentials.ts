@@ -122,6 +122,8 @@ export async function mintCredential(args: {
     /** The roster's `expires`; default {@link DEFAULT_CREDENTIAL_HOURS} from now. */
     expires?: Date;
     now: Date;
+    /** The namespace was just created (by the update that ran before): no older anchor can be in it, so none is looked for. */
+    newNamespace?: boolean;
 }): Promise<CredentialRecord> {
     const { layout, learner, serviceAccount } = args;
     const until = args.expires ?? new Date(args.now.getTime() + DEFAULT_CREDENTIAL_HOURS * 3600 * 1000);
@@ -169,7 +171,7 @@ export async function mintCredential(args: {
     };
     writeFileAtomic(`${layout.workspace(learner.name)}/credential.json`, JSON.stringify(record, null, 2) + "\n", 0o600);
     // Only now that the new kubeconfig is in place: older tokens stop working.
-    const older = (await anchorsOf(learner.namespace, serviceAccount)).filter((a) => a.name !== name).map((a) => a.name);
+    const older = args.newNamespace ? [] : (await anchorsOf(learner.namespace, serviceAccount)).filter((a) => a.name !== name).map((a) => a.name);
     if (older.length > 0) {
         await kubectl(["delete", "secret", `--namespace=${learner.namespace}`, "--ignore-not-found", "--wait=false", ...older]);
     }

@@ -56,6 +56,7 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     const notes = facts.exists ? await recover(ctx, learner, cli) : [];
     step("pulumi up");
     const seen = new ObjectsSeen();
+    let newNamespace = false;
     // The refresh (in the same run) sees what was changed or deleted behind the stack's back
     // (a pod `course check` found missing), so this up puts it back.
     const result = await upStack(
@@ -66,6 +67,7 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
             refresh: true,
             onEvent: (e: EngineEvent) => {
                 seen.take(e);
+                newNamespace ||= e.resOutputsEvent?.metadata.op === "create" && e.resOutputsEvent.metadata.type === "kubernetes:core/v1:Namespace";
                 describeEvent(e, step);
             },
         },
@@ -76,8 +78,9 @@ export async function upLearner(ctx: CourseContext, learner: Learner, step: Step
     }
     writeFileAtomic(path.join(cli.workDir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     step("credential");
-    if (!(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
-        await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+    // In a namespace this update created there is no credential yet: nothing to look up.
+    if (newNamespace || !(await credentialCurrent(ctx.layout, learner, ctx.expires, ctx.now()))) {
+        await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now(), newNamespace });
         notes.push("new credential");
     }
     writeCard(ctx, learner.name);
