@@ -307,7 +307,9 @@ function extrasReport(extras: CourseExtras[]): string[] {
             extras.flatMap((e) => [
                 [String(e.learners), "up again (all up to date)", secs(e.rerun.ms), runs(e.rerun.pulumiRuns), mib(e.rerun.tree.peakRssBytes), e.rerun.summary],
                 [String(e.learners), `up after ${e.afterFailures.broken.length} learners failed`, secs(e.afterFailures.ms), runs(e.afterFailures.pulumiRuns), mib(e.afterFailures.tree.peakRssBytes), `${e.afterFailures.broken.join(", ")}: record gone, postgres pod deleted`],
-                [String(e.learners), "up --refresh (Pulumi for everyone)", secs(e.refreshAll.ms), runs(e.refreshAll.pulumiRuns), mib(e.refreshAll.tree.peakRssBytes), e.refreshAll.summary],
+                ...(e.refreshAll
+                    ? [[String(e.learners), "up --refresh (Pulumi for everyone)", secs(e.refreshAll.ms), runs(e.refreshAll.pulumiRuns), mib(e.refreshAll.tree.peakRssBytes), e.refreshAll.summary]]
+                    : []),
                 [String(e.learners), "status", secs(e.status.ms), runs(e.status.pulumiRuns), mib(e.status.tree.peakRssBytes), `kubectl get pods of the class ${secs(e.status.getPodsMs)} s; pictures redrawn (${e.status.picturesWritten} files) ${secs(e.status.picturesMs)} s`],
                 [String(e.learners), "check", secs(e.check.ms), runs(e.check.pulumiRuns), mib(e.check.tree.peakRssBytes), `exit ${e.check.code}; ${JSON.stringify(e.check.statuses)}`],
             ]),

@@ -24,7 +24,8 @@ const FLAGS: SubcommandSpec = {
         "course-extras": {
             type: "string",
             valueName: "LIST",
-            description: "class sizes at which the deployed class is also measured: up again, up after failures, up --refresh, status, check (default: the largest class)",
+            description:
+                "class sizes at which the deployed class is also measured: up again, up after failures, status, check, and at the smallest of them up --refresh (default: the largest class)",
         },
         quick: { type: "boolean", description: "1 and 4 pods, 1 and 5 learners, 3 runs" },
         out: { type: "string", valueName: "FILE", description: "where the JSON goes (default bench/results/latest.json)" },

@@ -137,7 +137,9 @@ async function courseRuns(root: string, opts: Options, res: Results, freePods: n
                 } else {
                     const tree = side === "baseline" ? baseline : undefined;
                     // The extras on the deployed class, once per size (the first run).
-                    const afterUp = side === "course" && run === 1 && opts.courseExtras.includes(n) ? (d: DeployedCourse) => courseExtras(d, log) : undefined;
+                    // `up --refresh` (a Pulumi run per learner) only at the smallest of those sizes.
+                    const refreshAll = n === Math.min(...opts.courseExtras);
+                    const afterUp = side === "course" && run === 1 && opts.courseExtras.includes(n) ? (d: DeployedCourse) => courseExtras(d, log, { refreshAll }) : undefined;
                     sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars, tree, afterUp });
                 }
             }
