@@ -16,6 +16,10 @@ import * as zlib from "zlib";
 import { LocalWorkspace, PluginInfo, PulumiCommand, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import podlab from "../index";
 import { PodlabConfigError } from "../components/validation";
+import { newStackSecretsProvider } from "./pulumiEnv";
+import { LockHolder, StackLockedError, describeHolders, holderGone, pidAlive, releasingStaleLock } from "./stackLock";
+
+export { pidAlive };
 
 /** The repository root: the directory holding Pulumi.yaml. */
 export const PROJECT_DIR = findProjectDir(__dirname);
@@ -43,7 +47,8 @@ export interface OpenStackOptions {
  */
 export async function openStack(stackName: string, workDir: string = PROJECT_DIR, opts: OpenStackOptions = {}): Promise<Stack> {
     const args = { stackName, projectName: PROJECT_NAME, program: inlinePodlab };
-    const ws = { workDir, pulumiCommand: opts.pulumiCommand };
+    // A new stack keeps its secrets with the provider the user named (else the backend's default).
+    const ws = { workDir, pulumiCommand: opts.pulumiCommand, secretsProvider: newStackSecretsProvider() };
     if (opts.exists === undefined) {
         return LocalWorkspace.createOrSelectStack(args, ws);
     }
@@ -152,17 +157,18 @@ export async function setSecretConfig(stack: Stack, key: string, value: string):
     }
 }
 
-/** A stack's lock in a file ("DIY") backend, as the CLI writes it. */
-interface StackLock {
-    file: string;
-    pid: number;
-    hostname: string;
-}
-
-/** A stack opened only if it is needed: opening one runs `pulumi stack select`. */
-export interface LazyStack {
+/**
+ * What recovery may do to a stack: an Automation API `Stack` has these, and so
+ * has a stack driven through the CLI directly (cli/pulumiRun.ts directStack).
+ */
+export interface RecoverableStack {
     name: string;
-    open: () => Promise<Stack>;
+    /** `pulumi cancel`: releases the stack's lock. */
+    cancel(): Promise<unknown>;
+    /** A refresh that clears pending creates. */
+    refresh(opts: { clearPendingCreates: true; color: "never" }): Promise<unknown>;
+    /** The stack's state (read only for a backend other than a local file). */
+    exportStack(): Promise<{ deployment?: { pending_operations?: unknown[] } }>;
 }
 
 /**
@@ -174,26 +180,24 @@ export interface LazyStack {
  * A lock held by a live process is left alone and reported. Returns what it did.
  * In a file backend, a stack with nothing to recover costs no CLI run.
  */
-export async function recoverStack(target: Stack | LazyStack): Promise<string[]> {
-    let opened: Promise<Stack> | undefined;
-    const open = () => (opened ??= "open" in target ? target.open() : Promise.resolve(target));
-    const stack = { name: target.name };
+export async function recoverStack(stack: RecoverableStack): Promise<string[]> {
     const done: string[] = [];
     const backend = fileBackendDir();
     if (backend !== undefined) {
+        // A file backend's locks are read directly; other backends' are met when an operation is refused (stackLock.ts).
         const locks = stackLocks(backend, stack.name);
-        const live = locks.filter((l) => l.hostname !== os.hostname() || pidAlive(l.pid));
+        const live = locks.filter((l) => !holderGone(l));
         if (live.length > 0) {
-            throw new Error(`stack ${stack.name} is locked by a running pulumi (pid ${live[0].pid} on ${live[0].hostname}); wait for it, or stop it first (lock ${live[0].file})`);
+            throw new StackLockedError(stack.name, live);
         }
         if (locks.length > 0) {
-            await (await open()).cancel();
-            done.push(`released the lock of a killed pulumi (pid ${locks.map((l) => l.pid).join(", ")})`);
+            await stack.cancel();
+            done.push(`released the lock of a killed pulumi (${describeHolders(locks)})`);
         }
     }
-    const pending = backend !== undefined ? pendingOperationsInFile(backend, stack.name) : ((await (await open()).exportStack()).deployment?.pending_operations ?? []).length;
+    const pending = backend !== undefined ? pendingOperationsInFile(backend, stack.name) : ((await stack.exportStack()).deployment?.pending_operations ?? []).length;
     if (pending > 0) {
-        await (await open()).refresh({ clearPendingCreates: true, color: "never" });
+        await releasingStaleLock(stack, () => stack.refresh({ clearPendingCreates: true, color: "never" }), done);
         done.push(`resolved ${pending} pending operation(s) of an interrupted run with a refresh`);
     }
     return done;
@@ -239,7 +243,8 @@ function fileBackendDir(): string | undefined {
     return url.slice("file://".length).replace(/^~(?=\/|$)/, os.homedir());
 }
 
-function stackLocks(backend: string, stackName: string): StackLock[] {
+/** A stack's locks in a file backend, as the CLI writes them. */
+function stackLocks(backend: string, stackName: string): LockHolder[] {
     const dir = path.join(backend, ".pulumi", "locks", "organization", PROJECT_NAME, stackName);
     if (!fs.existsSync(dir)) {
         return [];
@@ -248,8 +253,8 @@ function stackLocks(backend: string, stackName: string): StackLock[] {
         .readdirSync(dir)
         .filter((f) => f.endsWith(".json"))
         .map((f) => {
-            const content = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { pid: number; hostname: string };
-            return { file: path.join(dir, f), pid: content.pid, hostname: content.hostname };
+            const content = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { pid: number; hostname: string; username?: string; timestamp?: string };
+            return { pid: content.pid, host: content.hostname, user: content.username ?? "?", since: content.timestamp ?? "?" };
         });
 }
 
@@ -266,19 +271,6 @@ function pendingOperationsInFile(backend: string, stackName: string): number {
         }
     }
     return 0;
-}
-
-/** True when a process with this pid exists on this machine (possibly another program after pid reuse: callers then wait, which is safe). */
-export function pidAlive(pid: number): boolean {
-    if (!Number.isInteger(pid) || pid <= 0) {
-        return false;
-    }
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes } from "crypto";
 import * as fs from "fs";
+import { newStackSecretsProvider } from "./pulumiEnv";
 
 const ITERATIONS = 1_000_000;
 const KEY_BYTES = 32;
@@ -34,10 +35,15 @@ export function configPassphrase(env: NodeJS.ProcessEnv = process.env): string |
     return file ? fs.readFileSync(file, "utf8").trim() : undefined;
 }
 
-/** True when new stacks in this backend get the passphrase provider: a DIY backend (not Pulumi Cloud) and a passphrase in the environment. */
+/**
+ * True when new stacks in this backend get the passphrase provider: a DIY
+ * backend (not Pulumi Cloud), a passphrase in the environment, and no other
+ * provider named for new stacks (PODLAB_SECRETS_PROVIDER, cli/pulumiEnv.ts).
+ */
 export function passphraseBackend(env: NodeJS.ProcessEnv = process.env): boolean {
     const url = env.PULUMI_BACKEND_URL;
-    return url !== undefined && url !== "" && !/^https?:\/\//.test(url) && configPassphrase(env) !== undefined;
+    const provider = newStackSecretsProvider(env);
+    return url !== undefined && url !== "" && !/^https?:\/\//.test(url) && configPassphrase(env) !== undefined && (provider === undefined || provider === "passphrase");
 }
 
 /** Encrypts secret config values for one salt. */

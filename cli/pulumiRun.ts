@@ -18,6 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
 import { inlineProgramServer } from "./inlineProgram";
+import { newStackSecretsProvider } from "./pulumiEnv";
 
 /** Where and how to run the CLI for one stack. */
 export interface PulumiCli {
@@ -107,7 +108,9 @@ export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string
  */
 export async function initStack(cli: PulumiCli): Promise<{ created: boolean }> {
     try {
-        await runPulumi(cli, ["stack", "init", cli.stack, "--no-select"], { stackFlag: false });
+        // A new stack keeps its secrets with the provider the user named (else the backend's default), as cli/automation.ts openStack.
+        const provider = newStackSecretsProvider();
+        await runPulumi(cli, ["stack", "init", cli.stack, "--no-select", ...(provider !== undefined ? ["--secrets-provider", provider] : [])], { stackFlag: false });
         return { created: true };
     } catch (e) {
         if (e instanceof PulumiRunError && e.stackExists) {
@@ -115,6 +118,42 @@ export async function initStack(cli: PulumiCli): Promise<{ created: boolean }> {
         }
         throw e;
     }
+}
+
+/** `pulumi stack tag set NAME VALUE` on the stack. */
+export async function tagStack(cli: PulumiCli, name: string, value: string): Promise<void> {
+    await runPulumi(cli, ["stack", "tag", "set", name, value]);
+}
+
+/**
+ * `pulumi config refresh --force`: the stack's config file becomes the config
+ * and secrets settings of its last deployment. False when it has none yet (a
+ * stack created but never deployed: nothing to restore).
+ */
+export async function refreshConfig(cli: PulumiCli): Promise<boolean> {
+    try {
+        await runPulumi(cli, ["config", "refresh", "--force"]);
+        return true;
+    } catch (e) {
+        if (e instanceof PulumiRunError && /no previous deployment/i.test(e.output.stderr)) {
+            return false;
+        }
+        throw e;
+    }
+}
+
+/**
+ * The stack as recovery and lock release act on it (cli/automation.ts
+ * recoverStack, cli/stackLock.ts), each operation one CLI run: `cancel`,
+ * `refresh --clear-pending-creates`, `stack export`.
+ */
+export function directStack(cli: PulumiCli): { name: string; cancel(): Promise<unknown>; refresh(opts: { clearPendingCreates: true }): Promise<unknown>; exportStack(): Promise<{ deployment?: { pending_operations?: unknown[] } }> } {
+    return {
+        name: cli.stack,
+        cancel: () => runPulumi(cli, ["cancel", "--yes"]),
+        refresh: () => withEvents(cli, ["refresh", "--yes", "--skip-preview", "--color", "never", "--clear-pending-creates"], {}),
+        exportStack: async () => JSON.parse((await runPulumi(cli, ["stack", "export"])).stdout) as { deployment?: { pending_operations?: unknown[] } },
+    };
 }
 
 /** How an engine operation reports its events (and so its outputs and summary) back. */

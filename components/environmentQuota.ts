@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RESOURCE_NAMES, ResourceName, ResourceSpec, podLabels } from "./podSpec";
+import { learnerCreatableCounts } from "./learnerAccess";
+import { RESOURCE_NAMES, ResourceAmounts, ResourceName, ResourceSpec, podLabels } from "./podSpec";
 import { assertIntInRange, parseCpuMillis, parseMemoryBytes } from "./validation";
 
 /**
@@ -20,6 +21,9 @@ export const ENVIRONMENT_QUOTA_DEFAULTS = {
 /** More extra pods than this is a typo, not a lesson. */
 export const MAX_EXTRA_PODS = 20;
 
+/** Objects of each kind a learner may create, other than pods (which are counted as pods are): none today (learnerAccess.ts). */
+export const LEARNER_OBJECTS_PER_KIND = 10;
+
 export interface EnvironmentQuotaArgs {
     /** The environment's namespace. */
     readonly namespace: pulumi.Input<string>;
@@ -33,18 +37,52 @@ export interface EnvironmentQuotaArgs {
 
 /**
  * The ResourceQuota's `hard` for the given pods plus `extraPods` pods of one
- * default-sized container each: pod count, cpu, memory and ephemeral storage
- * (requests and limits), and no LoadBalancer or NodePort services.
+ * default-sized container each: cpu, memory and ephemeral storage (requests and
+ * limits); pods counted twice, as `pods` (those not finished) and `count/pods`
+ * (all of them: a finished pod frees a `pods` slot but stays in etcd, its logs
+ * on the node's disk); a count for every other kind the learner's Role lets
+ * them create; no PersistentVolumeClaims or storage (a generic ephemeral
+ * volume would make one), no LoadBalancer or NodePort services.
  */
 export function quotaHard(pods: ReadonlyArray<ReadonlyArray<ResourceSpec>>, extraPods: number): Record<string, string> {
     const containers = [...pods.flat(), ...Array.from({ length: extraPods }, () => LIMIT_RANGE_DEFAULTS)];
-    const hard: Record<string, string> = { pods: String(pods.length + extraPods) };
+    const podCount = String(pods.length + extraPods);
+    const hard: Record<string, string> = { pods: podCount };
+    for (const count of learnerCreatableCounts()) {
+        hard[count] = count === "count/pods" ? podCount : String(LEARNER_OBJECTS_PER_KIND);
+    }
     for (const kind of ["requests", "limits"] as const) {
         for (const resource of RESOURCE_NAMES) {
             hard[`${kind}.${resource}`] = sumQuantities(resource, containers.map((c) => c[kind][resource]));
         }
     }
-    return { ...hard, "services.loadbalancers": "0", "services.nodeports": "0" };
+    // Zero in total covers every StorageClass, so no per-class entries.
+    return { ...hard, persistentvolumeclaims: "0", "requests.storage": "0", "services.loadbalancers": "0", "services.nodeports": "0" };
+}
+
+/**
+ * The LimitRange's items. Container: the defaults a container without
+ * requests and limits gets, and a `max` of the largest container podlab
+ * itself runs (or the default, if larger). Pod: a `max` of the largest pod
+ * (its containers' limits summed). So a learner who deletes podlab's pods
+ * cannot spend the freed quota on one giant pod. No `min`: the quota bounds
+ * the sum and `count/pods` the number, and a tiny request harms only its own pod.
+ */
+export function limitRangeItems(pods: ReadonlyArray<ReadonlyArray<ResourceSpec>>): k8s.types.input.core.v1.LimitRangeItem[] {
+    const candidates = [...pods, [LIMIT_RANGE_DEFAULTS]];
+    const largest = (amounts: ReadonlyArray<(resource: ResourceName) => string>): ResourceAmounts =>
+        Object.fromEntries(RESOURCE_NAMES.map((r) => [r, sumQuantities(r, [maxQuantity(r, amounts.map((a) => a(r)))])])) as ResourceAmounts;
+    const containerMax = largest(candidates.flat().map((c) => (r: ResourceName) => c.limits[r]));
+    const podMax = largest(candidates.map((pod) => (r: ResourceName) => sumQuantities(r, pod.map((c) => c.limits[r]))));
+    return [
+        { type: "Container", defaultRequest: { ...LIMIT_RANGE_DEFAULTS.requests }, default: { ...LIMIT_RANGE_DEFAULTS.limits }, max: containerMax },
+        { type: "Pod", max: podMax },
+    ];
+}
+
+function maxQuantity(resource: ResourceName, quantities: string[]): string {
+    const size = (q: string) => (resource === "cpu" ? parseCpuMillis(q) : parseMemoryBytes(q));
+    return quantities.reduce((a, b) => (size(b) > size(a) ? b : a));
 }
 
 function sumQuantities(resource: ResourceName, quantities: string[]): string {
@@ -58,7 +96,9 @@ function sumQuantities(resource: ResourceName, quantities: string[]): string {
 /**
  * What one environment may consume: a ResourceQuota sized for podlab's own pods
  * plus a few of the learner's, and a LimitRange that gives a container without
- * requests and limits the defaults (a quota on limits refuses such a pod otherwise).
+ * requests and limits the defaults (a quota on limits refuses such a pod otherwise)
+ * and bounds one container and one pod by the largest podlab runs.
+ * Every pod podlab itself puts in the namespace (the workbench too) belongs in `pods`.
  * Pods that depend on this component are created after the quota has room for them.
  */
 export class EnvironmentQuota extends pulumi.ComponentResource {
@@ -76,7 +116,7 @@ export class EnvironmentQuota extends pulumi.ComponentResource {
             `${name}-limits`,
             {
                 metadata: { name: "container-defaults", namespace: args.namespace, labels },
-                spec: { limits: [{ type: "Container", defaultRequest: { ...LIMIT_RANGE_DEFAULTS.requests }, default: { ...LIMIT_RANGE_DEFAULTS.limits } }] },
+                spec: { limits: limitRangeItems(args.pods) },
             },
             { parent: this },
         );

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { FENCE_LABEL, FenceScope } from "./admissionFence";
 import { PROJECT_LABELS } from "./podSpec";
 import { assertDnsLabel } from "./validation";
 
@@ -10,6 +11,8 @@ export interface LabNamespaceArgs {
     readonly stack: string;
     /** Extra labels (e.g. the course and learner). Default: none. Pod Security and podlab's own labels win over them. */
     readonly labels?: Readonly<Record<string, string>>;
+    /** Which admission fence covers the namespace, as its `podlab.dev/fence` label (admissionFence.ts). Default: `stack`. */
+    readonly fence?: FenceScope;
 }
 
 /** Pod Security admission labels: enforce, audit and warn at the `restricted` level. */
@@ -23,7 +26,8 @@ export const RESTRICTED_POD_SECURITY = {
 /**
  * One learner's environment: a namespace that admits only pods meeting the
  * Pod Security `restricted` profile. Each stack gets its own, so several
- * environments share one cluster without touching each other. A learner has
+ * environments share one cluster without touching each other. Its labels
+ * also select it for an admission fence (admissionFence.ts). A learner has
  * no rights on namespaces (learnerAccess.ts), so cannot relabel theirs.
  */
 export class LabNamespace extends pulumi.ComponentResource {
@@ -44,6 +48,7 @@ export class LabNamespace extends pulumi.ComponentResource {
                         ...PROJECT_LABELS,
                         "app.kubernetes.io/instance": namespaceName,
                         "podlab.dev/stack": args.stack,
+                        [FENCE_LABEL]: args.fence ?? "stack",
                     },
                 },
             },

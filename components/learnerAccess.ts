@@ -23,6 +23,18 @@ export const LEARNER_RULES: ReadonlyArray<PolicyRule> = [
     { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["get", "list", "watch"] },
 ];
 
+/**
+ * The kinds a learner can create objects of, as ResourceQuota `count/<resource>[.<group>]`
+ * names: every resource (not subresource) the rules grant `create` on. The
+ * quota counts each of them (environmentQuota.ts).
+ */
+export function learnerCreatableCounts(rules: ReadonlyArray<PolicyRule> = LEARNER_RULES): string[] {
+    const kinds = rules
+        .filter((r) => (r.verbs as string[]).includes("create"))
+        .flatMap((r) => (r.apiGroups as string[]).flatMap((g) => (r.resources as string[]).filter((res) => !res.includes("/")).map((res) => `count/${res}${g === "" ? "" : `.${g}`}`)));
+    return [...new Set(kinds)].sort();
+}
+
 /** Defaults of {@link LearnerAccessArgs}, stated once. */
 export const LEARNER_ACCESS_DEFAULTS = {
     serviceAccountName: "learner",
@@ -41,7 +53,8 @@ export interface LearnerAccessArgs {
  * A learner's identity in one environment: a ServiceAccount bound to a Role in
  * that namespace only. Its credentials are short-lived tokens from the
  * TokenRequest API (`npm run course -- credentials`), never a long-lived token
- * Secret, so nothing here holds a credential.
+ * Secret, so nothing here holds a credential. The namespace's default
+ * ServiceAccount, which every pod here runs as, mounts no token.
  */
 export class LearnerAccess extends pulumi.ComponentResource {
     /** The ServiceAccount a learner's token is issued for. */
@@ -69,6 +82,16 @@ export class LearnerAccess extends pulumi.ComponentResource {
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
             },
+            { parent: this },
+        );
+        // The ServiceAccount admission plugin mounts a token into every pod of an account that
+        // automounts, before validating admission runs. The namespace's default account is the one
+        // a learner's pods run as (admissionRules.ts allows no other), so it mounts none: a pod that
+        // says nothing gets no token, and one that asks for a token is refused, saying what to write.
+        // A server-side-apply patch of the object the ServiceAccount controller creates.
+        new k8s.core.v1.ServiceAccountPatch(
+            `${name}-default-account`,
+            { metadata: { name: "default", namespace: args.namespace }, automountServiceAccountToken: false },
             { parent: this },
         );
         this.serviceAccountName = account.metadata.name;

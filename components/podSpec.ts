@@ -18,6 +18,10 @@ export const PROJECT_LABELS = {
     "app.kubernetes.io/managed-by": "pulumi",
 } as const;
 
+/** The labels that mark a course's objects in the cluster (the course command sets them through `podlab:labels`). */
+export const COURSE_LABEL = "podlab.dev/course";
+export const LEARNER_LABEL = "podlab.dev/learner";
+
 /** The resources podlab sizes for every container, by their Kubernetes names. */
 export const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage"] as const;
 export type ResourceName = (typeof RESOURCE_NAMES)[number];

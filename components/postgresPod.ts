@@ -20,12 +20,13 @@ export const POSTGRES_DEFAULTS = {
  * emptyDir size limits. The data directory gets most of the container's 1Gi
  * ephemeral-storage limit (initdb writes about 40 MB, WAL grows to min_wal_size 80 MB).
  */
-const VOLUME_SIZE_LIMITS = { data: "768Mi", run: "1Mi", tmp: "64Mi" } as const;
+export const POSTGRES_VOLUME_SIZE_LIMITS = { data: "768Mi", run: "1Mi", tmp: "64Mi" } as const;
 
 /** Where the data lives: a subdirectory of the emptyDir mount, as the image expects. */
-const DATA_MOUNT = "/var/lib/postgresql/data";
-const PGDATA = `${DATA_MOUNT}/pgdata`;
-const PASSWORD_KEY = "password";
+export const POSTGRES_DATA_MOUNT = "/var/lib/postgresql/data";
+export const PGDATA = `${POSTGRES_DATA_MOUNT}/pgdata`;
+/** The key of the password in a postgres Secret. */
+export const POSTGRES_PASSWORD_KEY = "password";
 
 export interface PostgresPodArgs {
     /** Namespace for the pod and its Secret. */
@@ -81,12 +82,12 @@ export class PostgresPod extends pulumi.ComponentResource {
             ports: [{ name: "postgres", containerPort: port }],
             resources,
             env: [
-                { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: `${podName}-credentials`, key: PASSWORD_KEY } } },
+                { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: `${podName}-credentials`, key: POSTGRES_PASSWORD_KEY } } },
                 { name: "PGDATA", value: PGDATA },
                 { name: "PGPORT", value: String(port) },
             ],
             volumeMounts: [
-                { name: "data", mountPath: DATA_MOUNT },
+                { name: "data", mountPath: POSTGRES_DATA_MOUNT },
                 { name: "run", mountPath: "/var/run/postgresql" },
                 { name: "tmp", mountPath: "/tmp" },
             ],
@@ -95,7 +96,7 @@ export class PostgresPod extends pulumi.ComponentResource {
         });
         const spec = podSpec(podName, {
             containers: [containerSpec],
-            volumes: [emptyDir("data", VOLUME_SIZE_LIMITS.data), emptyDir("run", VOLUME_SIZE_LIMITS.run), emptyDir("tmp", VOLUME_SIZE_LIMITS.tmp)],
+            volumes: [emptyDir("data", POSTGRES_VOLUME_SIZE_LIMITS.data), emptyDir("run", POSTGRES_VOLUME_SIZE_LIMITS.run), emptyDir("tmp", POSTGRES_VOLUME_SIZE_LIMITS.tmp)],
             fsGroup: uid,
         });
 
@@ -113,7 +114,7 @@ export class PostgresPod extends pulumi.ComponentResource {
             {
                 metadata: childMetadata(`${podName}-credentials`, args.namespace, labels),
                 type: "Opaque",
-                stringData: { [PASSWORD_KEY]: pulumi.secret(password) },
+                stringData: { [POSTGRES_PASSWORD_KEY]: pulumi.secret(password) },
             },
             { parent: this, deleteBeforeReplace: true },
         );
@@ -134,6 +135,7 @@ export class PostgresPod extends pulumi.ComponentResource {
     }
 }
 
-function pgIsReady(port: number): string[] {
+/** The readiness check of a postgres container listening on `port`. */
+export function pgIsReady(port: number): string[] {
     return ["pg_isready", "--host=127.0.0.1", `--port=${port}`, "--username=postgres"];
 }

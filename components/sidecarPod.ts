@@ -27,7 +27,7 @@ export const SIDECAR_DEFAULTS = {
 } as const;
 
 /** nginx's writable /tmp (pid file, temp paths); within the nginx container's 64Mi ephemeral-storage limit. */
-const NGINX_TMP_SIZE_LIMIT = "32Mi";
+export const NGINX_TMP_SIZE_LIMIT = "32Mi";
 
 export interface SidecarPodArgs {
     /** Namespace for the pod and its ConfigMap. */

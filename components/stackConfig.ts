@@ -3,10 +3,12 @@
  * that run before a single resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { FENCE_SCOPES, FenceScope } from "./admissionFence";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
-import { RESOURCE_NAMES, ResourceSpec } from "./podSpec";
+import { COURSE_LABEL, RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
+import { WORKBENCH_DEFAULTS } from "./workbench";
 import {
     PodlabConfigError,
     assertCpu,
@@ -23,11 +25,22 @@ import {
 /** More postgres pods than this is a typo, not a lab. */
 export const MAX_POSTGRES_COUNT = 100;
 
+/**
+ * What an environment is: `environment`, podlab makes the lesson's pods and the
+ * learner explores them; `exercise`, podlab makes only the fenced namespace and
+ * the workbench, and the learner makes the pods by following the lesson's steps.
+ */
+export const LESSON_MODES = ["environment", "exercise"] as const;
+export type LessonMode = (typeof LESSON_MODES)[number];
+
 /** The validated configuration of one podlab stack. */
 export interface StackConfig {
     namespace: string;
+    mode: LessonMode;
     /** Extra labels on every object of the environment (the course command sets the course and learner). */
     labels: Record<string, string>;
+    /** Which admission fence covers the environment: the stack's own (`stack`) or its course's (`course`). */
+    fence: FenceScope;
     quota: { extraPods: number };
     postgres: {
         names: string[];
@@ -48,15 +61,26 @@ export interface StackConfig {
         nginxResources: ResourceSpec;
         curlResources: ResourceSpec;
     };
+    workbench: {
+        enabled: boolean;
+        image: string;
+        runAsUser: number;
+        resources: ResourceSpec;
+        /** The API server as the workbench's kubectl reaches it from inside a pod; undefined: the course uses the admin kubeconfig's server. */
+        apiServer?: string;
+    };
 }
 
 /** The config values as the stack holds them, before validation. */
 export interface RawStackConfig {
     namespace?: unknown;
+    mode?: unknown;
     labels?: unknown;
+    fence?: unknown;
     quota?: unknown;
     postgres?: unknown;
     sidecar?: unknown;
+    workbench?: unknown;
 }
 
 /** Defaults of every key under `podlab:postgres`, as written in Pulumi.dev.yaml. */
@@ -86,11 +110,27 @@ export const QUOTA_CONFIG_DEFAULTS = {
     extraPods: ENVIRONMENT_QUOTA_DEFAULTS.extraPods,
 };
 
+/** Defaults of every key under `podlab:workbench`, as written in Pulumi.dev.yaml. Off unless a stack (or the course) turns it on. */
+export const WORKBENCH_CONFIG_DEFAULTS = {
+    enabled: false,
+    image: WORKBENCH_DEFAULTS.image,
+    runAsUser: WORKBENCH_DEFAULTS.runAsUser,
+    resources: WORKBENCH_DEFAULTS.resources,
+};
+
+/** The default of `podlab:mode`. */
+export const DEFAULT_MODE: LessonMode = "environment";
+
+/** The admission fence a stack gets unless `podlab:fence` says otherwise: its own. */
+export const DEFAULT_FENCE: FenceScope = "stack";
+
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
-export const STACK_CONFIG_KEYS = ["namespace", "labels", "quota", "postgres", "sidecar", "postgresPassword"] as const;
+export const STACK_CONFIG_KEYS = ["namespace", "mode", "labels", "fence", "quota", "postgres", "sidecar", "workbench", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
+/** Optional `podlab:workbench` keys that have no default. */
+const WORKBENCH_OPTIONAL_KEYS = ["apiServer"];
 
 /** The namespace a stack gets unless `podlab:namespace` says otherwise: `<project>-<stack>`. */
 export function defaultNamespace(project: string, stack: string): string {
@@ -116,7 +156,9 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     const namespace =
         raw.namespace === undefined ? defaultNamespace(ctx.project, ctx.stack) : assertDnsLabel("podlab:namespace", raw.namespace);
 
+    const mode = assertMode("podlab:mode", raw.mode ?? DEFAULT_MODE);
     const labels = assertLabels("podlab:labels", raw.labels);
+    const fence = resolveFence(raw.fence, labels);
     const quota = objectWithKnownKeys("podlab:quota", raw.quota, Object.keys(QUOTA_CONFIG_DEFAULTS));
     const extraPods = assertIntInRange("podlab:quota.extraPods", quota.extraPods ?? QUOTA_CONFIG_DEFAULTS.extraPods, 0, MAX_EXTRA_PODS);
 
@@ -144,9 +186,21 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         { key: "podlab:sidecar.name", value: sidecarName },
     ]);
 
+    const wb = objectWithKnownKeys("podlab:workbench", raw.workbench, [...Object.keys(WORKBENCH_CONFIG_DEFAULTS), ...WORKBENCH_OPTIONAL_KEYS]);
+    const wbd = WORKBENCH_CONFIG_DEFAULTS;
+    const workbenchEnabled = wb.enabled ?? wbd.enabled;
+    if (typeof workbenchEnabled !== "boolean") {
+        throw new PodlabConfigError(`podlab:workbench.enabled must be true or false; got ${JSON.stringify(workbenchEnabled)}`);
+    }
+    if (mode === "exercise" && !workbenchEnabled) {
+        throw new PodlabConfigError("podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench");
+    }
+
     return {
         namespace,
+        mode,
         labels,
+        fence,
         quota: { extraPods },
         postgres: {
             names,
@@ -167,7 +221,35 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
             nginxResources: resolveResources("podlab:sidecar.resources.nginx", sidecarResources.nginx, scd.resources.nginx),
             curlResources: resolveResources("podlab:sidecar.resources.curl", sidecarResources.curl, scd.resources.curl),
         },
+        workbench: {
+            enabled: workbenchEnabled,
+            image: assertPinnedImage("podlab:workbench.image", wb.image ?? wbd.image),
+            runAsUser: assertId("podlab:workbench.runAsUser", wb.runAsUser ?? wbd.runAsUser),
+            resources: resolveResources("podlab:workbench.resources", wb.resources, wbd.resources),
+            apiServer: wb.apiServer === undefined ? undefined : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer),
+        },
     };
+}
+
+function assertMode(key: string, value: unknown): LessonMode {
+    if (!(LESSON_MODES as readonly unknown[]).includes(value)) {
+        throw new PodlabConfigError(`${key} must be one of ${LESSON_MODES.join(", ")}; got ${JSON.stringify(value)}`);
+    }
+    return value as LessonMode;
+}
+
+/** An https URL with a host and nothing after it but an optional port (what a kubeconfig's `server` holds). */
+function assertApiServerUrl(key: string, value: unknown): string {
+    let url: URL | undefined;
+    try {
+        url = typeof value === "string" ? new URL(value) : undefined;
+    } catch {
+        url = undefined;
+    }
+    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || url.username !== "" || url.search !== "" || url.hash !== "" || !["", "/"].includes(url.pathname)) {
+        throw new PodlabConfigError(`${key} must be the API server's https URL as pods reach it, such as https://10.245.0.1:6443; got ${JSON.stringify(value)}`);
+    }
+    return `${url.protocol}//${url.host}`;
 }
 
 /**
@@ -197,14 +279,33 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
     const config = resolveStackConfig(
         {
             namespace: cfg.get("namespace"),
+            mode: cfg.get("mode"),
             labels: cfg.getObject("labels"),
+            fence: cfg.get("fence"),
             quota: cfg.getObject("quota"),
             postgres: cfg.getObject("postgres"),
             sidecar: cfg.getObject("sidecar"),
+            workbench: cfg.getObject("workbench"),
         },
         { project: pulumi.getProject(), stack: pulumi.getStack() },
     );
     return { config, postgresPassword: cfg.getSecret("postgresPassword") };
+}
+
+/**
+ * `stack` (default): the stack makes its own admission policy. `course`: the
+ * course's policy covers it, selecting its namespace by the course label,
+ * which the stack must therefore carry.
+ */
+function resolveFence(value: unknown, labels: Record<string, string>): FenceScope {
+    const fence = value ?? DEFAULT_FENCE;
+    if (!FENCE_SCOPES.includes(fence as FenceScope)) {
+        throw new PodlabConfigError(`podlab:fence must be one of ${FENCE_SCOPES.join(", ")}; got ${JSON.stringify(value)}`);
+    }
+    if (fence === "course" && labels[COURSE_LABEL] === undefined) {
+        throw new PodlabConfigError(`podlab:fence course needs podlab:labels.${COURSE_LABEL}: the course's policy selects its learners' namespaces by that label`);
+    }
+    return fence as FenceScope;
 }
 
 /**

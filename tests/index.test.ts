@@ -1,4 +1,6 @@
 import { MOCK_RANDOM_PASSWORD, ofType, registered, runProgram } from "./mocks";
+import { LESSON_PASSWORD_SECRET } from "../components/lessonPassword";
+import { WORKBENCH_SHELL } from "../components/workbench";
 
 describe("the podlab program", () => {
     it("exports every pod's own IP, distinct, keyed by the course's pod names", async () => {
@@ -93,20 +95,94 @@ describe("the podlab program", () => {
         }
     });
 
+    it("a single stack makes its own admission fence, named after and selecting its namespace only", async () => {
+        await runProgram();
+        const [ns] = ofType("kubernetes:core/v1:Namespace");
+        expect(ns.inputs.metadata.labels["podlab.dev/fence"]).toBe("stack");
+        const [policy] = ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+        const [binding] = ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+        expect(policy.inputs.metadata.name).toBe("podlab-fence-stack-podlab-unittest");
+        expect(binding.inputs.spec.matchResources.namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": "podlab-unittest", "podlab.dev/fence": "stack" });
+        // The namespace's default ServiceAccount, which every pod runs as, mounts no token.
+        const [patch] = ofType("kubernetes:core/v1:ServiceAccountPatch");
+        expect(patch.inputs).toMatchObject({ metadata: { name: "default", namespace: "podlab-unittest" }, automountServiceAccountToken: false });
+    });
+
+    it("a course's learner makes none: the course's fence covers its namespace, selected by the course label", async () => {
+        await runProgram({ fence: "course", labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" } });
+        expect(ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")).toHaveLength(0);
+        expect(ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")).toHaveLength(0);
+        const [ns] = ofType("kubernetes:core/v1:Namespace");
+        expect(ns.inputs.metadata.labels).toMatchObject({ "podlab.dev/fence": "course", "podlab.dev/course": "pods101" });
+    });
+
+    it("podlab's own pods keep every admission rule: default ServiceAccount, no token, no host in probes, only allowed volumes", async () => {
+        await runProgram();
+        for (const pod of ofType("kubernetes:core/v1:Pod")) {
+            const spec = pod.inputs.spec;
+            expect(spec.serviceAccountName ?? "default").toBe("default");
+            expect(spec.automountServiceAccountToken).toBe(false);
+            expect(spec.priorityClassName).toBeUndefined();
+            expect(pod.inputs.metadata.finalizers).toBeUndefined();
+            expect(spec.terminationGracePeriodSeconds).toBeLessThanOrEqual(30);
+            expect(JSON.stringify(spec)).not.toMatch(/"host"|hostAliases|nodeName|tolerations|dnsConfig|runtimeClassName/);
+            for (const v of spec.volumes) {
+                expect(Object.keys(v).filter((k) => k !== "name")).toEqual([expect.stringMatching(/^(emptyDir|configMap|secret|downwardAPI)$/)]);
+            }
+        }
+    });
+
     it("puts the environment's extra labels on every Kubernetes object", async () => {
         await runProgram({ labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" } });
-        const objects = registered.filter((r) => r.type.startsWith("kubernetes:"));
+        // Not a patch of an object podlab does not own (the namespace's default ServiceAccount): its labels would claim it.
+        const objects = registered.filter((r) => r.type.startsWith("kubernetes:") && !r.type.endsWith("Patch"));
         expect(objects.length).toBeGreaterThanOrEqual(12);
         for (const o of objects) {
-            expect(`${o.type} ${o.name}: ${JSON.stringify(o.inputs.metadata.labels)}`).toContain('"podlab.dev/course":"pods101","podlab.dev/learner":"ada"');
+            const labels = o.inputs.metadata.labels ?? {};
+            expect(`${o.type} ${o.name}: ${labels["podlab.dev/course"]} ${labels["podlab.dev/learner"]}`).toBe(`${o.type} ${o.name}: pods101 ada`);
         }
+    });
+
+    it("makes no workbench unless asked, and one in the environment's namespace when asked, counted by the quota", async () => {
+        const plain = await runProgram();
+        expect(plain.workbench).toBeUndefined();
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).not.toContain("workbench");
+        const out = await runProgram({ workbench: { enabled: true } });
+        expect(out.workbench).toEqual({ pod: "workbench", container: "workbench", shell: WORKBENCH_SHELL });
+        expect(out.mode).toBe("environment");
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name).sort()).toEqual(["postgres", "postgres2", "sidecar", "workbench"]);
+        // 2 postgres pods + the sidecar pod + the workbench + 2 extra pods
+        expect(out.quota.pods).toBe("6");
+        expect(out.quota["requests.memory"]).toBe(`${2 * 256 + 32 + 16 + 64 + 2 * 64}Mi`);
+    });
+
+    it("in exercise mode makes the fences, the workbench and the password the lesson's files refer to, and none of the lesson's pods", async () => {
+        const out = await runProgram({ mode: "exercise", workbench: { enabled: true }, postgres: { count: 3 } }, []);
+        expect(out.mode).toBe("exercise");
+        expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).toEqual(["workbench"]);
+        expect(out.podIps).toEqual({});
+        expect(out.pods).toEqual({});
+        expect(out.lesson).toEqual({ passwordSecret: LESSON_PASSWORD_SECRET });
+        const secrets = ofType("kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name);
+        expect(secrets).toEqual([LESSON_PASSWORD_SECRET]);
+        for (const type of ["ServiceAccount", "LimitRange", "ResourceQuota"]) {
+            expect(ofType(`kubernetes:core/v1:${type}`)).toHaveLength(1);
+        }
+        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+        // Room for what the steps have the learner make (two postgres pods, whatever the count, and the
+        // sidecar pod), the workbench and 2 extra pods.
+        expect(out.quota.pods).toBe("6");
+        expect(out.quota["limits.memory"]).toBe(`${2 * 512 + 64 + 32 + 256 + 2 * 128}Mi`);
     });
 
     it.each([
         [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
+        [{ mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true"],
         [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],
         [{ namespace: "Bad Namespace" }, 'podlab:namespace must be an RFC 1123 label'],
         [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],
+        [{ fence: "none" }, 'podlab:fence must be one of stack, course; got "none"'],
+        [{ fence: "course" }, "podlab:fence course needs podlab:labels.podlab.dev/course"],
         // A misspelt top-level key would otherwise be read by no one: the stack would come up with the defaults.
         [{ postgress: { count: 3 } }, "podlab:postgress is not a podlab setting; did you mean podlab:postgres?"],
         [{ qouta: { extraPods: 1 } }, "podlab:qouta is not a podlab setting; did you mean podlab:quota?"],

@@ -3,6 +3,7 @@
  * learner's worst status for that check, then what did not pass with what
  * was tried and what came back. Pure: a report in, text out.
  */
+import { STEP_IDS } from "../lesson/steps";
 import { CHECK_NAMES, CheckReport, CheckResult, CheckStatus, worstStatus } from "./checkModel";
 
 const LABEL: Record<CheckStatus, string> = { pass: "pass", fail: "FAIL", "not-enforced": "NOT ENFORCED", "not-possible": "n/a" };
@@ -58,6 +59,7 @@ export function renderBoard(report: CheckReport, opts: { colour?: boolean } = {}
             }
         }
     }
+    out.push(...stepsBoard(report, paint));
     const count = (s: CheckStatus) => report.results.filter((r) => r.status === s).length;
     out.push(
         "",
@@ -69,4 +71,31 @@ export function renderBoard(report: CheckReport, opts: { colour?: boolean } = {}
 
 function where(r: CheckResult): string {
     return `${r.learner} ${r.check}${r.pod ? ` (pod ${r.pod})` : ""}`;
+}
+
+/** Exercise learners x the lesson's steps, and where each one is: the first step not passed, in the check's words. */
+function stepsBoard(report: CheckReport, paint: (status: CheckStatus | undefined, text: string) => string): string[] {
+    const steps = report.steps ?? [];
+    const learners = [...new Set(steps.map((s) => s.learner))];
+    if (learners.length === 0) {
+        return [];
+    }
+    const header = ["EXERCISE", ...STEP_IDS];
+    const rows = learners.map((l) => [l, ...STEP_IDS.map((id) => steps.find((s) => s.learner === l && s.step === id)?.status)] as const);
+    const cell = (s: CheckStatus | undefined) => (s === undefined ? "-" : LABEL[s]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 0 ? (r[0] as string) : cell(r[i] as CheckStatus | undefined)).length)));
+    const out = ["", "Exercise steps (each learner's progress, checked with their credential; not part of the exit status):", header.map((h, i) => h.padEnd(widths[i])).join("  ").trimEnd()];
+    for (const r of rows) {
+        out.push(
+            r
+                .map((c, i) => (i === 0 ? (c as string).padEnd(widths[0]) : paint(c as CheckStatus | undefined, cell(c as CheckStatus | undefined).padEnd(widths[i]))))
+                .join("  ")
+                .trimEnd(),
+        );
+    }
+    for (const l of learners) {
+        const next = steps.find((s) => s.learner === l && s.status !== "pass");
+        out.push(next === undefined ? `  ${l}: every step passes` : `  ${l} at ${next.step}: ${next.summary}`);
+    }
+    return out;
 }

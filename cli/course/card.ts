@@ -76,3 +76,17 @@ export function renderCard(args: { course: string; learner: string; expires: str
         "",
     ].join("\n");
 }
+
+/**
+ * A card (either kind) with the learner's page in the browser (`npm run course
+ * -- serve`) under its credential line; the link carries the learner's secret.
+ */
+export function withLink(card: string, link: string | undefined): string {
+    if (link === undefined) {
+        return card;
+    }
+    const lines = card.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("credential:"));
+    lines.splice(at + 1, 0, `your page:  ${link}`, "            (a terminal, the lesson's steps and your pods, in the browser; keep this link to yourself)");
+    return lines.join("\n");
+}

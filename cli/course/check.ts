@@ -11,8 +11,11 @@ import * as fs from "fs";
 import { kubectlJson, kubectlRun } from "../kubectl";
 import { CriView, readCri } from "../cri";
 import { KubePod, environmentView, livePostgres, podReady, podRole } from "../picture/model";
-import { podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
-import { resolveStackConfig } from "../../components/stackConfig";
+import { PSQL_WITH_PASSWORD_ON_STDIN, podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
+import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../components/workbench";
+import { checkStep } from "../lesson/check";
+import { StepResult } from "../lesson/model";
+import { STEP_IDS } from "../lesson/steps";
 import { nginxIndexHtml } from "../../components/sidecarPod";
 import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
 import { psqlRoutes } from "./card";
@@ -36,7 +39,7 @@ import { readOutputs } from "./environment";
 import { apiMessage, learnerApi } from "./learnerApi";
 import { CourseLayout } from "./layout";
 import { Progress, ProgressStream, runBounded } from "./progress";
-import { COURSE_LABEL, Learner } from "./roster";
+import { COURSE_LABEL, Learner, learnerConfig } from "./roster";
 
 /**
  * How long a connection in the network-fence check may take to be set up: a
@@ -46,9 +49,6 @@ import { COURSE_LABEL, Learner } from "./roster";
 export const PROBE_CONNECT_SECONDS = 3;
 /** How long a connection that was set up may take to answer: a busy server is slow, not blocked. */
 export const PROBE_ANSWER_SECONDS = 15;
-
-/** psql to `$1`:`$2` as postgres, the password read from stdin; asks the server which address and port answered. */
-const PSQL_WITH_PASSWORD_ON_STDIN = `IFS= read -r PGPASSWORD && export PGPASSWORD && exec psql -h "$1" -p "$2" -U postgres -c 'select inet_server_addr(), inet_server_port()'`;
 
 /** Learners checked at once unless --concurrency says: the work is waiting on `kubectl exec`, not pulumi, so more than `up` runs. */
 export function defaultCheckConcurrency(cpus: number): number {
@@ -62,8 +62,10 @@ export interface CheckRun {
     roster: Learner[];
     /** The learners to check. */
     targets: Learner[];
-    /** Learners this course has deployed (its registry). */
+    /** Learners this course has deployed (its stacks in the backend). */
     deployed: string[];
+    /** The kubeconfig to act with as a learner (default: theirs in the course directory; records.ts, credentials.ts). */
+    kubeconfigOf?: (l: Learner) => string | undefined;
     concurrency: number;
     /** Live progress (a terminal); nothing when undefined. */
     progress?: ProgressStream;
@@ -113,12 +115,16 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
     try {
         const progress = new Progress("check", run.targets.length, run.progress ?? { write: () => true });
         const results = new Map<string, CheckResult[]>();
+        const steps = new Map<string, StepResult[]>();
         const network = new Map<string, NetworkObservation>();
         await runBounded(run.targets, run.concurrency, async (l) => {
             const t0 = Date.now();
             progress.start(l.name);
             const mine = await checkLearner(run, l, facts, podsOf, simulated, canary, (what) => progress.step(l.name, what));
             results.set(l.name, mine.results);
+            if (mine.steps) {
+                steps.set(l.name, mine.steps);
+            }
             if (mine.network) {
                 network.set(l.name, mine.network);
             }
@@ -151,6 +157,10 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
             ordered.push(...CHECK_NAMES.flatMap((name) => all.filter((r) => r.check === name)));
         }
         report = { course: run.course, checkedAt: started.toISOString(), seconds: 0, learners: run.targets.map((l) => l.name), canary: verdict, results: ordered };
+        if (steps.size > 0) {
+            // Exercise learners' progress through the lesson: shown, never a reason for the exit status.
+            report.steps = run.targets.flatMap((l) => steps.get(l.name) ?? []);
+        }
     } finally {
         if ((await canary) !== undefined) {
             await removeCanaries(run.course, { wait: false });
@@ -174,7 +184,7 @@ async function readFacts(course: string, now: () => Date): Promise<ClusterFacts>
 
 /** The course's own nginx (the first checked learner's image, user, port and resources), for the canary. */
 function canaryNginx(l: Learner): CanaryNginx {
-    const s = resolveStackConfig(l.config, { project: "podlab", stack: l.stack }).sidecar;
+    const s = learnerConfig(l).sidecar;
     return { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources };
 }
 
@@ -186,8 +196,8 @@ async function checkLearner(
     simulated: (p: KubePod) => boolean,
     canaryP: Promise<Canary | { error: string } | undefined>,
     step: (what: string) => void,
-): Promise<{ results: CheckResult[]; network?: NetworkObservation }> {
-    const kubeconfig = run.layout.kubeconfig(l.name);
+): Promise<{ results: CheckResult[]; steps?: StepResult[]; network?: NetworkObservation }> {
+    const kubeconfig = run.kubeconfigOf?.(l) ?? run.layout.kubeconfig(l.name);
     if (!run.deployed.includes(l.name) || !fs.existsSync(kubeconfig)) {
         const why = `no environment: course ${run.course} has not deployed ${l.name} (no ${kubeconfig}); npm run course -- up --roster FILE ${l.name}`;
         return { results: CHECK_NAMES.map((check) => ({ check, learner: l.name, status: "fail", tried: `read ${kubeconfig}`, got: why })) };
@@ -254,6 +264,17 @@ async function checkLearner(
         results.push(judgeSandbox({ learner: l.name, pod: p, tried: criTried, unseen: facts.cri.visible ? undefined : facts.cri.reason }));
     }
 
+    // An exercise learner's steps, each checked as the lesson's Check button does, with their credential.
+    let steps: StepResult[] | undefined;
+    if (l.mode === "exercise") {
+        step("lesson steps");
+        const config = learnerConfig(l);
+        steps = [];
+        for (const id of STEP_IDS) {
+            steps.push(await checkStep({ learner: l.name, namespace: l.namespace, kubeconfig }, id, config, { cri: facts.cri }));
+        }
+    }
+
     // credential-fenced: the learner's token in another learner's namespace.
     step("credential");
     const other = neighbour(run.roster, l, (o) => run.deployed.includes(o.name));
@@ -264,7 +285,7 @@ async function checkLearner(
 
     // network-fence: judged once every learner has probed the canary.
     step("network");
-    return { results, network: await network };
+    return { results, steps, network: await network };
 }
 
 /** The next learner after `l` in the roster's order (wrapping around) that `usable` accepts. */
@@ -293,10 +314,13 @@ async function probeNetwork(
     canaryP: Promise<Canary | { error: string } | undefined>,
     kubeconfig: string,
 ): Promise<NetworkObservation> {
-    const sidecar = pods.find((p) => podRole(p) === "sidecar");
-    const base = { learner: l.name, tried: `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${l.name}'s sidecar container (with ${l.name}'s kubeconfig)` };
+    // podlab's sidecar pod, or (in an exercise, where the learner makes the pods) podlab's workbench: both have curl.
+    const podlabSidecar = pods.find((p) => podRole(p) === "sidecar");
+    const sidecar = podlabSidecar ?? pods.find((p) => p.metadata.name === WORKBENCH_POD_NAME && p.metadata.labels?.[WORKBENCH_LABEL] === "true");
+    const from = podlabSidecar ? { container: "sidecar", what: "sidecar container" } : { container: WORKBENCH_CONTAINER, what: "workbench" };
+    const base = { learner: l.name, tried: `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${l.name}'s ${from.what} (with ${l.name}'s kubeconfig)` };
     if (sidecar === undefined) {
-        return { ...base, probeError: `no sidecar pod in ${l.namespace} to probe from` };
+        return { ...base, probeError: `no sidecar pod or workbench in ${l.namespace} to probe from` };
     }
     if (simulated(sidecar)) {
         return { ...base, notPossible: `${sidecar.spec.nodeName} is a simulated (KWOK) node: its pods send no packets` };
@@ -328,7 +352,7 @@ async function probeNetwork(
         "exec",
         sidecar.metadata.name,
         "-c",
-        "sidecar",
+        from.container,
         "--",
         "curl",
         "--silent",
@@ -345,7 +369,7 @@ async function probeNetwork(
     const r = await kubectlRun(args, { kubeconfig, timeoutMs: 60_000 });
     const found = parseProbes(r.stdout, targets.map((t) => t.url));
     if (targets.every((t) => found.get(t.url)?.kind === "error") && r.exitCode !== 0 && !/^http/m.test(r.stdout)) {
-        return { ...base, tried, probeError: `could not run curl in ${l.name}'s sidecar: ${r.stderr.trim().split("\n").pop()}` };
+        return { ...base, tried, probeError: `could not run curl in ${l.name}'s ${from.what}: ${r.stderr.trim().split("\n").pop()}` };
     }
     const probe = (key: string) => {
         const t = targets.find((x) => x.key === key);

@@ -4,6 +4,7 @@
  * not-possible included) is unit-tested without a cluster. check.ts runs the
  * commands; board.ts and the pages show the results.
  */
+import type { StepResult } from "../lesson/model";
 import { PodView } from "../picture/model";
 
 /** The lesson's checks, in the board's column order. */
@@ -54,6 +55,8 @@ export interface CheckReport {
     learners: string[];
     canary: CanaryFinding;
     results: CheckResult[];
+    /** Exercise learners' lesson steps, as the page's Check buttons judge them (absent: no exercise learner checked). */
+    steps?: StepResult[];
 }
 
 /** How bad a status is: a board cell shows its learner's worst. */

@@ -1,34 +1,38 @@
 /**
  * One learner's environment as a Pulumi stack: what every operation on a
- * learner needs (its context, the stack's config file, its outputs and card);
- * the operations themselves are in ./learnerUp.ts. One workspace per stack, so
- * concurrent learners never share a workspace file.
+ * learner needs (its context, the stack's workspace and config file, its
+ * outputs, card and credential); the operations themselves are in
+ * ./learnerUp.ts. One workspace per stack, so concurrent learners never share
+ * a workspace file.
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { OpenStackOptions, PROJECT_DIR, openStack } from "../automation";
-import { kubectlJson } from "../kubectl";
+import { OpenStackOptions, PROJECT_DIR } from "../automation";
 import { PassphraseKeys } from "../passphrase";
-import { EnvironmentOutputs, lessonOf, renderCard } from "./card";
-import { ClusterAccess, mintCredential, readCredentialRecord } from "./credentials";
+import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
+import { DEFAULT_MODE, LessonMode } from "../../components/stackConfig";
+import { renderExerciseCard, writeStepFiles } from "../lesson/card";
+import { lessonSteps } from "../lesson/steps";
+import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
+import { kubectlJson } from "../kubectl";
+import { cardLink } from "../serve/links";
+import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
+import { ClusterAccess, CredentialRecord, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
-import { CourseRegistry } from "./registry";
-import { Learner } from "./roster";
+import { Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
     course: string;
     layout: CourseLayout;
-    registry: CourseRegistry;
     /** The roster's `expires`, if any. */
     expires?: Date;
     /** The cluster learners' kubeconfigs point at. */
     cluster: ClusterAccess;
     /** The Pulumi CLI, found once for every learner's workspace (undefined: a command that runs no Pulumi). */
     pulumi?: PulumiCommand;
-    /** Passphrase keys, when new stacks use the passphrase secrets provider (a generated password is then written without a CLI run). */
+    /** Passphrase keys, when new stacks use the passphrase secrets provider (a generated password is then written without a CLI run: cli/passphrase.ts). */
     keys?: PassphraseKeys;
     now: () => Date;
 }
@@ -39,17 +43,24 @@ export type StepReporter = (what: string) => void;
 /** A learner known only by name (one dropped from the roster, say): its stack and namespace follow the course's naming. */
 export function learnerByName(course: string, name: string): Learner {
     const stack = `${course}-${name}`;
-    return { name, stack, namespace: `podlab-${stack}`, config: {} };
+    return { name, stack, namespace: `podlab-${stack}`, mode: DEFAULT_MODE, config: {} };
 }
 
-/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. */
-export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<void> {
+/** Fresh credentials for a deployed learner, pods untouched: the old token stops working. Returns notes worth printing. */
+export async function renewCredentials(ctx: CourseContext, learner: Learner): Promise<string[]> {
     const outputs = readOutputs(ctx.layout, learner.name);
-    await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-    writeCard(ctx, learner.name);
+    const record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
+    await workbenchCredential(ctx, learner, record);
+    writeCard(ctx, learner, record);
+    return grantNote(record);
 }
 
-/** Writes the workspace of a learner's stack: Pulumi.yaml, and with `config` the stack's config file. Returns its directory. */
+/** The learner's kubeconfig of this course directory into their workbench (when they have one), which is Ready when this returns. */
+export async function workbenchCredential(ctx: CourseContext, learner: Learner, record: CredentialRecord): Promise<void> {
+    await refreshWorkbenchCredential({ learner, kubeconfigFile: ctx.layout.kubeconfig(learner.name), anchor: record.anchor, clusterServer: ctx.cluster.server });
+}
+
+/** Writes the workspace of a learner's stack: Pulumi.yaml, and with `config` (the roster's, keys without namespace) the stack's config file. Returns its directory. */
 export function writeLearnerWorkspace(layout: CourseLayout, learner: Learner, config?: Record<string, unknown>): string {
     const dir = layout.workspace(learner.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -60,29 +71,32 @@ export function writeLearnerWorkspace(layout: CourseLayout, learner: Learner, co
     return dir;
 }
 
-/** Writes (or rewrites) the workspace of a learner's stack and opens the stack through the Automation API. */
-export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions = {}): Promise<Stack> {
-    return openStack(learner.stack, writeLearnerWorkspace(layout, learner, learner.config), opts);
+/**
+ * Writes (or rewrites) the workspace of a learner's stack and opens the stack.
+ * `restore`: the local config may be stale or missing (another instructor
+ * changed the stack): it comes from the stack's last deployment first
+ * (stackWorkspace.ts); by default, when the workspace has no config yet.
+ */
+export async function openLearnerStack(layout: CourseLayout, learner: Learner, opts: OpenStackOptions & { restore?: boolean } = {}): Promise<Stack> {
+    const config = Object.fromEntries(Object.entries(learner.config).map(([k, v]) => [`podlab:${k}`, v]));
+    const { stack } = await openWorkspaceStack(layout.workspace(learner.name), learner.stack, config, { header: STACK_FILE_HEADER, pulumiCommand: opts.pulumiCommand, exists: opts.exists, restore: opts.restore });
+    return stack;
 }
+
+const STACK_FILE_HEADER = "Written by npm run course from the roster; edits are overwritten.";
 
 /**
  * The stack's config file: the roster's config for the learner, plus what Pulumi
- * itself keeps there (the secrets salt and the encrypted password), which a
+ * itself keeps there (the secrets settings and the encrypted password), which a
  * rewrite must never lose: a new password would no longer match the database.
  */
 export function writeStackConfig(file: string, config: Record<string, unknown>): void {
-    const old = fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { encryptionsalt?: string; config?: Record<string, unknown> }) : {};
-    const kept = Object.fromEntries(Object.entries(old.config ?? {}).filter(([k]) => k === "podlab:postgresPassword"));
-    const doc = {
-        ...(old.encryptionsalt !== undefined ? { encryptionsalt: old.encryptionsalt } : {}),
-        config: { ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), ...kept },
-    };
-    writeFileAtomic(file, `# Written by npm run course from the roster; edits are overwritten.\n${yaml.dump(doc)}`, 0o600);
+    writeStackFile(file, Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v])), STACK_FILE_HEADER);
 }
 
-/** The stack outputs the course uses, from the outputs.json written after the last `up`. */
+/** The stack outputs the course uses, from the outputs.json written after the last `up` (or read from the backend: records.ts). */
 export function readOutputs(layout: CourseLayout, learner: string): CourseOutputs {
-    const file = path.join(layout.workspace(learner), "outputs.json");
+    const file = layout.outputs(learner);
     if (!fs.existsSync(file)) {
         throw new Error(`learner ${learner} has not been deployed by this course (no ${file}); run up first`);
     }
@@ -91,12 +105,27 @@ export function readOutputs(layout: CourseLayout, learner: string): CourseOutput
 
 export interface CourseOutputs extends EnvironmentOutputs {
     access: { serviceAccount: string };
+    /** environment or exercise (outputs of an older podlab have none: environment). */
+    mode?: LessonMode;
 }
 
-export function writeCard(ctx: CourseContext, learner: string): void {
-    const record = readCredentialRecord(ctx.layout, learner);
-    const card = renderCard({ course: ctx.course, learner, expires: record?.expires ?? "unknown", lesson: lessonOf(readOutputs(ctx.layout, learner)) });
-    writeFileAtomic(ctx.layout.card(learner), card);
+/**
+ * Writes (or rewrites) a learner's card.txt with their link; for an exercise, the lesson's files beside it.
+ * `serve` calls it too, when the links' address changes.
+ */
+export function writeCard(ctx: Pick<CourseContext, "course" | "layout">, learner: Learner, record: Pick<CredentialRecord, "expires"> | undefined): void {
+    const expires = record?.expires ?? "unknown";
+    const outputs = readOutputs(ctx.layout, learner.name);
+    let card: string;
+    if (outputs.mode === "exercise") {
+        const steps = lessonSteps(learnerConfig(learner));
+        writeStepFiles(ctx.layout.learnerOut(learner.name), steps);
+        card = renderExerciseCard({ course: ctx.course, learner: learner.name, expires, namespace: learner.namespace, steps });
+    } else {
+        card = renderCard({ course: ctx.course, learner: learner.name, expires, lesson: lessonOf(outputs) });
+    }
+    // The card carries the learner's link (their secret), as the kubeconfig beside it carries their token.
+    writeFileAtomic(ctx.layout.card(learner.name), withLink(card, cardLink(ctx.layout, learner.name)), 0o600);
 }
 
 export function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {

@@ -6,19 +6,21 @@
  *   <out>/<learner>/kubeconfig, card.txt  what a learner gets (kubeconfig mode 0600)
  *   <out>/<learner>/card.html             the card with the picture of their pods
  *   <out>/index.html, check.json          the instructor's page and the last check
- *   <out>/.podlab/course.json             the learners this course has deployed
- *   <out>/.podlab/lock                    one course command at a time
- *   <out>/.podlab/<learner>/              the learner's Pulumi workspace and records
+ *   <out>/.podlab/lock                    one course command at a time on this machine
+ *   <out>/.podlab/<learner>/              the learner's Pulumi workspace, and copies of its
+ *                                         outputs (outputs.json) and of which update they are (seen.json)
+ *
+ * Nothing here is the only record of anything: which learners a course has is
+ * in the Pulumi backend (stack tags), their outputs and config too, their
+ * credentials' records on the cluster (records.ts). A second instructor with
+ * another course directory, on another machine, works on the same class.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../automation";
+import { stateDir } from "../pulumiEnv";
 
-/** podlab's state directory: PODLAB_STATE, default ~/.local/state/podlab (as lab/lib/versions.sh). */
-export function stateDir(): string {
-    return process.env.PODLAB_STATE ?? path.join(os.homedir(), ".local", "state", "podlab");
-}
+export { stateDir };
 
 export class CourseLayout {
     /** Where learners' files are written. */
@@ -70,8 +72,9 @@ export class CourseLayout {
         return path.join(this.workDir, learner);
     }
 
-    get registry(): string {
-        return path.join(this.workDir, "course.json");
+    /** The copy of the learner's stack outputs. */
+    outputs(learner: string): string {
+        return path.join(this.workspace(learner), "outputs.json");
     }
 
     get lockFile(): string {

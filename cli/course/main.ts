@@ -6,7 +6,8 @@
  *
  * On the lab (lab/env sets the environment; lab/with-env runs this with it),
  * learners start from the lab's stack config (its local images); with
- * PODLAB_KUBECONFIG, on that cluster from the defaults.
+ * PODLAB_KUBECONFIG, on that cluster from the defaults, with the user's own
+ * Pulumi CLI, backend and secrets provider (cli/pulumiEnv.ts).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,21 +17,24 @@ import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automat
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
+import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
 import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
-import { adminClusterAccess } from "./credentials";
+import { downCourseStack, upCourseStack } from "./courseStack";
+import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
 import { CourseContext, failureReason, learnerByName, renewCredentials, writeLearnerWorkspace } from "./environment";
-import { downLearner, resetLearner, upLearner } from "./learnerUp";
+import { LearnerFacts, downLearner, resetLearner, upLearner } from "./learnerUp";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
-import { CourseRegistry, withCourseLock } from "./registry";
+import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, loadRoster } from "./roster";
+import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
 
@@ -81,6 +85,10 @@ const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
 
 interface Invocation {
     subcommand: Subcommand;
+    /** The Pulumi CLI, found and checked once (preparePulumi). */
+    pulumi?: PulumiCommand;
+    /** The course's learners' stacks in the backend, from its last read (records.ts). */
+    deployed?: string[];
     roster: Roster;
     layout: CourseLayout;
     concurrency: number;
@@ -90,17 +98,23 @@ interface Invocation {
     refresh: boolean;
 }
 
-/** What learners start from: the lab stack's config on the lab, the defaults on another cluster. */
+/**
+ * What learners start from: the lab stack's config on the lab, the defaults on
+ * another cluster; and where the environment says how pods reach the API server
+ * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab), the workbench's kubeconfig points there.
+ */
 export function baseConfig(): Record<string, unknown> {
+    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { workbench: { apiServer: process.env.PODLAB_API_SERVER_FROM_PODS } } : {};
     if (process.env.PODLAB_KUBECONFIG) {
-        return {};
+        return apiServer;
     }
     const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
+    const config = Object.fromEntries(
         Object.entries(lab.config ?? {})
             .filter(([k]) => k.startsWith("podlab:"))
             .map(([k, v]) => [k.slice("podlab:".length), v]),
     );
+    return deepMerge(config, apiServer);
 }
 
 function invocation(argv: string[]): Invocation | string {
@@ -155,10 +169,9 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
     return {
         course: inv.roster.course,
         layout: inv.layout,
-        registry: new CourseRegistry(inv.layout),
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
-        pulumi: runsPulumi ? await PulumiCommand.get() : undefined,
+        pulumi: runsPulumi ? (inv.pulumi ?? (await PulumiCommand.get())) : undefined,
         keys: runsPulumi && passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined,
         now: () => new Date(),
     };
@@ -205,13 +218,14 @@ async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
  * the lab, they must already be there. Returns whether a random provider is
  * available (then stacks need no generated password).
  */
-async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }> {
+async function ensurePlugins(ctx: CourseContext): Promise<{ randomProvider: boolean }> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
     // The plugin cache on disk answers the usual case without a `plugin ls` run.
     if (resourcePluginCached("kubernetes", version("kubernetes"))) {
         return { randomProvider: randomProviderInstalled() };
     }
+    const ws = await courseWorkspace(ctx);
     const installed = await ws.listPlugins();
     for (const name of ["kubernetes"]) {
         const v = version(name);
@@ -226,45 +240,84 @@ async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }
     return { randomProvider: randomProviderIn(installed) };
 }
 
+/** The backend as the course reaches it: its own workspace (<out>/.podlab, Pulumi.yaml only). */
+function backendAccess(inv: Invocation): BackendAccess {
+    return { pulumi: inv.pulumi!, workDir: inv.layout.workDir };
+}
+
+/** The learners of the course in the backend (one `stack ls`), remembered for the pictures. */
+async function deployedLearners(inv: Invocation): Promise<Map<string, StackInfo>> {
+    const learners = await courseLearners(backendAccess(inv), inv.roster.course);
+    inv.deployed = [...learners.keys()].sort();
+    return learners;
+}
+
+/**
+ * After up or reset: records which update of each learner's stack this
+ * directory's files reflect (one `stack ls`), so that another instructor's
+ * later update is noticed (records.ts).
+ */
+async function recordUpdates(inv: Invocation, updated: Set<string>): Promise<void> {
+    const learners = await deployedLearners(inv);
+    for (const name of updated) {
+        recordSeen(inv.layout, name, learners.get(name)?.lastUpdate);
+    }
+}
+
 async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    // The stack config files first: they are part of what decides whether a learner is up to date.
+    // The project's stacks and the course's, in the backend (two CLI runs for the whole course).
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    for (const dropped of [...stacks.learners.keys()].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
+        console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
+    }
+    // The course's fence before any learner: no learner may come up unfenced.
+    console.log(await upCourseStack(ctx));
+    // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
+    ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
+    // The stack config files before deciding who is up to date: they are part of what decides it.
     for (const l of learners) {
         writeLearnerWorkspace(ctx.layout, l, l.config);
     }
+    // Only learners whose last update is the one this directory saw (another instructor's was not) can be up to date.
+    const candidates = learners.filter((l) => stacks.learners.has(l.name) && !isStale(inv.layout, l.name, stacks.learners.get(l.name)));
     const fresh = inv.refresh
         ? new Set<string>()
-        : await upToDateLearners({ course: ctx.course, layout: ctx.layout, learners, expires: ctx.expires, now: ctx.now() }).catch((e: Error) => {
+        : await upToDateLearners({ course: ctx.course, layout: ctx.layout, learners: candidates, expires: ctx.expires, now: ctx.now() }).catch((e: Error) => {
               console.log(`could not tell which learners are up to date (${e.message.split("\n")[0]}); running every one`);
               return new Set<string>();
           });
     if (fresh.size > 0) {
         console.log(`up to date, nothing to run (${fresh.size}): ${namesList([...fresh])}`);
     }
-    const ours = new Set(ctx.registry.learners());
-    for (const dropped of [...ours].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
-        console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
-    }
-    const stale = learners.filter((l) => !fresh.has(l.name));
-    if (stale.length === 0) {
-        return forEachLearner("up", [], inv.concurrency, async () => undefined, [...fresh]);
-    }
-    const ws = await courseWorkspace(ctx);
-    // Stacks of this project that already exist in the backend (one CLI run).
-    const stacks = new Set((await ws.listStacks()).map((s) => s.name));
-    const { randomProvider } = await ensurePlugins(ws);
-    return forEachLearner(
+    const toRun = learners.filter((l) => !fresh.has(l.name));
+    const { randomProvider } = toRun.length > 0 ? await ensurePlugins(ctx) : { randomProvider: false };
+    const updated = new Set<string>();
+    const failed = await forEachLearner(
         "up",
-        stale,
+        toRun,
         inv.concurrency,
         async (l, step) => {
-            if (stacks.has(l.stack) && !ours.has(l.name)) {
-                throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
-            }
-            return upLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider });
+            const facts = learnerFacts(inv, stacks, l, randomProvider);
+            const notes = await upLearner(ctx, l, step, facts);
+            updated.add(l.name);
+            return facts.stale ? ["config and outputs re-read from the backend (its last update was not made from here, or was killed)", ...notes] : notes;
         },
         [...fresh],
     );
+    if (updated.size > 0) {
+        await recordUpdates(inv, updated);
+    }
+    return failed;
+}
+
+/** What the backend says of a learner's stack; throws for a stack of the learner's name that is not the course's. */
+function learnerFacts(inv: Invocation, stacks: CourseStacks, l: Learner, randomProvider: boolean): LearnerFacts {
+    const claim = claimable(inv.layout, l.name, stacks, l.stack);
+    if (claim === "foreign") {
+        throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
+    }
+    return { exists: claim !== "new", tagged: claim === "ours", stale: isStale(inv.layout, l.name, stacks.learners.get(l.name)), randomProvider };
 }
 
 /** Names for one line: all of them up to 20, then how many more. */
@@ -274,15 +327,31 @@ function namesList(names: string[]): string {
 
 async function down(inv: Invocation): Promise<number> {
     const ctx = await context(inv);
-    const registered = ctx.registry.learners();
+    const registered = [...(await deployedLearners(inv)).keys()];
     const known = new Set([...registered, ...inv.roster.learners.map((l) => l.name)]);
     const unknown = (inv.named ?? []).filter((n) => !known.has(n));
     if (unknown.length > 0) {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
-    const stacks = new Set((await (await courseWorkspace(ctx)).listStacks()).map((s) => s.name));
-    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step, stacks.has(l.stack)));
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    inv.deployed = [...stacks.learners.keys()].sort();
+    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => {
+        if (claimable(inv.layout, l.name, stacks, l.stack) === "foreign") {
+            throw new Error(`the stack named ${l.stack} is not this course's (another course, or made by hand): left alone`);
+        }
+        return downLearner(ctx, l, step, stacks.all.has(l.stack));
+    });
+    inv.deployed = undefined;
+    const remaining = await deployedLearners(inv);
+    // A learner taken down: their link opens nothing any more (a later up makes a new one).
+    removeLinkSecrets(ctx.layout, names.filter((n) => !remaining.has(n)));
+    // The course's own fence goes with its last learner.
+    if (failed === 0 && remaining.size === 0) {
+        for (const note of await downCourseStack(ctx)) {
+            console.log(note);
+        }
+    }
     if (inv.named === undefined && failed === 0) {
         await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
         const left = await labelledObjects(inv.roster.course);
@@ -297,31 +366,46 @@ async function down(inv: Invocation): Promise<number> {
 
 /** Everything in the cluster that carries the course's label, as kind/namespace/name. */
 export async function labelledObjects(course: string): Promise<string[]> {
-    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,networkpolicies.networking.k8s.io,resourcequotas,limitranges";
+    const kinds =
+        "namespaces,pods,secrets,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,networkpolicies.networking.k8s.io,resourcequotas,limitranges," +
+        "validatingadmissionpolicies.admissionregistration.k8s.io,validatingadmissionpolicybindings.admissionregistration.k8s.io";
     const list = await kubectlJson<{ items: Array<{ kind: string; metadata: { namespace?: string; name: string } }> }>(["get", kinds, "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]);
     return list.items.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
 }
 
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const ws = await courseWorkspace(ctx);
-    const stacks = new Set((await ws.listStacks()).map((s) => s.name));
-    const { randomProvider } = await ensurePlugins(ws);
-    return forEachLearner("reset", learners, inv.concurrency, (l, step) => resetLearner(ctx, l, step, { exists: stacks.has(l.stack), randomProvider }));
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    const { randomProvider } = await ensurePlugins(ctx);
+    console.log(await upCourseStack(ctx));
+    const updated = new Set<string>();
+    const failed = await forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
+        const facts = learnerFacts(inv, stacks, l, randomProvider);
+        const notes = await resetLearner(ctx, l, step, facts);
+        updated.add(l.name);
+        return notes;
+    });
+    await recordUpdates(inv, updated);
+    return failed;
 }
 
+/** Fresh kubeconfigs and cards, in this course directory, for deployed learners (their outputs read from the backend where this directory lacks them). */
 async function credentials(inv: Invocation, learners: Learner[]): Promise<number> {
-    const ctx = await context(inv, false);
-    return forEachLearner("credentials", learners, inv.concurrency, async (l) => {
-        await renewCredentials(ctx, l);
-    });
+    const ctx = await context(inv);
+    const deployed = await deployedLearners(inv);
+    const notDeployed = learners.filter((l) => !deployed.has(l.name)).map((l) => l.name);
+    if (notDeployed.length > 0) {
+        throw new UsageError(`course ${inv.roster.course} has not deployed ${notDeployed.join(", ")}: ${COMMAND} up --roster <roster> ${notDeployed.join(" ")}`);
+    }
+    await refreshOutputs(backendAccess(inv), inv.layout, deployed, learners.map((l) => l.name));
+    return forEachLearner("credentials", learners, inv.concurrency, (l) => renewCredentials(ctx, l));
 }
 
 /** Learners x pods, from one read of the cluster. */
 async function status(inv: Invocation, learners: Learner[]): Promise<number> {
     const course = inv.roster.course;
     const pods = await kubectlJson<{ items: any[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]);
-    const registry = new CourseRegistry(inv.layout).learners();
+    const registry = [...(await deployedLearners(inv)).keys()];
     const rows: string[][] = [["LEARNER", "POD", "PHASE", "READY", "IP"]];
     let notReady = 0;
     for (const l of learners) {
@@ -349,19 +433,36 @@ async function status(inv: Invocation, learners: Learner[]): Promise<number> {
 
 /** The lesson's checks, their board, check.json; exit status 1 when anything failed or is not enforced. */
 async function check(inv: Invocation, learners: Learner[]): Promise<number> {
-    const report = await runCheck({
-        course: inv.roster.course,
-        layout: inv.layout,
-        roster: inv.roster.learners,
-        targets: learners,
-        deployed: new CourseRegistry(inv.layout).learners(),
-        concurrency: inv.concurrency,
-        progress: process.stderr.isTTY ? process.stderr : undefined,
-    });
-    writeFileAtomic(inv.layout.checkReport, JSON.stringify(report, null, 2) + "\n");
-    console.log(renderBoard(report, { colour: process.stdout.isTTY }));
-    console.log(`findings: ${inv.layout.checkReport}`);
-    return checkExitStatus(report.results);
+    const deployed = await deployedLearners(inv);
+    const targets = learners.filter((l) => deployed.has(l.name));
+    await refreshOutputs(backendAccess(inv), inv.layout, deployed, targets.map((l) => l.name));
+    // A learner whose kubeconfig was handed out from another course directory is checked with a short-lived token of their own credential.
+    const cluster = await adminClusterAccess();
+    const kubeconfigs = new Map(await Promise.all(targets.map(async (l) => [l.name, await kubeconfigForCheck(inv.layout, inv.roster.course, l, cluster)] as const)));
+    const borrowed = [...kubeconfigs].filter(([, k]) => k?.minted).map(([n]) => n);
+    if (borrowed.length > 0) {
+        console.log(`check: ${borrowed.join(", ")}: no kubeconfig of theirs in ${inv.layout.outDir}; checked with a ${CHECK_TOKEN_SECONDS / 60}-minute token of their own credential (it revokes nothing)`);
+    }
+    try {
+        const report = await runCheck({
+            course: inv.roster.course,
+            layout: inv.layout,
+            roster: inv.roster.learners,
+            targets: learners,
+            deployed: [...deployed.keys()],
+            kubeconfigOf: (l) => kubeconfigs.get(l.name)?.file,
+            concurrency: inv.concurrency,
+            progress: process.stderr.isTTY ? process.stderr : undefined,
+        });
+        writeFileAtomic(inv.layout.checkReport, JSON.stringify(report, null, 2) + "\n");
+        console.log(renderBoard(report, { colour: process.stdout.isTTY }));
+        console.log(`findings: ${inv.layout.checkReport}`);
+        return checkExitStatus(report.results);
+    } finally {
+        for (const k of kubeconfigs.values()) {
+            k?.remove();
+        }
+    }
 }
 
 /**
@@ -371,7 +472,8 @@ async function check(inv: Invocation, learners: Learner[]): Promise<number> {
  */
 async function redrawPictures(inv: Invocation): Promise<number> {
     try {
-        const written = await refreshPictures({ course: inv.roster.course, layout: inv.layout, roster: inv.roster.learners, deployed: new CourseRegistry(inv.layout).learners() });
+        const deployed = inv.deployed ?? [...(await deployedLearners(inv)).keys()];
+        const written = await refreshPictures({ course: inv.roster.course, layout: inv.layout, roster: inv.roster.learners, deployed });
         if (written.length > 0) {
             console.log(`pictures: ${inv.layout.indexHtml} (the instructor's), and card.html beside ${written.length - 1} learner's card.txt`);
         }
@@ -401,6 +503,8 @@ async function main(): Promise<number> {
         console.log(inv);
         return 0;
     }
+    // Before anything is created: which pulumi, backend and secrets this course uses (status only lists stacks).
+    inv.pulumi = (await preparePulumi({ needsSecrets: inv.subcommand !== "status" })).pulumi;
     const handler = HANDLERS[inv.subcommand];
     const run = async () => Math.max(await handler.run(inv), await redrawPictures(inv));
     return handler.locks ? withCourseLock(inv.layout, run) : run();
@@ -411,7 +515,7 @@ if (require.main === module) {
     main().then(
         (code) => process.exit(code),
         (err: Error) => {
-            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : `course: ${err.message}`);
+            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : err instanceof PulumiSetupError ? `podlab: ${err.message}` : `course: ${err.message}`);
             process.exit(err instanceof UsageError ? 2 : 1);
         },
     );

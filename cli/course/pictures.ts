@@ -11,8 +11,9 @@ import { readCri } from "../cri";
 import { liveCommands } from "../picture/live";
 import { KubePod, environmentView } from "../picture/model";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
+import { cardLink } from "../serve/links";
 import { CheckReport } from "./checkModel";
-import { readCredentialRecord } from "./credentials";
+import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { COURSE_LABEL, Learner } from "./roster";
@@ -39,7 +40,7 @@ export async function refreshPictures(a: { course: string; layout: CourseLayout;
         fs.rmSync(layout.checkReport, { force: true });
         return [];
     }
-    const [pods, cri] = await Promise.all([kubectlJson<{ items: KubePod[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${a.course}`]), readCri()]);
+    const [pods, cri, credentials] = await Promise.all([kubectlJson<{ items: KubePod[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${a.course}`]), readCri(), courseCredentials(a.course)]);
     const readAt = new Date();
     const check = readCheckReport(layout);
     const rosterNames = a.roster.map((l) => l.name);
@@ -52,17 +53,20 @@ export async function refreshPictures(a: { course: string; layout: CourseLayout;
             card = {
                 course: a.course,
                 learner: l.name,
-                expires: readCredentialRecord(layout, l.name)?.expires,
+                expires: credentials.get(l.name)?.expires,
+                link: cardLink(layout, l.name),
                 view: environmentView(l.namespace, pods.items, cri, readAt),
                 commands: liveCommands(l.namespace, pods.items),
                 check: check?.learners.includes(l.name) ? { checkedAt: check.checkedAt, results: check.results.filter((r) => r.learner === l.name) } : undefined,
             };
-            writeFileAtomic(layout.cardHtml(l.name), learnerCardPage(card));
+            // The card carries the learner's link (their secret): theirs and the instructor's alone.
+            writeFileAtomic(layout.cardHtml(l.name), learnerCardPage(card), 0o600);
             written.push(layout.cardHtml(l.name));
         }
         return { learner: l.name, namespace: l.namespace, deployed, inRoster: rosterNames.includes(l.name), card };
     });
-    writeFileAtomic(layout.indexHtml, instructorPage({ course: a.course, readAt: readAt.toISOString(), rows, check }));
+    // Every learner's card, with their links: the instructor's alone.
+    writeFileAtomic(layout.indexHtml, instructorPage({ course: a.course, readAt: readAt.toISOString(), rows, check }), 0o600);
     written.push(layout.indexHtml);
     return written;
 }

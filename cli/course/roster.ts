@@ -5,29 +5,42 @@
  *
  *   course: pods101                  # RFC 1123 label; prefixes stack names and namespaces
  *   expires: 2026-12-20T17:00:00Z    # optional: learners' credentials end here
+ *   mode: exercise                   # optional: environment (default) or exercise
  *   config:                          # optional: stack config for every learner (no "podlab:" prefix)
  *     postgres: { count: 2 }
  *   learners:
  *     - ada
  *     - name: grace
+ *       mode: environment            # overrides the course's mode
  *       config: { postgres: { count: 3 } }   # merged over the course's config
+ *
+ * In environment mode podlab makes the lesson's pods and the learner explores
+ * them; in exercise mode podlab makes only the fenced namespace, the workbench
+ * and the credential, and the learner makes the pods by following the steps.
+ * Every learner of a course gets a workbench (the browser's terminal opens in
+ * it); `config: { workbench: { enabled: false } }` leaves it out of an environment.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import { RawStackConfig, resolveStackConfig } from "../../components/stackConfig";
+import { COURSE_LABEL, LEARNER_LABEL } from "../../components/podSpec";
+import { DEFAULT_MODE, LESSON_MODES, LessonMode, RawStackConfig, StackConfig, resolveStackConfig } from "../../components/stackConfig";
 import { PodlabConfigError, assertDnsLabel } from "../../components/validation";
 
 /** The labels that mark a course's objects in the cluster. */
-export const COURSE_LABEL = "podlab.dev/course";
-export const LEARNER_LABEL = "podlab.dev/learner";
+export { COURSE_LABEL, LEARNER_LABEL };
 
 /** Config keys a roster may set for learners; the rest belong to the course command. */
-export const ROSTER_CONFIG_KEYS = ["postgres", "sidecar", "quota"] as const;
+export const ROSTER_CONFIG_KEYS = ["postgres", "sidecar", "quota", "workbench"] as const;
 const RESERVED_CONFIG_KEYS: Record<string, string> = {
+    mode: "set it with the roster's own mode key, for the course or per learner",
     namespace: "the course names every learner's namespace podlab-<course>-<learner>",
     labels: `the course sets ${COURSE_LABEL} and ${LEARNER_LABEL}`,
     postgresPassword: "a password never goes in a roster; each learner's is generated",
+    fence: "the course's own admission fence covers every learner (cli/course/courseStack.ts)",
 };
+
+/** What a course adds to every learner's stack config before the roster's own: a workbench for the browser's terminal. */
+export const COURSE_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = { workbench: { enabled: true } };
 
 /** A token from the TokenRequest API lives at least this long, so an expiry sooner than this cannot be met. */
 export const MIN_CREDENTIAL_SECONDS = 10 * 60;
@@ -39,7 +52,9 @@ export interface Learner {
     stack: string;
     /** The namespace: `podlab-<course>-<learner>`. */
     namespace: string;
-    /** The stack's `podlab:*` config (without the prefix): base, then the course's, then the learner's, plus namespace and labels. */
+    /** environment or exercise: the learner's own `mode`, else the course's, else environment. */
+    mode: LessonMode;
+    /** The stack's `podlab:*` config (without the prefix): the course's defaults, base, the course's, the learner's, plus mode, namespace and labels. */
     config: Record<string, unknown>;
 }
 
@@ -67,6 +82,9 @@ export interface RosterContext {
     /** Config every learner starts from (the lab's stack config on the lab; nothing on another cluster). */
     baseConfig: Record<string, unknown>;
 }
+
+/** The keys a roster may have. */
+const ROSTER_KEYS = ["course", "expires", "mode", "config", "learners"];
 
 /** Reads and checks a roster file. Throws a {@link RosterError} listing every problem. */
 export function loadRoster(file: string, ctx: RosterContext): Roster {
@@ -100,21 +118,25 @@ export function parseRoster(text: string, file: string, ctx: RosterContext): Ros
         }
     };
     if (!isMap(doc)) {
-        throw new RosterError(file, [`must be a map with course, learners and optionally expires and config; got ${show(doc)}`]);
+        throw new RosterError(file, [`must be a map with course, learners and optionally expires, mode and config; got ${show(doc)}`]);
     }
-    for (const key of Object.keys(doc).filter((k) => !["course", "expires", "config", "learners"].includes(k))) {
-        problems.push(`${key} is not a roster key (known: course, expires, config, learners)`);
+    for (const key of Object.keys(doc).filter((k) => !ROSTER_KEYS.includes(k))) {
+        problems.push(`${key} is not a roster key (known: ${ROSTER_KEYS.join(", ")})`);
     }
     const course = check(() => assertDnsLabel("course", doc.course));
     const expires = check(() => resolveExpiry(doc.expires, ctx.now));
+    const courseMode = check(() => resolveMode("mode", doc.mode ?? DEFAULT_MODE));
+    const base = deepMerge(COURSE_CONFIG_DEFAULTS as Record<string, unknown>, ctx.baseConfig);
     const courseConfig = check(() => rosterConfig("config", doc.config));
     // The course's own config is checked once, so a bad value is reported once, not once per learner.
     const courseConfigOk =
-        courseConfig !== undefined && check(() => resolveStackConfig(deepMerge(ctx.baseConfig, courseConfig), { project: "podlab", stack: "course" })) !== undefined;
+        courseConfig !== undefined &&
+        courseMode !== undefined &&
+        check(() => resolveStackConfig({ ...deepMerge(base, courseConfig), mode: courseMode }, { project: "podlab", stack: "course" })) !== undefined;
 
     const learners: Learner[] = [];
     if (!Array.isArray(doc.learners) || doc.learners.length === 0) {
-        problems.push(`learners must be a non-empty list of names or {name, config} entries; got ${show(doc.learners)}`);
+        problems.push(`learners must be a non-empty list of names or {name, mode, config} entries; got ${show(doc.learners)}`);
     } else {
         const seen = new Map<string, number>();
         doc.learners.forEach((entry: unknown, i: number) => {
@@ -139,21 +161,29 @@ export function parseRoster(text: string, file: string, ctx: RosterContext): Ros
                 problems.push(`${label}: namespace ${JSON.stringify(namespace)} would have ${namespace.length} characters; a namespace has at most 63 (shorten the course or learner name)`);
                 return;
             }
+            const mode = parsed.mode ?? courseMode ?? DEFAULT_MODE;
             const config = {
-                ...deepMerge(deepMerge(ctx.baseConfig, courseConfig ?? {}), parsed.config),
+                ...deepMerge(deepMerge(base, courseConfig ?? {}), parsed.config),
+                mode,
                 namespace,
                 labels: { [COURSE_LABEL]: course, [LEARNER_LABEL]: parsed.name },
+                fence: "course",
             };
             if (courseConfigOk && check(() => prefixed(label, () => resolveStackConfig(config as RawStackConfig, { project: "podlab", stack }))) === undefined) {
                 return;
             }
-            learners.push({ name: parsed.name, stack, namespace, config });
+            learners.push({ name: parsed.name, stack, namespace, mode, config });
         });
     }
     if (problems.length > 0 || course === undefined) {
         throw new RosterError(file, problems);
     }
     return { course, expires, learners };
+}
+
+/** A learner's validated stack config (the roster checked it when it was read). */
+export function learnerConfig(learner: Learner): StackConfig {
+    return resolveStackConfig(learner.config as RawStackConfig, { project: "podlab", stack: learner.stack });
 }
 
 /** Merges `over` into `base`: maps key by key, everything else replaced. */
@@ -201,19 +231,27 @@ function rosterConfig(key: string, value: unknown): Record<string, unknown> {
     return value;
 }
 
-function learnerEntry(where: string, entry: unknown): { name: string; config: Record<string, unknown> } {
+function learnerEntry(where: string, entry: unknown): { name: string; mode?: LessonMode; config: Record<string, unknown> } {
     if (typeof entry === "string") {
         return { name: assertDnsLabel(`${where}: learner name`, entry), config: {} };
     }
     if (!isMap(entry)) {
-        throw new PodlabConfigError(`${where} must be a learner name or {name, config}; got ${show(entry)}`);
+        throw new PodlabConfigError(`${where} must be a learner name or {name, mode, config}; got ${show(entry)}`);
     }
     const name = assertDnsLabel(`${where}.name`, entry.name);
-    const unknown = Object.keys(entry).filter((k) => k !== "name" && k !== "config");
+    const unknown = Object.keys(entry).filter((k) => !["name", "mode", "config"].includes(k));
     if (unknown.length > 0) {
-        throw new PodlabConfigError(`learner ${name}: ${unknown[0]} is not a learner key (known: name, config)`);
+        throw new PodlabConfigError(`learner ${name}: ${unknown[0]} is not a learner key (known: name, mode, config)`);
     }
-    return { name, config: rosterConfig(`learner ${name}: config`, entry.config) };
+    const mode = entry.mode === undefined ? undefined : resolveMode(`learner ${name}: mode`, entry.mode);
+    return { name, mode, config: rosterConfig(`learner ${name}: config`, entry.config) };
+}
+
+function resolveMode(key: string, value: unknown): LessonMode {
+    if (!(LESSON_MODES as readonly unknown[]).includes(value)) {
+        throw new PodlabConfigError(`${key} must be ${LESSON_MODES.join(" or ")}; got ${show(value)}`);
+    }
+    return value as LessonMode;
 }
 
 function prefixed<T>(prefix: string, f: () => T): T {

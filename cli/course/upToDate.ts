@@ -7,11 +7,13 @@
  * Kubernetes object the update reported (kind, namespace, name, uid). A later
  * `up` skips the learner when the inputs hash the same, every one of those
  * objects is still there with the same uid (nothing deleted or recreated
- * behind the stack's back, none being deleted), every pod is Ready and the
- * credential is current. Anything else (a failed or killed run, whose record
- * was removed when it started; a pod deleted; a changed roster or program)
- * runs the learner's `up`. What it cannot see: an object edited in place (its
- * spec changed, same uid); `up --refresh` runs Pulumi for every learner.
+ * behind the stack's back, none being deleted), every pod is Ready, the
+ * credential this directory handed out is current (credentials.ts, read from
+ * its anchor) and the workbench was given it. Anything else (a failed or
+ * killed run, whose record was removed when it started; a pod deleted; a
+ * changed roster or program; another instructor's update, records.ts) runs
+ * the learner's `up`. What it cannot see: an object edited in place (its spec
+ * changed, same uid); `up --refresh` runs Pulumi for every learner.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -19,7 +21,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { kubectl } from "../kubectl";
-import { ANCHOR_LABEL, credentialRecordCurrent, readCredentialRecord } from "./credentials";
+import { CREDENTIAL_ANNOTATION } from "../lesson/workbenchCredential";
+import { WORKBENCH_POD_NAME } from "../../components/workbench";
+import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, AnchorSecret, boundAnchorUid, credentialStateOf } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { COURSE_LABEL, Learner } from "./roster";
 
@@ -37,6 +41,8 @@ export interface UpRecord {
     /** Hash of the program and the stack's config ({@link stackInputs}). */
     inputs: string;
     objects: RecordedObject[];
+    /** The credential's anchor the card and the workbench were given. */
+    anchor?: string;
     at: string;
 }
 
@@ -120,10 +126,10 @@ function sortKeys(v: unknown): unknown {
 
 /** The class's objects as the cluster has them now. */
 export interface ClassSnapshot {
-    /** kind/namespace/name -> uid, Ready (pods), being deleted. */
-    objects: Map<string, { uid: string; ready: boolean; deleting: boolean }>;
-    /** Credential anchors by namespace. */
-    anchors: Map<string, Array<{ name: string; uid: string }>>;
+    /** kind/namespace/name -> uid, Ready (pods), being deleted, the credential a workbench pod was given. */
+    objects: Map<string, { uid: string; ready: boolean; deleting: boolean; credential?: string }>;
+    /** Credential anchors by namespace, with the annotations that record them. */
+    anchors: Map<string, AnchorSecret[]>;
 }
 
 const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ""}/${name}`;
@@ -134,7 +140,19 @@ export function kubectlResource(apiVersion: string, kind: string): string {
     return group === "" ? kind.toLowerCase() : `${kind.toLowerCase()}.${group}`;
 }
 
-const COLUMNS = [".kind", ".metadata.namespace", ".metadata.name", ".metadata.uid", ".metadata.deletionTimestamp", '.status.conditions[?(@.type=="Ready")].status', `.metadata.labels.${ANCHOR_LABEL.replace(/\./g, "\\.")}`];
+const jsonKey = (k: string) => k.replace(/\./g, "\\.");
+/** What is read of each object, one tab-separated line each: an anchor's record is in its annotations. */
+const COLUMNS = [
+    ".kind",
+    ".metadata.namespace",
+    ".metadata.name",
+    ".metadata.uid",
+    ".metadata.deletionTimestamp",
+    '.status.conditions[?(@.type=="Ready")].status',
+    `.metadata.labels.${jsonKey(ANCHOR_LABEL)}`,
+    `.metadata.annotations.${jsonKey(CREDENTIAL_ANNOTATION)}`,
+    ...Object.values(ANCHOR_ANNOTATIONS).map((a) => `.metadata.annotations.${jsonKey(a)}`),
+];
 
 /** One kubectl read of every object of these kinds that carries the course's label (credential anchors included). */
 export async function readClass(course: string, resources: string[]): Promise<ClassSnapshot> {
@@ -146,15 +164,17 @@ export async function readClass(course: string, resources: string[]): Promise<Cl
 
 export function parseClass(text: string): ClassSnapshot {
     const snapshot: ClassSnapshot = { objects: new Map(), anchors: new Map() };
+    const annotationKeys = Object.values(ANCHOR_ANNOTATIONS);
     for (const line of text.split("\n")) {
-        const [kind, namespace, name, uid, deletion, ready, anchorFor] = line.split("\t");
+        const [kind, namespace, name, uid, deletion, ready, anchorFor, credential, ...annotationValues] = line.split("\t");
         if (!name) {
             continue;
         }
-        snapshot.objects.set(key(kind, namespace || undefined, name), { uid, ready: ready === "True", deleting: deletion !== "" && deletion !== undefined });
+        snapshot.objects.set(key(kind, namespace || undefined, name), { uid, ready: ready === "True", deleting: deletion !== "" && deletion !== undefined, credential: credential || undefined });
         if (kind === "Secret" && anchorFor) {
+            const annotations = Object.fromEntries(annotationKeys.flatMap((k, i) => (annotationValues[i] ? [[k, annotationValues[i]]] : [])));
             const list = snapshot.anchors.get(namespace) ?? [];
-            list.push({ name, uid });
+            list.push({ metadata: { name, uid, namespace, labels: { [ANCHOR_LABEL]: anchorFor }, annotations } });
             snapshot.anchors.set(namespace, list);
         }
     }
@@ -179,9 +199,13 @@ export function staleReason(a: { layout: CourseLayout; learner: Learner; record?
             return `pod ${o.name} not Ready`;
         }
     }
-    const credential = readCredentialRecord(a.layout, learner.name);
-    if (credential === undefined || !credentialRecordCurrent(a.layout, learner, credential, a.expires, a.now, a.snapshot.anchors.get(learner.namespace) ?? [])) {
+    const credential = credentialStateOf(a.snapshot.anchors.get(learner.namespace) ?? [], boundAnchorUid(a.layout.kubeconfig(learner.name)), a.expires, a.now);
+    if (credential.state !== "here" || credential.record?.anchor !== record.anchor) {
         return "credential to renew";
+    }
+    const workbench = record.objects.find((o) => o.kind === "Pod" && o.name === WORKBENCH_POD_NAME);
+    if (workbench !== undefined && a.snapshot.objects.get(key("Pod", workbench.namespace, workbench.name))?.credential !== record.anchor) {
+        return "workbench without its credential";
     }
     if (!fs.existsSync(a.layout.card(learner.name))) {
         return "no card";

@@ -15,7 +15,8 @@ export interface PageCommand {
     command: string;
 }
 
-const STYLE = `
+/** The pages' stylesheet (also the workspace server's, cli/serve/pages.ts): screen, and print with a card per page. */
+export const PAGE_STYLE = `
 @page { size: A4 landscape; margin: 9mm; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1d2733; margin: 24px; line-height: 1.35; }
@@ -69,7 +70,7 @@ function page(title: string, body: string): string {
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         `<title>${esc(title)}</title>`,
-        `<style>${STYLE}</style>`,
+        `<style>${PAGE_STYLE}</style>`,
         "</head>",
         "<body>",
         body,
@@ -111,6 +112,8 @@ export interface LearnerCard {
     learner: string;
     /** When the learner's credential ends. */
     expires?: string;
+    /** The learner's page in the browser (it carries their secret: the card is theirs alone). */
+    link?: string;
     view: EnvironmentView;
     /** The lesson's commands, or why there are none. */
     commands: PageCommand[] | string;
@@ -125,6 +128,7 @@ function cardSection(card: LearnerCard, headingLevel: "h1" | "h2"): string {
         `<section class="card" data-learner="${esc(card.learner)}">`,
         `<${h}>podlab course ${esc(card.course)}: ${esc(card.learner)}</${h}>`,
         `<p class="facts">namespace <b>${esc(card.view.namespace)}</b> · credential <b>./kubeconfig</b> beside this card${card.expires ? ` (expires ${esc(card.expires)})` : ""}</p>`,
+        card.link ? `<p class="facts link">your page in the browser (keep it to yourself): <a href="${esc(card.link)}">${esc(card.link)}</a></p>` : "",
         `<p class="lesson">${LESSON}</p>`,
         picture(card.view),
         `<h2>Try these</h2>`,

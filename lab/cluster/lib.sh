@@ -208,6 +208,15 @@ is_ours() { # name pid
 
 running() { is_ours "$1" "$(pid_of "$1")"; }
 
+# Closes every open file descriptor above 2 of the current (sub)shell.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 # start NAME ENV... -- EXE ARGS...: detached (own session), log to logs/NAME.log
 start_proc() {
   local name="$1"
@@ -223,8 +232,9 @@ start_proc() {
   # In a non-interactive shell the background child is not a process-group
   # leader, so setsid(1) calls setsid() and execs in place: $! is the real pid.
   # Clean environment: no proxy variables, no ETCD_*/KUBECONFIG from the caller.
-  # (fd 9 is the lab lock: not inherited, or the daemons would hold it forever)
-  (cd "$STATE" && exec 9>&- && exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  # No inherited file descriptor but stdin/out/err: fd 9 is the lab's own lock, and a caller's
+  # (a `flock FILE cmd` around a session) would otherwise stay locked for as long as the daemons run.
+  (cd "$STATE" && close_inherited_fds && exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME="$STATE" "${envs[@]}" setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null) &
   local pid=$!
   echo "$pid" >"$PIDS/$name.pid"

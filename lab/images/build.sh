@@ -7,7 +7,7 @@
 #   bash lab/images/build.sh [--force] [all | NAME...]   build what is missing or stale
 #   bash lab/images/build.sh list                        reference, archive and size of each
 #
-# NAME is one of: pause busybox postgres nginx curl (see lab/images/images.sh).
+# NAME is one of: pause busybox postgres nginx curl workbench (see lab/images/images.sh).
 # Archives go to $PODLAB_CACHE/images/<name>/<tag>.oci.tar (default
 # ~/.cache/podlab), with .stamp (hash of the recipe), .packages (the Debian
 # packages and versions inside) and .build (time and sizes). Downloaded .deb
@@ -48,6 +48,8 @@ recipe_hash() {
     cat "$IMAGES_DIR/build.sh" "$IMAGES_DIR/images.sh"
     [ -d "$IMAGES_DIR/$1" ] && find "$IMAGES_DIR/$1" -type f | LC_ALL=C sort | xargs cat
     echo "$1 $(image_ref "$1") $SUITE $MIRROR $SECURITY_MIRROR $SOURCE_DATE_EPOCH"
+    # The workbench holds the lab's own kubectl: a new build of it is a new image.
+    if [ "$1" = workbench ]; then sha256sum <"$(workbench_kubectl)" 2>/dev/null || echo "no kubectl"; fi
   } | sha256sum | cut -c1-16
 }
 
@@ -247,6 +249,36 @@ recipe_curl() {
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   )
   DESCRIPTION="curl $VERSION from Debian $SUITE with busybox $(pkg_version "$ROOT" busybox) as /bin/sh, as curl_user (uid 100, group curl_group 101)"
+}
+
+recipe_workbench() {
+  local kubectl
+  kubectl="$(workbench_kubectl)"
+  [ -x "$kubectl" ] || die "$kubectl is missing: the workbench image carries the lab's own kubectl (bash lab/cluster.sh build makes it)"
+  # A learner's shell: bash and the coreutils (Debian's essential set), curl, and
+  # psql from postgresql-client-15; no server, no Recommends.
+  debian_rootfs "$ROOT" curl,postgresql-client-15
+  VERSION="$("$kubectl" version --client -o json | sed -n 's/.*"gitVersion": *"v\([^"]*\)".*/\1/p' | head -n1)"
+  case "$VERSION" in 1.32.*) ;; *) die "the lab's kubectl is $VERSION, the tag promises 1.32" ;; esac
+  install -D -m 0755 "$kubectl" "$ROOT/usr/local/bin/kubectl"
+  # psql itself on PATH: Debian's /usr/bin/psql is pg_wrapper, a perl script that picks a
+  # version, which pulls in perl and its modules. With one version there is nothing to pick,
+  # so pg_wrapper's package and perl (beyond the essential perl-base) go: ~40 MiB less.
+  ln -s /usr/lib/postgresql/15/bin/psql "$ROOT/usr/local/bin/psql"
+  chroot "$ROOT" dpkg --purge --force-depends postgresql-client-common perl perl-modules-5.36 libperl5.36 >/dev/null 2>&1 ||
+    die "removing perl and pg_wrapper from the workbench failed"
+  chroot "$ROOT" /usr/local/bin/psql --version | grep -q '^psql (PostgreSQL) 15\.' || die "psql does not run in the workbench image"
+  # The shell's user (the pod sets runAsUser 1000; the name makes the prompt learner@workbench).
+  add_user "$ROOT" learner 1000 1000 learner /home/learner /bin/bash
+  install -d -o 1000 -g 1000 -m 0755 "$ROOT/home/learner"
+  PACKAGES_LIST="$(chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' | LC_ALL=C sort)
+kubectl $VERSION (the lab's build)"
+  CONFIG=(
+    --config.user 1000:1000 --config.workingdir /home/learner --config.cmd bash
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    --config.env HOME=/home/learner
+  )
+  DESCRIPTION="a learner's workbench: bash, kubectl $VERSION (the lab's build), curl $(pkg_version "$ROOT" curl), psql $(pkg_version "$ROOT" postgresql-client-15) from Debian $SUITE"
 }
 
 # ------------------------------------------------------------------ build

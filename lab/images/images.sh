@@ -13,7 +13,7 @@
 # <archive>.packages.
 
 PODLAB_IMAGE_PREFIX="${PODLAB_IMAGE_PREFIX:-podlab.local}"
-IMAGE_NAMES="pause busybox postgres nginx curl"
+IMAGE_NAMES="pause busybox postgres nginx curl workbench"
 IMAGE_CACHE="${PODLAB_CACHE:-$HOME/.cache/podlab}/images"
 
 image_tag() {
@@ -23,6 +23,7 @@ image_tag() {
     postgres) echo "15-deb12" ;;
     nginx) echo "1.22-deb12" ;;
     curl) echo "7.88-deb12" ;;
+    workbench) echo "1.32-deb12" ;; # kubectl's major.minor (the lab's own build)
     *) return 1 ;;
   esac
 }
@@ -31,3 +32,11 @@ image_ref() { echo "$PODLAB_IMAGE_PREFIX/$1:$(image_tag "$1")"; }
 
 # The OCI image layout, as a tar, that build.sh writes and the node loads.
 image_archive() { echo "$IMAGE_CACHE/$1/$(image_tag "$1").oci.tar"; }
+
+# The workbench image carries the kubectl built with the lab's control plane
+# (lab/cluster.sh build), which lab/cluster/lib.sh pins.
+workbench_kubectl() {
+  local v
+  v="$(sed -n 's/^K8S_VERSION=//p' "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh")"
+  echo "${PODLAB_CACHE:-$HOME/.cache/podlab}/k8s/$v/bin/kubectl"
+}

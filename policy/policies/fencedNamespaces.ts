@@ -24,13 +24,23 @@ export interface FencedNamespacesConfig {
     quotaForbids: string[];
     /** Resources a LimitRange must give every container a default limit (and so request) for. */
     containerDefaults: string[];
+    /** Resources a LimitRange must bound one container's limit of (`max`), so freed quota cannot go to one giant pod. */
+    containerMaximums: string[];
 }
+
+/**
+ * The namespace label that says which admission fence covers it. The same as
+ * `FENCE_LABEL` in components/admissionFence.ts (a root test asserts it):
+ * `course` means the course's own stack holds the policy, outside this stack.
+ */
+export const FENCE_LABEL = "podlab.dev/fence";
 
 export const FENCED_NAMESPACES_DEFAULTS: FencedNamespacesConfig = {
     podSecurityLabels: { ...RESTRICTED_POD_SECURITY },
-    quotaBounds: ["pods", "requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.ephemeral-storage", "limits.ephemeral-storage"],
-    quotaForbids: ["services.loadbalancers", "services.nodeports"],
+    quotaBounds: ["pods", "count/pods", "requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.ephemeral-storage", "limits.ephemeral-storage"],
+    quotaForbids: ["persistentvolumeclaims", "requests.storage", "services.loadbalancers", "services.nodeports"],
     containerDefaults: ["cpu", "memory", "ephemeral-storage"],
+    containerMaximums: ["cpu", "memory", "ephemeral-storage"],
 };
 
 /** What a stack validation reads of each resource; unit tests pass just these. */
@@ -41,9 +51,13 @@ const FENCE_GROUPS = { NetworkPolicy: "networking.k8s.io", ResourceQuota: "core"
 type FenceKind = keyof typeof FENCE_GROUPS;
 const FENCE_KINDS = Object.keys(FENCE_GROUPS) as FenceKind[];
 
-function isKind(r: StackResourceLike, kind: "Namespace" | FenceKind): boolean {
+const ADMISSION_GROUP = "admissionregistration.k8s.io";
+type AdmissionKind = "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding";
+
+function isKind(r: StackResourceLike, kind: "Namespace" | FenceKind | AdmissionKind): boolean {
     const t = parseKubernetesType(r.type);
-    return t !== undefined && t.kind === kind && t.group === (kind === "Namespace" ? "core" : FENCE_GROUPS[kind]);
+    const group = kind === "Namespace" ? "core" : kind.startsWith("ValidatingAdmission") ? ADMISSION_GROUP : FENCE_GROUPS[kind as FenceKind];
+    return t !== undefined && t.kind === kind && t.group === group;
 }
 
 /** An object's `metadata.name` for messages, or its Pulumi name when auto-named (or not known yet). */
@@ -152,23 +166,56 @@ function fenceProblems(namespace: StackResourceLike, fences: Record<FenceKind, S
         const defaults = items.length > 0 ? Object.assign({}, ...items.map((item) => item.default ?? {})) : undefined;
         problems.push(`no LimitRange gives containers a default limit for ${undefaulted.join(", ")} (Container default ${show(defaults)})`);
     }
+    const unlimited = config.containerMaximums.filter((r) => !items.some((item) => isSet(item.max?.[r])));
+    if (unlimited.length > 0) {
+        const maxima = items.length > 0 ? Object.assign({}, ...items.map((item) => item.max ?? {})) : undefined;
+        problems.push(`no LimitRange bounds one container's ${unlimited.join(", ")} (Container max ${show(maxima)})`);
+    }
     return problems;
+}
+
+/**
+ * Whether a ValidatingAdmissionPolicyBinding of the stack denies, for a policy
+ * of the stack, in this namespace (its matchLabels all on the namespace, or its
+ * name), or the namespace says a course's fence covers it.
+ */
+function admissionFenced(ns: StackResourceLike, bindings: StackResourceLike[], policyNames: Set<string>): boolean {
+    const labels: Record<string, unknown> = { ...ns.props.metadata?.labels, "kubernetes.io/metadata.name": namespaceName(ns) };
+    if (labels[FENCE_LABEL] === "course") {
+        return true;
+    }
+    return bindings.some((b) => {
+        const spec = b.props.spec;
+        const selector = spec?.matchResources?.namespaceSelector;
+        const matchLabels: Record<string, unknown> = selector?.matchLabels ?? {};
+        return (
+            policyNames.has(spec?.policyName) &&
+            Array.isArray(spec?.validationActions) &&
+            spec.validationActions.includes("Deny") &&
+            !(Array.isArray(selector?.matchExpressions) && selector.matchExpressions.length > 0) &&
+            Object.keys(matchLabels).length > 0 &&
+            Object.entries(matchLabels).every(([k, v]) => labels[k] === v)
+        );
+    });
 }
 
 /**
  * Every Namespace the stack creates is a fenced environment: Pod Security
  * `restricted` enforced by its labels, and in it a NetworkPolicy that selects
  * every pod for Ingress (no rule admitting every source), a ResourceQuota that
- * bounds pods, cpu, memory and ephemeral storage and allows no LoadBalancer or
- * NodePort service, and a LimitRange that gives containers defaults (without
- * which the quota refuses a pod that sets no limits). Only objects the same
- * stack creates count; each violation is reported on the Namespace.
+ * bounds pods (finished ones too), cpu, memory and ephemeral storage and allows
+ * no PersistentVolumeClaim, LoadBalancer or NodePort service, a LimitRange that
+ * gives containers defaults (without which the quota refuses a pod that sets no
+ * limits) and maximums, and an admission fence: a ValidatingAdmissionPolicy
+ * binding of the stack that denies in it, or the label that says a course's
+ * fence covers it. Only objects the same stack creates count; each violation
+ * is reported on the Namespace.
  */
 export const fencedNamespaces: StackValidationPolicy = {
     name: "fenced-namespaces",
     description:
-        "Every Namespace the stack creates enforces Pod Security restricted and holds a NetworkPolicy isolating ingress, " +
-        "a ResourceQuota (pods, cpu, memory, ephemeral storage, no LoadBalancer/NodePort) and a LimitRange with container defaults.",
+        "Every Namespace the stack creates enforces Pod Security restricted, is under an admission fence, and holds a NetworkPolicy isolating ingress, " +
+        "a ResourceQuota (pods, finished pods, cpu, memory, ephemeral storage, no claims, no LoadBalancer/NodePort) and a LimitRange with container defaults and maximums.",
     // Mandatory: podlab creates all of these in every namespace it makes, and a namespace missing
     // one is an environment other learners can reach, that one learner can fill, or that admits
     // privileged pods. A stack policy sees the whole stack, so `pulumi up` checks it after
@@ -181,6 +228,7 @@ export const fencedNamespaces: StackValidationPolicy = {
             quotaBounds: stringListSetting("ResourceQuota hard entries every namespace must set (in a quota without scopes).", FENCED_NAMESPACES_DEFAULTS.quotaBounds),
             quotaForbids: stringListSetting("ResourceQuota hard entries every namespace must set to 0.", FENCED_NAMESPACES_DEFAULTS.quotaForbids),
             containerDefaults: stringListSetting("Resources a LimitRange must give every container a default limit for.", FENCED_NAMESPACES_DEFAULTS.containerDefaults),
+            containerMaximums: stringListSetting("Resources a LimitRange must bound one container's limit of.", FENCED_NAMESPACES_DEFAULTS.containerMaximums),
         },
     },
     validateStack: (args, reportViolation) => {
@@ -198,8 +246,17 @@ export const fencedNamespaces: StackValidationPolicy = {
                 fencesIn.get(namespaceOf(r) ?? "")?.[kind].push(r);
             }
         }
+        const bindings = args.resources.filter((r) => isKind(r, "ValidatingAdmissionPolicyBinding"));
+        const policyNames = new Set(args.resources.filter((r) => isKind(r, "ValidatingAdmissionPolicy")).map(nameOf));
         for (const ns of namespaces) {
-            for (const problem of fenceProblems(ns, fencesIn.get(namespaceName(ns))!, config)) {
+            const problems = fenceProblems(ns, fencesIn.get(namespaceName(ns))!, config);
+            if (!admissionFenced(ns, bindings, policyNames)) {
+                problems.push(
+                    `no ValidatingAdmissionPolicyBinding of the stack denies in it, and it is not labelled ${FENCE_LABEL}=course (covered by a course's fence): ` +
+                        `nothing refuses a learner's pod that asks for a priority class, a token or a host in a probe (labels ${show(ns.props.metadata?.labels)})`,
+                );
+            }
+            for (const problem of problems) {
                 reportViolation(`${describeObject(ns)}: ${problem}`, ns.urn);
             }
         }

@@ -29,6 +29,12 @@ export const LEAST_PRIVILEGE_RBAC_DEFAULTS: LeastPrivilegeRbacConfig = {
         "clusterrolebindings",
         // Minting tokens for another ServiceAccount borrows its rights.
         "serviceaccounts/token",
+        // An ephemeral container declares no resources (it escapes the quota); a binding picks the pod's node.
+        "pods/ephemeralcontainers",
+        "pods/binding",
+        // The admission fence itself.
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicybindings",
     ],
     forbiddenVerbs: ["escalate", "bind", "impersonate"],
     allowClusterWide: false,

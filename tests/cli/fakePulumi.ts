@@ -14,6 +14,8 @@ export interface FakeRun {
     /** Exit status (default 0). */
     code?: number;
     stderr?: string;
+    /** Printed on stdout as it is (`stack export`'s state, say). */
+    stdout?: string;
     /** Events, one JSON line each: on stdout with `--json`, in the file with `--event-log`. */
     events?: Partial<EngineEvent>[];
 }
@@ -49,6 +51,7 @@ const finish = () => {
     } else if (args.includes("--json")) {
         process.stdout.write(lines);
     }
+    process.stdout.write(answer.stdout || "");
     process.stderr.write(answer.stderr || "");
     process.exit(answer.code || 0);
 };
@@ -85,9 +88,9 @@ export class FakePulumi {
             .map((f) => JSON.parse(fs.readFileSync(path.join(this.dir, f), "utf8")) as RecordedRun);
     }
 
-    /** Each run as its subcommand ("stack init", "config set", "up"). */
+    /** Each run as its subcommand ("stack init", "stack tag set", "config set", "up"). */
     subcommands(): string[] {
-        return this.runs().map((r) => r.args.slice(0, r.args[0] === "stack" || r.args[0] === "config" ? 2 : 1).join(" "));
+        return this.runs().map((r) => r.args.slice(0, r.args[0] === "stack" ? (r.args[1] === "tag" ? 3 : 2) : r.args[0] === "config" ? 2 : 1).join(" "));
     }
 }
 

@@ -2,10 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import {
+    DEFAULT_FENCE,
     MAX_POSTGRES_COUNT,
     POSTGRES_CONFIG_DEFAULTS,
     QUOTA_CONFIG_DEFAULTS,
     SIDECAR_CONFIG_DEFAULTS,
+    WORKBENCH_CONFIG_DEFAULTS,
+    DEFAULT_MODE,
     defaultNamespace,
     postgresPodNames,
     resolveStackConfig,
@@ -30,30 +33,39 @@ describe("defaults", () => {
         expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
         expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
         expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
+        expect(dev["podlab:workbench"]).toEqual(WORKBENCH_CONFIG_DEFAULTS);
+        expect(dev["podlab:mode"]).toBe(DEFAULT_MODE);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
+        expect(dev["podlab:fence"]).toBe(DEFAULT_FENCE);
         // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
         expect(Object.keys(dev).filter((k) => k !== "podlab:postgresPassword").sort()).toEqual([
+            "podlab:fence",
+            "podlab:mode",
             "podlab:namespace",
             "podlab:postgres",
             "podlab:quota",
             "podlab:sidecar",
+            "podlab:workbench",
         ]);
     });
 
     it("Pulumi.lab.yaml only swaps the images for the lab's locally built ones", () => {
         const lab = stackConfigFile("lab");
-        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"] }, { project: "podlab", stack: "lab" });
+        expect(Object.keys(lab).sort()).toEqual(["podlab:postgres", "podlab:sidecar", "podlab:workbench"]);
+        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"], workbench: lab["podlab:workbench"] }, { project: "podlab", stack: "lab" });
         expect(c.namespace).toBe("podlab-lab");
         expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
         expect(c.sidecar.nginxImage).toBe("podlab.local/nginx:1.22-deb12");
         expect(c.sidecar.curlImage).toBe("podlab.local/curl:7.88-deb12");
+        expect(c.workbench.image).toBe("podlab.local/workbench:1.32-deb12");
         // The names lab/images/images.sh builds and the real node loads.
-        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage]).toEqual([labImageRef("postgres"), labImageRef("nginx"), labImageRef("curl")]);
+        expect([c.postgres.image, c.sidecar.nginxImage, c.sidecar.curlImage, c.workbench.image]).toEqual([labImageRef("postgres"), labImageRef("nginx"), labImageRef("curl"), labImageRef("workbench")]);
         const defaults = resolveStackConfig({}, { project: "podlab", stack: "lab" });
-        expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" } }).toEqual({
+        expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" }, workbench: { ...c.workbench, image: "" } }).toEqual({
             ...defaults,
             postgres: { ...defaults.postgres, image: "" },
             sidecar: { ...defaults.sidecar, nginxImage: "", curlImage: "" },
+            workbench: { ...defaults.workbench, image: "" },
         });
     });
 
@@ -110,6 +122,16 @@ describe("invalid config is refused with the key and the value", () => {
         ["reserved label", { labels: { "app.kubernetes.io/part-of": "other" } }, 'podlab:labels: label "app.kubernetes.io/part-of" is under app.kubernetes.io/, which podlab sets itself'],
         ["reserved pod security label", { labels: { "pod-security.kubernetes.io/enforce": "privileged" } }, "which podlab sets itself"],
         ["labels not a map", { labels: ["a"] }, 'podlab:labels must be a map of label names to values; got ["a"]'],
+        ["unknown mode", { mode: "workshop" }, 'podlab:mode must be one of environment, exercise; got "workshop"'],
+        ["exercise without a workbench", { mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench"],
+        ["workbench enabled not a boolean", { workbench: { enabled: "yes" } }, 'podlab:workbench.enabled must be true or false; got "yes"'],
+        ["workbench image latest", { workbench: { image: "alpine/k8s:latest" } }, "podlab:workbench.image must not use the 'latest' tag"],
+        ["workbench as root", { workbench: { runAsUser: 0 } }, "podlab:workbench.runAsUser must be a positive integer (non-root) id; got 0"],
+        ["workbench memory request over limit", { workbench: { resources: { requests: { memory: "1Gi" } } } }, "podlab:workbench.resources.requests.memory 1Gi exceeds podlab:workbench.resources.limits.memory 256Mi"],
+        ["workbench misspelt key", { workbench: { apiserver: "https://10.0.0.1" } }, "podlab:workbench.apiserver is not a podlab setting (known: enabled, image, runAsUser, resources, apiServer)"],
+        ["api server over http", { workbench: { apiServer: "http://10.245.0.1:6443" } }, 'podlab:workbench.apiServer must be the API server\'s https URL as pods reach it, such as https://10.245.0.1:6443; got "http://10.245.0.1:6443"'],
+        ["api server with a path", { workbench: { apiServer: "https://10.245.0.1:6443/api" } }, "podlab:workbench.apiServer must be the API server's https URL"],
+        ["api server not a URL", { workbench: { apiServer: "10.245.0.1:6443" } }, "podlab:workbench.apiServer must be the API server's https URL"],
     ];
     it.each(cases)("%s", (_label, raw, message) => {
         expect(() => resolveStackConfig(raw, ctx)).toThrow(PodlabConfigError);
@@ -136,6 +158,17 @@ describe("valid overrides", () => {
             requests: { ...POSTGRES_CONFIG_DEFAULTS.resources.requests, cpu: "50m" },
             limits: { ...POSTGRES_CONFIG_DEFAULTS.resources.limits, "ephemeral-storage": "2Gi" },
         });
+    });
+
+    it("takes the mode and the workbench: off by default, on for an exercise, with the API server's URL as pods reach it", () => {
+        const d = resolveStackConfig({}, ctx);
+        expect(d.mode).toBe("environment");
+        expect(d.workbench).toEqual({ ...WORKBENCH_CONFIG_DEFAULTS, apiServer: undefined });
+        const c = resolveStackConfig({ mode: "exercise", workbench: { enabled: true, apiServer: "https://10.245.0.1:6443/", resources: { limits: { cpu: "1" } } } }, ctx);
+        expect(c.mode).toBe("exercise");
+        expect(c.workbench.enabled).toBe(true);
+        expect(c.workbench.apiServer).toBe("https://10.245.0.1:6443");
+        expect(c.workbench.resources.limits).toEqual({ ...WORKBENCH_CONFIG_DEFAULTS.resources.limits, cpu: "1" });
     });
 
     it("takes extra labels and the quota's extra pods", () => {

@@ -27,9 +27,10 @@ const ARGS = [
     "--disable-default-apps",
     "--disable-domain-reliability",
     "--no-pings",
-    // Anything that still tried to go out would meet a closed local port, and resolve no name.
+    // Anything that still tried to go out would meet a closed local port, and resolve no name;
+    // 127.0.0.1 alone stays reachable (the rule would map even that literal), for the workspace server's pages.
     "--proxy-server=http://127.0.0.1:9",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ];
 
 /** Runs `f` with a fresh headless Chromium (its own --user-data-dir), closed afterwards. */

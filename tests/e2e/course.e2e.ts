@@ -7,10 +7,10 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
 import { CheckReport } from "../../cli/course/checkModel";
 import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
+import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
 import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab } from "./lab";
 
 const COURSE = "e2ec";
@@ -24,9 +24,7 @@ let out: string;
 
 /** Writes a roster and returns its path. */
 function roster(name: string, doc: Record<string, unknown>): string {
-    const file = path.join(root, `${name}.yaml`);
-    fs.writeFileSync(file, yaml.dump(doc));
-    return file;
+    return writeRoster(root, name, doc);
 }
 
 const BASE_ROSTER = {
@@ -35,17 +33,11 @@ const BASE_ROSTER = {
     learners: ["ada", { name: "grace", config: { postgres: { count: 1 } } }, "linus"],
 };
 
-/** The course command, as a user runs it (its own process, the built entry point). */
-function course(...args: string[]): { status: number; stdout: string; stderr: string } {
-    // env given explicitly: jest's process.env (with this suite's private backend) is not what child_process passes by default.
-    const r = spawnSync(process.execPath, [path.join(PROJECT_DIR, "bin", "cli", "course", "main.js"), ...args], { encoding: "utf8", timeout: 900_000, env: process.env });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const course = runCourse;
 
 /** kubectl with a learner's own kubeconfig. */
 function asLearner(learner: string, ...args: string[]): { status: number; output: string; stdout: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfigOf(learner)}`, ...args], { encoding: "utf8", timeout: 60_000 });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    return kubectlWith(kubeconfigOf(learner), args);
 }
 
 /** The pods of each learner of the base roster, by role. */
@@ -76,11 +68,6 @@ function kubeconfigOf(learner: string): string {
     return path.join(out, learner, "kubeconfig");
 }
 
-function tokenOf(file: string): string {
-    const cfg = yaml.load(fs.readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> };
-    return cfg.users[0].user.token;
-}
-
 function podUids(learner: string): Record<string, string> {
     const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner));
     return Object.fromEntries(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
@@ -90,9 +77,10 @@ function secretPassword(learner: string, secret: string): string {
     return Buffer.from(kubectl("get", "secret", secret, "-n", ns(learner), "-o", "jsonpath={.data.password}"), "base64").toString("utf8");
 }
 
+/** The learner's lesson pods, and the workbench every learner of a course has, are all Ready. */
 function expectAllReady(learner: string, names: string[]): void {
     const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab");
-    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual([...names].sort());
+    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual([...names, "workbench"].sort());
     for (const p of pods.items) {
         expect(`${p.metadata.name} ${p.status.conditions?.find((c: any) => c.type === "Ready")?.status}`).toBe(`${p.metadata.name} True`);
     }
@@ -100,7 +88,7 @@ function expectAllReady(learner: string, names: string[]): void {
 
 /** Everything in the cluster with the course's label, as kind/namespace/name. */
 function labelled(): string[] {
-    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,resourcequotas,limitranges";
+    const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,resourcequotas,limitranges,validatingadmissionpolicies,validatingadmissionpolicybindings";
     return kubectlJson<{ items: any[] }>("get", kinds, "-A", "-l", `podlab.dev/course=${COURSE}`).items.map(
         (o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
     );
@@ -123,16 +111,6 @@ function backendText(): string {
     return files.join("\n");
 }
 
-async function eventually(what: string, check: () => boolean, seconds: number): Promise<number> {
-    const t0 = Date.now();
-    while (Date.now() - t0 < seconds * 1000) {
-        if (check()) {
-            return (Date.now() - t0) / 1000;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`not within ${seconds} s: ${what}`);
-}
 
 beforeAll(() => {
     requireLab();
@@ -147,6 +125,7 @@ afterAll(() => {
     // Leave the lab as we found it even when a test failed half-way.
     course("down", "--roster", roster("cleanup", { ...BASE_ROSTER, learners: [...LEARNERS, "margaret"] }), "--out", out);
     kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlResult("delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`);
 });
 
 describe("npm run course on the lab's real node", () => {
@@ -180,6 +159,8 @@ describe("npm run course on the lab's real node", () => {
             expect(fs.readFileSync(path.join(out, l, "card.html"), "utf8")).toContain(`namespace <b>${ns(l)}</b>`);
         }
         expect(fs.readFileSync(path.join(out, "index.html"), "utf8")).toContain("No check yet");
+        // The course's own admission fence, from its course-level stack, covers every learner (tests/e2e/fences.e2e.ts tries it).
+        expect(labelled().filter((o) => o.startsWith("ValidatingAdmission"))).toEqual([`ValidatingAdmissionPolicy//podlab-fence-course-${COURSE}`, `ValidatingAdmissionPolicyBinding//podlab-fence-course-${COURSE}`]);
     });
 
     it("each learner's own credential: lists their pods, reads their postgres Secret, execs into their sidecar", () => {
@@ -288,7 +269,7 @@ describe("npm run course on the lab's real node", () => {
             // Each answer names the pod's own IP, as the API server reports it, on the same port.
             expect(report.results.filter((x) => x.learner === l && x.check === "postgres-port").map((x) => x.got)).toEqual(POSTGRES_PODS[l].map((p) => `postgres answered as ${pods[p].status.podIP}:5432`));
             expect(findings(report, l, "sidecar-localhost")).toEqual(["sidecar pass"]);
-            expect(findings(report, l, "one-sandbox")).toEqual([...POSTGRES_PODS[l], "sidecar"].map((p) => `${p} pass`));
+            expect(findings(report, l, "one-sandbox")).toEqual([...POSTGRES_PODS[l], "sidecar", "workbench"].map((p) => `${p} pass`));
             expect(findings(report, l, "credential-fenced")).toEqual(["pass"]);
             expect(findings(report, l, "network-fence")).toEqual([enforced ? "pass" : "not-enforced"]);
         }
@@ -365,11 +346,13 @@ describe("npm run course on the lab's real node", () => {
         expect(report.results.filter((r) => r.status === "fail").map((r) => `${r.learner} ${r.check}${r.pod ? ` ${r.pod}` : ""}`)).toEqual([
             "grace sidecar-localhost sidecar",
             "grace one-sandbox sidecar",
-            "grace network-fence",
         ]);
         expect(report.results.find((r) => r.learner === "grace" && r.check === "sidecar-localhost")!.got).toContain("pod sidecar is missing");
+        // Without her sidecar, grace's network fence is probed from her workbench, which has curl too.
+        const graceFence = report.results.find((r) => r.learner === "grace" && r.check === "network-fence")!;
+        expect(`${graceFence.status} ${graceFence.tried}`).toMatch(new RegExp(`^(${fence}|not-possible) curl .* from grace's workbench`));
         for (const l of ["ada", "linus"]) {
-            expect(report.results.filter((r) => r.learner === l).map((r) => r.status)).toEqual([...Array(2 + 1 + 3 + 1).fill("pass"), fence]);
+            expect(report.results.filter((r) => r.learner === l).map((r) => r.status)).toEqual([...Array(2 + 1 + 4 + 1).fill("pass"), fence]);
         }
         const up = course("up", "--roster", roster("base", BASE_ROSTER), "--out", out);
         expect(`${up.stdout}${up.stderr}`).toContain("course up: 3 done, 0 failed");
@@ -379,6 +362,7 @@ describe("npm run course on the lab's real node", () => {
         expect(readCheck().results.map((r) => `${r.check} ${r.status}`)).toEqual([
             "postgres-port pass",
             "sidecar-localhost pass",
+            "one-sandbox pass",
             "one-sandbox pass",
             "one-sandbox pass",
             "credential-fenced pass",

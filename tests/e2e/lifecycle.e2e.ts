@@ -5,6 +5,7 @@
  * `npm run e2e`. The tests run in order and share one deployment of the lab
  * stack (Pulumi.lab.yaml: the dev stack's values with the lab's images).
  */
+import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY } from "../../cli/automation";
 import { labImageRef } from "../labImages";
@@ -89,6 +90,26 @@ describe("podlab on the lab cluster", () => {
         }
         const warn = kubectlResult("label", "--dry-run=server", "--overwrite", `namespace/${NS}`, "pod-security.kubernetes.io/enforce=restricted");
         expect(warn.output).not.toMatch(/violate/);
+    });
+
+    it("a single stack has its own admission fence, named after its namespace, which refuses what a learner has no business asking for", () => {
+        const fence = `podlab-fence-stack-${NS}`;
+        expect(kubectlJson("get", "validatingadmissionpolicybinding", fence).spec.matchResources.namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": NS, "podlab.dev/fence": "stack" });
+        // Restricted in every other way, so that Pod Security (which runs first) admits it.
+        const pod = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "critical", namespace: NS },
+            spec: {
+                priorityClassName: "system-node-critical",
+                securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{ name: "main", image: "podlab.local/busybox:1.35-deb12", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+            },
+        };
+        const critical = spawnSync("kubectl", ["create", "--dry-run=server", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
+        expect(critical.stderr).toContain(`ValidatingAdmissionPolicy '${fence}' with binding '${fence}' denied request: podlab fence "no-priority-class"`);
+        // The other learner's stack has its own, which does not cover this namespace.
+        expect(kubectlResult("get", "validatingadmissionpolicy", `podlab-fence-stack-${LEARNER2_NS}`).output).toContain("NotFound");
     });
 
     it("keeps the postgres password encrypted: not in state, outputs or pod specs", async () => {
@@ -201,6 +222,7 @@ describe("podlab on the lab cluster", () => {
         expect(podlabObjects([NS])).not.toEqual([]);
         await labStack.destroy();
         expect(podlabObjects([NS, LEARNER2_NS])).toEqual([]);
+        expect(kubectlResult("get", "validatingadmissionpolicy,validatingadmissionpolicybinding", `podlab-fence-stack-${NS}`).output).toMatch(/NotFound/);
         expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
     });
 });

@@ -48,6 +48,18 @@ describe("policy pack with the real CLI", () => {
             ["emptydir-size-limit", "pod unbounded-scratch"],
             ["least-privilege-rbac", "Role namespace-editor"],
             ["fenced-namespaces", "Namespace podlab-unfenced"],
+            ["no-priority-class", "pod critical-priority"],
+            ["no-probe-host", "pod probe-host"],
+            ["no-finalizers", "pod held"],
+            ["default-service-account", "pod other-account"],
+            ["no-service-account-token", "pod mounted-token"],
+            ["volume-kinds", "pod claim-volume"],
+            ["no-node-choice", "pod on-control-plane"],
+            ["no-cross-namespace-affinity", "pod crowding-out"],
+            ["bounded-grace-period", "pod slow-to-go"],
+            ["cluster-dns-only", "pod own-resolver"],
+            ["no-host-aliases", "pod aliased"],
+            ["linux-pods", "pod not-linux"],
         ]) {
             expect(output).toMatch(new RegExp(`ok +${policy} \\[\\w+\\] on ${object}`));
         }

@@ -1,5 +1,6 @@
+import { FENCE_LABEL as PROGRAM_FENCE_LABEL } from "../../components/admissionFence";
 import { RESTRICTED_POD_SECURITY as PROGRAM_POD_SECURITY } from "../../components/labNamespace";
-import { FENCED_NAMESPACES_DEFAULTS, RESTRICTED_POD_SECURITY, fencedNamespaces as policy } from "../../policy/policies/fencedNamespaces";
+import { FENCED_NAMESPACES_DEFAULTS, FENCE_LABEL, RESTRICTED_POD_SECURITY, fencedNamespaces as policy } from "../../policy/policies/fencedNamespaces";
 import { FakeResource, LABELS, stackReports, stackViolations, urnOf } from "./harness";
 
 // The analyzer's preview proxy, as the policy pack wraps props (internal to @pulumi/policy, so required by path).
@@ -24,12 +25,15 @@ const networkPolicy = (spec: any = { podSelector: {}, policyTypes: ["Ingress"], 
 
 const HARD = {
     pods: "5",
+    "count/pods": "5",
     "requests.cpu": "500m",
     "limits.cpu": "2",
     "requests.memory": "1Gi",
     "limits.memory": "2Gi",
     "requests.ephemeral-storage": "1Gi",
     "limits.ephemeral-storage": "4Gi",
+    persistentvolumeclaims: "0",
+    "requests.storage": "0",
     "services.loadbalancers": "0",
     "services.nodeports": "0",
 };
@@ -40,15 +44,27 @@ const CONTAINER_DEFAULTS = {
     type: "Container",
     defaultRequest: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "32Mi" },
     default: { cpu: "250m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+    max: { cpu: "1", memory: "512Mi", "ephemeral-storage": "1Gi" },
 };
 const limitRange = (limits: any[] = [CONTAINER_DEFAULTS], ns = "lab") => object("kubernetes:core/v1:LimitRange", "container-defaults", { limits }, ns);
 
+/** A single stack's admission fence over namespace `ns`: a policy and a binding that denies in that namespace. */
+const admission = (ns = "lab", matchLabels: Record<string, string> = { "kubernetes.io/metadata.name": ns }, actions = ["Deny"]): FakeResource[] => [
+    { type: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", name: `fence-${ns}-policy`, props: { metadata: { name: `fence-${ns}` }, spec: { validations: [] } } },
+    {
+        type: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+        name: `fence-${ns}-binding`,
+        props: { metadata: { name: `fence-${ns}` }, spec: { policyName: `fence-${ns}`, validationActions: actions, matchResources: { namespaceSelector: { matchLabels } } } },
+    },
+];
+
 /** A namespace with all its fences, as podlab's program creates it. */
-const fenced = (name = "lab") => [namespace(name), networkPolicy(undefined, name), quota(HARD, {}, name), limitRange(undefined, name)];
+const fenced = (name = "lab") => [namespace(name), networkPolicy(undefined, name), quota(HARD, {}, name), limitRange(undefined, name), ...admission(name)];
 
 describe("fenced-namespaces", () => {
-    it("uses the same Pod Security labels as the program's LabNamespace", () => {
+    it("uses the same Pod Security labels and fence label as the program's LabNamespace", () => {
         expect(RESTRICTED_POD_SECURITY).toEqual(PROGRAM_POD_SECURITY);
+        expect(FENCE_LABEL).toBe(PROGRAM_FENCE_LABEL);
     });
 
     it("passes namespaces with Pod Security restricted and every fence, each in its own namespace", () => {
@@ -68,16 +84,19 @@ describe("fenced-namespaces", () => {
                 'Namespace lab: label pod-security.kubernetes.io/audit is not "restricted" (unset)',
                 'Namespace lab: label pod-security.kubernetes.io/warn is not "restricted" (unset)',
                 "Namespace lab: no NetworkPolicy selects every pod for Ingress (NetworkPolicies [])",
-                "Namespace lab: no ResourceQuota bounds pods, requests.cpu, limits.cpu, requests.memory, limits.memory, requests.ephemeral-storage, limits.ephemeral-storage (hard unset)",
-                "Namespace lab: no ResourceQuota sets services.loadbalancers, services.nodeports to 0 (hard unset)",
+                "Namespace lab: no ResourceQuota bounds pods, count/pods, requests.cpu, limits.cpu, requests.memory, limits.memory, requests.ephemeral-storage, limits.ephemeral-storage (hard unset)",
+                "Namespace lab: no ResourceQuota sets persistentvolumeclaims, requests.storage, services.loadbalancers, services.nodeports to 0 (hard unset)",
                 "Namespace lab: no LimitRange gives containers a default limit for cpu, memory, ephemeral-storage (Container default unset)",
+                "Namespace lab: no LimitRange bounds one container's cpu, memory, ephemeral-storage (Container max unset)",
+                `Namespace lab: no ValidatingAdmissionPolicyBinding of the stack denies in it, and it is not labelled podlab.dev/fence=course (covered by a course's fence): ` +
+                    `nothing refuses a learner's pod that asks for a priority class, a token or a host in a probe (labels ${JSON.stringify(LABELS)})`,
             ].map((message) => ({ message, urn: urnOf(bare) })),
         );
     });
 
     it("does not count fences created in another namespace", () => {
-        const found = stackViolations(policy, [namespace("ada"), networkPolicy(undefined, "grace"), quota(HARD, {}, "grace"), limitRange(undefined, "grace")]);
-        expect(found).toHaveLength(4);
+        const found = stackViolations(policy, [namespace("ada"), networkPolicy(undefined, "grace"), quota(HARD, {}, "grace"), limitRange(undefined, "grace"), ...admission("grace")]);
+        expect(found).toHaveLength(6);
         expect(found.every((m) => m.startsWith("Namespace ada: no "))).toBe(true);
     });
 
@@ -123,41 +142,60 @@ describe("fenced-namespaces", () => {
     });
 
     it("names what the quota leaves unbounded, with its hard limits, and takes `cpu` for `requests.cpu`", () => {
-        const [ns, np, , lr] = fenced();
+        const [ns, np, , lr, ...fence] = fenced();
         const hard = { ...without(HARD, "limits.ephemeral-storage", "requests.cpu"), cpu: "500m", "services.nodeports": "3" };
-        expect(stackViolations(policy, [ns, np, quota(hard), lr])).toEqual([
+        expect(stackViolations(policy, [ns, np, quota(hard), lr, ...fence])).toEqual([
             `Namespace lab: no ResourceQuota bounds limits.ephemeral-storage (hard ${JSON.stringify(hard)})`,
             `Namespace lab: no ResourceQuota sets services.nodeports to 0 (hard ${JSON.stringify(hard)})`,
         ]);
     });
 
     it("does not count a quota with scopes, which bounds only the pods it matches", () => {
-        const [ns, np, , lr] = fenced();
+        const [ns, np, , lr, ...fence] = fenced();
         for (const scoped of [{ scopes: ["BestEffort"] }, { scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } }]) {
-            const found = stackViolations(policy, [ns, np, quota(HARD, scoped), lr]);
+            const found = stackViolations(policy, [ns, np, quota(HARD, scoped), lr, ...fence]);
             expect(found).toEqual([expect.stringMatching(/^Namespace lab: no ResourceQuota bounds pods, /), expect.stringMatching(/^Namespace lab: no ResourceQuota sets /)]);
         }
     });
 
     it("takes any spelling of zero, and fences spread over several quotas", () => {
-        const [ns, np, , lr] = fenced();
+        const [ns, np, , lr, ...fence] = fenced();
         const compute = without(HARD, "services.loadbalancers");
-        expect(stackViolations(policy, [ns, np, quota({ ...compute, "services.nodeports": 0 }), object("kubernetes:core/v1:ResourceQuota", "services", { hard: { "services.loadbalancers": "0k" } }), lr])).toEqual([]);
+        expect(stackViolations(policy, [ns, np, quota({ ...compute, "services.nodeports": 0 }), object("kubernetes:core/v1:ResourceQuota", "services", { hard: { "services.loadbalancers": "0k" } }), lr, ...fence])).toEqual([]);
     });
 
     it("takes a LimitRange's max as the default limit, as Kubernetes does, and ignores Pod items", () => {
-        const [ns, np, q] = fenced();
-        const items = [{ type: "Pod", max: { cpu: "2" } }, { type: "Container", max: { cpu: "1", memory: "1Gi" }, default: { "ephemeral-storage": "1Gi" } }];
-        expect(stackViolations(policy, [ns, np, q, limitRange(items)])).toEqual([]);
-        expect(stackViolations(policy, [ns, np, q, limitRange([{ type: "Container", default: { cpu: "1" } }, { type: "Pod", max: { memory: "1Gi" } }])])).toEqual([
+        const [ns, np, q, , ...fence] = fenced();
+        const items = [{ type: "Pod", max: { cpu: "2" } }, { type: "Container", max: { cpu: "1", memory: "1Gi", "ephemeral-storage": "1Gi" } }];
+        expect(stackViolations(policy, [ns, np, q, limitRange(items), ...fence])).toEqual([]);
+        expect(stackViolations(policy, [ns, np, q, limitRange([{ type: "Container", default: { cpu: "1" }, max: { cpu: "2" } }, { type: "Pod", max: { memory: "1Gi" } }]), ...fence])).toEqual([
             'Namespace lab: no LimitRange gives containers a default limit for memory, ephemeral-storage (Container default {"cpu":"1"})',
+            `Namespace lab: no LimitRange bounds one container's memory, ephemeral-storage (Container max {"cpu":"2"})`,
         ]);
+    });
+
+    it("passes a namespace a course's fence covers (its label says so), or a binding of the stack selects by its labels", () => {
+        const [, np, q, lr] = fenced();
+        const course = namespace("lab", { ...LABELS, ...RESTRICTED_POD_SECURITY, [FENCE_LABEL]: "course" });
+        expect(stackViolations(policy, [course, np, q, lr])).toEqual([]);
+        const byLabel = namespace("lab", { ...LABELS, ...RESTRICTED_POD_SECURITY, [FENCE_LABEL]: "stack" });
+        expect(stackViolations(policy, [byLabel, np, q, lr, ...admission("lab", { "kubernetes.io/metadata.name": "lab", [FENCE_LABEL]: "stack" })])).toEqual([]);
+    });
+
+    it.each([
+        ["selects another namespace", admission("lab", { "kubernetes.io/metadata.name": "other" })],
+        ["only warns", admission("lab", undefined, ["Warn", "Audit"])],
+        ["names a policy the stack does not hold", admission("lab").slice(1)],
+        ["selects nothing (an empty selector would select every namespace: never podlab's)", admission("lab", {})],
+    ])("refuses a namespace whose only admission binding %s", (_, fence) => {
+        const [ns, np, q, lr] = fenced();
+        expect(stackViolations(policy, [ns, np, q, lr, ...fence])).toEqual([expect.stringMatching(/^Namespace lab: no ValidatingAdmissionPolicyBinding of the stack denies in it/)]);
     });
 
     it("follows its config", () => {
         const bare = namespace("lab", { ...LABELS, "pod-security.kubernetes.io/enforce": "restricted" });
-        const config = { podSecurityLabels: { "pod-security.kubernetes.io/enforce": "restricted" }, quotaBounds: ["pods"], quotaForbids: [], containerDefaults: ["memory"] };
-        expect(stackViolations(policy, [bare, networkPolicy(), quota({ pods: "3" }), limitRange([{ type: "Container", default: { memory: "64Mi" } }])], config)).toEqual([]);
+        const config = { podSecurityLabels: { "pod-security.kubernetes.io/enforce": "restricted" }, quotaBounds: ["pods"], quotaForbids: [], containerDefaults: ["memory"], containerMaximums: [] };
+        expect(stackViolations(policy, [bare, networkPolicy(), quota({ pods: "3" }), limitRange([{ type: "Container", default: { memory: "64Mi" } }]), ...admission()], config)).toEqual([]);
     });
 
     it("finds the namespace of an object through the Namespace it depends on when the name is not known yet (a preview)", () => {

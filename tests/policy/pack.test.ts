@@ -11,7 +11,7 @@ import { policies } from "../../policy/policies";
 const POLICY_DIR = path.join(__dirname, "../../policy");
 const POLICIES_DIR = path.join(POLICY_DIR, "policies");
 /** Modules of policies/ that hold no policy. */
-const HELPERS = ["index.ts", "podSpecs.ts", "settings.ts"];
+const HELPERS = ["index.ts", "podRule.ts", "podSpecs.ts", "settings.ts"];
 
 const MANDATORY = [
     "no-duplicate-container-ports",
@@ -22,6 +22,18 @@ const MANDATORY = [
     "emptydir-size-limit",
     "least-privilege-rbac",
     "fenced-namespaces",
+    "no-priority-class",
+    "no-probe-host",
+    "no-finalizers",
+    "default-service-account",
+    "no-service-account-token",
+    "volume-kinds",
+    "no-node-choice",
+    "no-cross-namespace-affinity",
+    "bounded-grace-period",
+    "cluster-dns-only",
+    "no-host-aliases",
+    "linux-pods",
 ];
 const ADVISORY = ["container-resources", "readiness-probes", "project-labels"];
 

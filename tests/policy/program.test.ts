@@ -32,6 +32,7 @@ describe("the podlab program under the policy pack", () => {
         ["a sidecar port of its own", { sidecar: { sidecarPort: 9091 } }, 3],
         ["four postgres pods", { postgres: { count: 4 } }, 5],
         ["four postgres pods, a sidecar port and a moved nginx port", { postgres: { count: 4 }, sidecar: { nginxPort: 9090, sidecarPort: 8080 } }, 5],
+        ["a workbench", { workbench: { enabled: true } }, 4],
     ])("passes every policy with %s", async (_, config, pods) => {
         await runProgram(config);
         const all = resources();
@@ -41,6 +42,16 @@ describe("the podlab program under the policy pack", () => {
             expect.arrayContaining(["Namespace", "Pod", "Secret", "ConfigMap", "NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "RoleBinding"]),
         );
         expect(all.flatMap(podSpecsOf).flatMap((p) => p.spec.volumes ?? []).filter((v: any) => v.emptyDir)).not.toHaveLength(0);
+        expect(allViolations(all)).toEqual([]);
+    });
+
+    it("passes every policy in exercise mode: the workbench and the lesson's password", async () => {
+        await runProgram({ mode: "exercise", workbench: { enabled: true } });
+        const all = resources();
+        expect(all.flatMap(podSpecsOf).map((p) => p.metadata.name)).toEqual(["workbench"]);
+        expect(all.filter((r) => r.type.startsWith("kubernetes:")).map(kindOf)).toEqual(
+            expect.arrayContaining(["Namespace", "Pod", "Secret", "NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "RoleBinding"]),
+        );
         expect(allViolations(all)).toEqual([]);
     });
 
@@ -56,7 +67,7 @@ describe("the podlab program under the policy pack", () => {
     it("would catch an environment left without one of its fences", async () => {
         await runProgram();
         const all = resources();
-        for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange"]) {
+        for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange", "ValidatingAdmissionPolicyBinding"]) {
             const found = stackViolations(fencedNamespaces, all.filter((r) => kindOf(r) !== kind));
             expect(found).not.toHaveLength(0);
             for (const message of found) {

@@ -54,17 +54,22 @@ export function compliantContainer(overrides: Record<string, unknown> = {}): any
     };
 }
 
-function podManifest(name: string, containers: any[], labels: Record<string, string>, volumes?: any[]): any {
+function podManifest(name: string, containers: any[], labels: Record<string, string>, volumes?: any[], spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): any {
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name, namespace: NAMESPACE, labels },
-        spec: { containers, volumes, automountServiceAccountToken: false },
+        metadata: { name, namespace: NAMESPACE, labels, ...metadata },
+        spec: { containers, volumes, automountServiceAccountToken: false, ...spec },
     };
 }
 
 function pod(name: string, policy: string, expected: string, containers: any[], labels: Record<string, string> = LABELS, volumes?: any[]): NoncompliantObject {
     return { name, manifest: podManifest(name, containers, labels, volumes), policy, expected: `pod ${NAMESPACE}/${name}: ${expected}` };
+}
+
+/** A pod of one compliant container that breaks `policy` through its spec or metadata only. */
+function podWith(name: string, policy: string, expected: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}, containers: any[] = [compliantContainer()]): NoncompliantObject {
+    return { name, manifest: podManifest(name, containers, LABELS, undefined, spec, metadata), policy, expected: `pod ${NAMESPACE}/${name}: ${expected}` };
 }
 
 export const NONCOMPLIANT_OBJECTS: NoncompliantObject[] = [
@@ -93,6 +98,25 @@ export const NONCOMPLIANT_OBJECTS: NoncompliantObject[] = [
         LABELS,
         [{ name: "scratch", emptyDir: {} }],
     ),
+    // The rules the API server also enforces on learners' pods (components/admissionRules.ts).
+    podWith("critical-priority", "no-priority-class", "priorityClassName lets the pod preempt other learners' pods", { priorityClassName: "system-node-critical" }),
+    podWith("probe-host", "no-probe-host", "container app: readinessProbe.tcpSocket.host makes the kubelet connect from the node", {}, {}, [
+        compliantContainer({ readinessProbe: { tcpSocket: { host: "10.245.0.7", port: 5432 } } }),
+    ]),
+    podWith("held", "no-finalizers", "finalizers keep the pod, and its namespace, from going away", {}, { finalizers: ["example.com/hold"] }),
+    podWith("other-account", "default-service-account", "serviceAccountName gives the pod that account's rights", { serviceAccountName: "learner" }),
+    podWith("mounted-token", "no-service-account-token", "automountServiceAccountToken is not false", { automountServiceAccountToken: true }),
+    podWith("claim-volume", "volume-kinds", "volume scratch is of kind ephemeral", {
+        volumes: [{ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } } }],
+    }),
+    podWith("on-control-plane", "no-node-choice", "tolerations let the pod onto tainted nodes", { tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] }),
+    podWith("crowding-out", "no-cross-namespace-affinity", "podAntiAffinity reaches pods of other namespaces", {
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "postgres" } }, namespaceSelector: {}, topologyKey: "kubernetes.io/hostname" }] } },
+    }),
+    podWith("slow-to-go", "bounded-grace-period", "a pod that ignores SIGTERM holds its namespace this long", { terminationGracePeriodSeconds: 31536000 }),
+    podWith("own-resolver", "cluster-dns-only", "dnsConfig names nameservers of its own", { dnsConfig: { nameservers: ["10.245.0.9"] } }),
+    podWith("aliased", "no-host-aliases", "hostAliases rewrite names in the pod's /etc/hosts", { hostAliases: [{ ip: "10.245.0.9", hostnames: ["localhost.example"] }] }),
+    podWith("not-linux", "linux-pods", "spec.os.name makes Pod Security skip its Linux checks", { os: { name: "windows" } }),
     {
         // The rights that let a learner relabel their namespace out of `restricted`.
         name: "namespace-editor",

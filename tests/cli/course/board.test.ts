@@ -58,3 +58,38 @@ describe("the check's board", () => {
         expect(renderBoard(REPORT)).not.toContain("\x1b[");
     });
 });
+
+describe("the check's board with exercise learners", () => {
+    const step = (learner: string, id: string, status: "pass" | "fail" | "not-possible", summary = `${id} ok`) => ({ step: id, learner, status, summary, evidence: [], checkedAt: "2026-03-02T10:05:00.000Z" });
+
+    it("shows exercise learners x the lesson's steps, and where each one is, without counting a step in the exit status's findings", () => {
+        const report: CheckReport = {
+            ...REPORT,
+            steps: [
+                step("ada", "postgres", "pass"),
+                step("ada", "second-postgres", "fail", "You have one postgres pod on 5432 (postgres at 10.245.0.7); the step needs a second one beside it."),
+                step("ada", "sidecar", "fail"),
+                step("ada", "localhost", "fail"),
+                step("ada", "sandbox", "fail"),
+                ...["postgres", "second-postgres", "sidecar", "localhost"].map((id) => step("grace", id, "pass")),
+                step("grace", "sandbox", "not-possible", "The sandboxes cannot be looked at here: the KWOK lab's node is simulated."),
+            ],
+        };
+        const text = renderBoard(report);
+        const start = text.split("\n").indexOf("Exercise steps (each learner's progress, checked with their credential; not part of the exit status):");
+        expect(text.split("\n").slice(start, start + 6)).toEqual([
+            "Exercise steps (each learner's progress, checked with their credential; not part of the exit status):",
+            "EXERCISE  postgres  second-postgres  sidecar  localhost  sandbox",
+            "ada       pass      FAIL             FAIL     FAIL       FAIL",
+            "grace     pass      pass             pass     pass       n/a",
+            "  ada at second-postgres: You have one postgres pod on 5432 (postgres at 10.245.0.7); the step needs a second one beside it.",
+            "  grace at sandbox: The sandboxes cannot be looked at here: the KWOK lab's node is simulated.",
+        ]);
+        // The findings' count is the environment checks' alone.
+        expect(text).toContain(`(${REPORT.results.length} findings)`);
+    });
+
+    it("has no steps section when no exercise learner was checked", () => {
+        expect(renderBoard(REPORT)).not.toContain("Exercise steps");
+    });
+});

@@ -1,4 +1,4 @@
-import { EnvironmentOutputs, lessonCommands, lessonOf, renderCard } from "../../../cli/course/card";
+import { EnvironmentOutputs, lessonCommands, lessonOf, renderCard, withLink } from "../../../cli/course/card";
 
 const OUTPUTS: EnvironmentOutputs = {
     namespace: "podlab-pods101-ada",
@@ -55,5 +55,16 @@ describe("the learner's card", () => {
         expect(exportAt).toBeGreaterThan(0);
         expect(lines.findIndex((l) => l.startsWith("kubectl "))).toBeGreaterThan(exportAt);
         expect(card).toContain("kubectl -n podlab-pods101-ada exec sidecar -c sidecar -- curl -s http://localhost:8080/");
+    });
+
+    it("carries the learner's page in the browser under the credential line when they have a link, and says to keep it to themselves", () => {
+        const link = "http://127.0.0.1:8080/learner#0123456789abcdefghijABCDEFGHIJ-_0123456789";
+        const card = renderCard({ course: "pods101", learner: "ada", expires: "2026-12-20T17:00:00.000Z", lesson: lessonOf(OUTPUTS) });
+        const linked = withLink(card, link).split("\n");
+        const at = linked.findIndex((l) => l.startsWith("credential:"));
+        expect(linked[at + 1]).toBe(`your page:  ${link}`);
+        expect(linked[at + 2]).toContain("keep this link to yourself");
+        expect(linked.filter((_line, i) => i !== at + 1 && i !== at + 2)).toEqual(card.split("\n"));
+        expect(withLink(card, undefined)).toBe(card);
     });
 });

@@ -44,8 +44,12 @@ learners:
         expect(ada.config).toEqual({
             ...LAB_BASE,
             postgres: { image: "podlab.local/postgres:15-deb12", count: 2 },
+            workbench: { enabled: true },
+            mode: "environment",
             namespace: "podlab-pods101-ada",
             labels: { "podlab.dev/course": "pods101", "podlab.dev/learner": "ada" },
+            // The course's own admission fence covers its learners (cli/course/courseStack.ts).
+            fence: "course",
         });
         expect(grace.config.postgres).toEqual({ image: "podlab.local/postgres:15-deb12", count: 3 });
     });
@@ -53,7 +57,30 @@ learners:
     it("needs no expires and no config", () => {
         const r = parse("course: c1\nlearners: [ada]\n");
         expect(r.expires).toBeUndefined();
-        expect(r.learners[0].config).toEqual({ namespace: "podlab-c1-ada", labels: { "podlab.dev/course": "c1", "podlab.dev/learner": "ada" } });
+        expect(r.learners[0].mode).toBe("environment");
+        expect(r.learners[0].config).toEqual({
+            workbench: { enabled: true },
+            mode: "environment",
+            namespace: "podlab-c1-ada",
+            labels: { "podlab.dev/course": "c1", "podlab.dev/learner": "ada" },
+            fence: "course",
+        });
+    });
+});
+
+describe("the mode: environment or exercise, per course, overridable per learner", () => {
+    it("is the course's, unless the learner says otherwise; it reaches the stack config as podlab:mode", () => {
+        const r = parse("course: c\nmode: exercise\nlearners:\n  - ada\n  - name: grace\n    mode: environment\n", LAB_BASE);
+        expect(r.learners.map((l) => [l.name, l.mode, l.config.mode])).toEqual([
+            ["ada", "exercise", "exercise"],
+            ["grace", "environment", "environment"],
+        ]);
+    });
+
+    it("gives every learner a workbench, which the roster's config can leave out of an environment", () => {
+        const r = parse("course: c\nlearners:\n  - ada\n  - name: grace\n    config: { workbench: { enabled: false } }\n", { workbench: { image: "podlab.local/workbench:1.32-deb12" } });
+        expect(r.learners[0].config.workbench).toEqual({ enabled: true, image: "podlab.local/workbench:1.32-deb12" });
+        expect(r.learners[1].config.workbench).toEqual({ enabled: false, image: "podlab.local/workbench:1.32-deb12" });
     });
 });
 
@@ -67,7 +94,7 @@ describe("a bad roster is refused whole, every problem named with learner, key a
             `course: ${"c".repeat(30)}\nlearners: [${"a".repeat(30)}]\n`,
             [`learner ${"a".repeat(30)}: namespace "podlab-${"c".repeat(30)}-${"a".repeat(30)}" would have 68 characters; a namespace has at most 63 (shorten the course or learner name)`],
         ],
-        ["unknown config key", "course: c\nlearners:\n  - name: ada\n    config: { postgress: { count: 2 } }\n", ["learner ada: config.postgress is not a podlab setting (known: postgres, sidecar, quota)"]],
+        ["unknown config key", "course: c\nlearners:\n  - name: ada\n    config: { postgress: { count: 2 } }\n", ["learner ada: config.postgress is not a podlab setting (known: postgres, sidecar, quota, workbench)"]],
         ["bad config value", "course: c\nlearners:\n  - name: grace\n    config: { postgres: { count: 0 } }\n", ["learner grace: podlab:postgres.count must be an integer in 1-100; got 0"]],
         ["misspelt nested key", "course: c\nlearners:\n  - name: grace\n    config: { sidecar: { ngnixPort: 80 } }\n", ["learner grace: podlab:sidecar.ngnixPort is not a podlab setting"]],
         ["expires in the past", "course: c\nexpires: 2026-01-01T00:00:00Z\nlearners: [ada]\n", ["expires 2026-01-01T00:00:00.000Z is in the past (now 2026-12-02T12:00:00.000Z)"]],
@@ -75,10 +102,18 @@ describe("a bad roster is refused whole, every problem named with learner, key a
         ["expires not a date", "course: c\nexpires: tomorrow\nlearners: [ada]\n", ['expires must be a date and time such as 2026-12-20T17:00:00Z; got "tomorrow"']],
         ["namespace is the course's", "course: c\nconfig: { namespace: mine }\nlearners: [ada]\n", ["config.namespace cannot be set in a roster: the course names every learner's namespace podlab-<course>-<learner>"]],
         ["no password in a roster", "course: c\nlearners:\n  - name: ada\n    config: { postgresPassword: hunter2 }\n", ["learner ada: config.postgresPassword cannot be set in a roster"]],
-        ["unknown learner key", "course: c\nlearners:\n  - name: ada\n    cfg: {}\n", ["learner ada: cfg is not a learner key (known: name, config)"]],
+        ["unknown learner key", "course: c\nlearners:\n  - name: ada\n    cfg: {}\n", ["learner ada: cfg is not a learner key (known: name, mode, config)"]],
         ["unknown roster key", "course: c\nlearner: [ada]\n", ["learner is not a roster key", "learners must be a non-empty list"]],
-        ["no learners", "course: c\nlearners: []\n", ["learners must be a non-empty list of names or {name, config} entries; got []"]],
-        ["not a map", "- ada\n", ["must be a map with course, learners and optionally expires and config"]],
+        ["no learners", "course: c\nlearners: []\n", ["learners must be a non-empty list of names or {name, mode, config} entries; got []"]],
+        ["not a map", "- ada\n", ["must be a map with course, learners and optionally expires, mode and config"]],
+        ["unknown mode", "course: c\nmode: lab\nlearners: [ada]\n", ['mode must be environment or exercise; got "lab"']],
+        ["unknown learner mode", "course: c\nlearners:\n  - name: ada\n    mode: Exercise\n", ['learner ada: mode must be environment or exercise; got "Exercise"']],
+        ["mode is the roster's own key", "course: c\nconfig: { mode: exercise }\nlearners: [ada]\n", ["config.mode cannot be set in a roster: set it with the roster's own mode key"]],
+        [
+            "an exercise needs the workbench",
+            "course: c\nmode: exercise\nlearners:\n  - name: ada\n    config: { workbench: { enabled: false } }\n",
+            ["learner ada: podlab:mode exercise needs podlab:workbench.enabled true"],
+        ],
         ["not YAML", "course: [c\n", ["not valid YAML"]],
     ])("%s", (_label, text, expected) => {
         const found = problems(text);

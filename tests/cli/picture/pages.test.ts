@@ -39,6 +39,15 @@ describe("the pages", () => {
         expect(checked).toContain('<tr><td>postgres-port (postgres)</td><td class="status pass">pass</td><td class="detail">ok</td></tr>');
     });
 
+    it("a card with a link shows it, escaped, on the card and on the instructor's printable sheet of cards", () => {
+        const link = "http://127.0.0.1:8080/learner#abc&def";
+        const html = learnerCardPage({ ...card, link });
+        expect(html).toContain('<a href="http://127.0.0.1:8080/learner#abc&amp;def">http://127.0.0.1:8080/learner#abc&amp;def</a>');
+        const sheet = instructorPage({ course: "pods101", readAt: READ_AT.toISOString(), rows: [{ learner: "ada", namespace: NS, deployed: true, inRoster: true, card: { ...card, link } }] });
+        expect(sheet).toContain('href="http://127.0.0.1:8080/learner#abc&amp;def"');
+        expect(learnerCardPage(card)).not.toContain("your page in the browser");
+    });
+
     it("is printable, a card per page: page size, page breaks, the commands in columns under the picture", () => {
         const html = instructorPage({ course: "pods101", readAt: READ_AT.toISOString(), rows: [{ learner: "ada", namespace: NS, deployed: true, inRoster: true, card }], check: REPORT });
         expect(html).toContain("@page { size: A4 landscape;");
