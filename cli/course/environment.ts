@@ -60,13 +60,18 @@ export async function workbenchCredential(ctx: CourseContext, learner: Learner, 
     await refreshWorkbenchCredential({ learner, kubeconfigFile: ctx.layout.kubeconfig(learner.name), anchor: record.anchor, clusterServer: ctx.cluster.server });
 }
 
+/** The learner's stack config file in this course directory. */
+export function stackConfigFile(layout: CourseLayout, learner: Learner): string {
+    return path.join(layout.workspace(learner.name), `Pulumi.${learner.stack}.yaml`);
+}
+
 /** Writes the workspace of a learner's stack: Pulumi.yaml, and with `config` (the roster's, keys without namespace) the stack's config file. Returns its directory. */
 export function writeLearnerWorkspace(layout: CourseLayout, learner: Learner, config?: Record<string, unknown>): string {
     const dir = layout.workspace(learner.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     if (config !== undefined) {
-        writeStackConfig(path.join(dir, `Pulumi.${learner.stack}.yaml`), config);
+        writeStackConfig(stackConfigFile(layout, learner), config);
     }
     return dir;
 }

@@ -16,14 +16,13 @@
  * directory's (records.ts).
  */
 import * as fs from "fs";
-import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { inlinePodlab, recoverStack } from "../automation";
 import { kubectl } from "../kubectl";
 import { PulumiCli, destroyStack, directStack, refreshConfig, tagStack } from "../pulumiRun";
 import { StackLockedError, releasingStaleLock } from "../stackLock";
 import { upStack } from "../stackUp";
-import { CourseContext, StepReporter, describeEvent, failureReason, plainOutputs, stuckNamespace, workbenchCredential, writeCard, writeLearnerWorkspace } from "./environment";
+import { CourseContext, StepReporter, describeEvent, failureReason, plainOutputs, stackConfigFile, stuckNamespace, workbenchCredential, writeCard, writeLearnerWorkspace } from "./environment";
 import { credentialState, grantNote, mintCredential } from "./credentials";
 import { COURSE_TAG, writeOutputs } from "./records";
 import { ObjectsSeen, forgetUp, recordUp, stackInputs } from "./upToDate";
@@ -52,8 +51,8 @@ function learnerCli(ctx: CourseContext, learner: Learner, config?: Record<string
  * password of its last deployment; the roster's config on top), a killed run
  * recovered, and the course's tag. Returns the CLI for it.
  */
-async function prepare(ctx: CourseContext, learner: Learner, facts: LearnerFacts, step: StepReporter, notes: string[]): Promise<PulumiCli> {
-    const file = path.join(ctx.layout.workspace(learner.name), `Pulumi.${learner.stack}.yaml`);
+export async function prepareLearnerStack(ctx: CourseContext, learner: Learner, facts: LearnerFacts, step: StepReporter, notes: string[]): Promise<PulumiCli> {
+    const file = stackConfigFile(ctx.layout, learner);
     const restore = facts.exists && (facts.stale || !fs.existsSync(file));
     if (restore) {
         fs.rmSync(file, { force: true }); // the backend's, not a stale local copy
@@ -78,14 +77,14 @@ async function prepare(ctx: CourseContext, learner: Learner, facts: LearnerFacts
 
 /**
  * Brings a learner's environment to what the roster says: the stack ready
- * (see {@link prepare}), one `up`, then a credential (kept while current), the
+ * (see {@link prepareLearnerStack}), one `up`, then a credential (kept while current), the
  * workbench's copy of it, the card, and the record that lets the next `up`
  * skip this learner while nothing changed (./upToDate.ts). Returns notes worth printing.
  */
 export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter, facts: LearnerFacts): Promise<string[]> {
     forgetUp(ctx.layout, learner.name);
     const notes: string[] = [];
-    const cli = await prepare(ctx, learner, facts, step, notes);
+    const cli = await prepareLearnerStack(ctx, learner, facts, step, notes);
     return deploy(ctx, learner, step, facts, cli, notes, false);
 }
 
@@ -150,7 +149,7 @@ export async function resetLearner(ctx: CourseContext, learner: Learner, step: S
     fs.rmSync(ctx.layout.learnerOut(learner.name), { recursive: true, force: true });
     fs.rmSync(ctx.layout.outputs(learner.name), { force: true });
     const notes: string[] = [];
-    const cli = await prepare(ctx, learner, facts, step, notes);
+    const cli = await prepareLearnerStack(ctx, learner, facts, step, notes);
     if (facts.exists) {
         step("pulumi destroy");
         await destroy(cli, learner, step, false, notes);

@@ -26,7 +26,7 @@ import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
 import { downCourseStack, upCourseStack } from "./courseStack";
 import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
-import { CourseContext, failureReason, learnerByName, renewCredentials, writeLearnerWorkspace } from "./environment";
+import { CourseContext, failureReason, learnerByName, renewCredentials, stackConfigFile, writeLearnerWorkspace } from "./environment";
 import { LearnerFacts, downLearner, resetLearner, upLearner } from "./learnerUp";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { refreshPictures } from "./pictures";
@@ -275,12 +275,12 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     console.log(await upCourseStack(ctx));
     // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
     ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
-    // The stack config files before deciding who is up to date: they are part of what decides it.
-    for (const l of learners) {
+    // Only learners whose last update is the one this directory saw (another instructor's was not), with their
+    // config here, can be up to date; that config rewritten from the roster first, as it is part of what decides it.
+    const candidates = learners.filter((l) => stacks.learners.has(l.name) && !isStale(inv.layout, l.name, stacks.learners.get(l.name)) && fs.existsSync(stackConfigFile(inv.layout, l)));
+    for (const l of candidates) {
         writeLearnerWorkspace(ctx.layout, l, l.config);
     }
-    // Only learners whose last update is the one this directory saw (another instructor's was not) can be up to date.
-    const candidates = learners.filter((l) => stacks.learners.has(l.name) && !isStale(inv.layout, l.name, stacks.learners.get(l.name)));
     const fresh = inv.refresh
         ? new Set<string>()
         : await upToDateLearners({ course: ctx.course, layout: ctx.layout, learners: candidates, expires: ctx.expires, now: ctx.now() }).catch((e: Error) => {
