@@ -20,6 +20,7 @@ import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphra
 import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
 import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
 import { kubectlJson } from "../kubectl";
+import { resolveStackConfig } from "../../components/stackConfig";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
@@ -29,6 +30,7 @@ import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./c
 import { CourseContext, failureReason, learnerByName, renewCredentials, stackConfigFile, writeLearnerWorkspace } from "./environment";
 import { LearnerFacts, downLearner, resetLearner, upLearner } from "./learnerUp";
 import { CourseLayout, writeFileAtomic } from "./layout";
+import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
@@ -101,20 +103,21 @@ interface Invocation {
 /**
  * What learners start from: the lab stack's config on the lab, the defaults on
  * another cluster; and where the environment says how pods reach the API server
- * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab), the workbench's kubeconfig points there.
+ * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab: its port may change), the
+ * network fence's allowance and the workbench's kubeconfig point there.
  */
 export function baseConfig(): Record<string, unknown> {
-    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { workbench: { apiServer: process.env.PODLAB_API_SERVER_FROM_PODS } } : {};
+    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { network: { apiServer: { url: process.env.PODLAB_API_SERVER_FROM_PODS } } } : {};
     if (process.env.PODLAB_KUBECONFIG) {
         return apiServer;
     }
     const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    const config = Object.fromEntries(
+    const base = Object.fromEntries(
         Object.entries(lab.config ?? {})
             .filter(([k]) => k.startsWith("podlab:"))
             .map(([k, v]) => [k.slice("podlab:".length), v]),
     );
-    return deepMerge(config, apiServer);
+    return deepMerge(base, apiServer);
 }
 
 function invocation(argv: string[]): Invocation | string {
@@ -308,6 +311,7 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     if (updated.size > 0) {
         await recordUpdates(inv, updated);
     }
+    await printNodeReport(inv.roster);
     return failed;
 }
 
@@ -323,6 +327,18 @@ function learnerFacts(inv: Invocation, stacks: CourseStacks, l: Learner, randomP
 /** Names for one line: all of them up to 20, then how many more. */
 function namesList(names: string[]): string {
     return names.length <= 20 ? names.join(", ") : `${names.slice(0, 20).join(", ")} and ${names.length - 20} more`;
+}
+
+/** The nodes and the network under the environments: what holds, and what podlab cannot fence (nodeReport.ts). Informational. */
+async function printNodeReport(roster: Roster): Promise<void> {
+    try {
+        const first = roster.learners[0];
+        const network = resolveStackConfig(first.config, { project: PROJECT_NAME, stack: first.stack }).network;
+        const report = await nodeReport({ label: `${COURSE_LABEL}=${roster.course}`, network });
+        console.log(["cluster:", ...report.lines.map((l) => `  ${l}`), ...report.warnings.map((w) => `  warning: ${w}`)].join("\n"));
+    } catch (e) {
+        console.log(`cluster: could not be read: ${(e as Error).message}`);
+    }
 }
 
 async function down(inv: Invocation): Promise<number> {
