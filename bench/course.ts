@@ -111,14 +111,19 @@ export interface KubectlCourseSample {
     ms: number;
     applyMs: number;
     waitMs: number;
-    /** Apply runs it took (a pod created before the quota controller has filled in a new quota's status is refused, and applied again). */
+    /** Apply runs it took (see APPLY_AGAIN: what a first apply may be refused for, and applied again). */
     applyRuns: number;
     cpu: CpuBreakdown;
     cleanupMs: number;
 }
 
-/** A new quota's status is not known yet; kubectl users apply again. */
-const QUOTA_NOT_READY = /status unknown for quota/;
+/**
+ * Refusals a kubectl user meets on a first apply and answers by applying again:
+ * a new quota's status is not known yet; a namespace's `default`
+ * ServiceAccount (which the program patches) created by the controller between
+ * kubectl's read and its create.
+ */
+const APPLY_AGAIN = /status unknown for quota|serviceaccounts "default" already exists/;
 
 export async function kubectlCourseSample(r: RenderedLearner, course: string, learners: number): Promise<KubectlCourseSample> {
     const manifests = courseManifests(r, course, learnerNames(learners));
@@ -134,7 +139,7 @@ export async function kubectlCourseSample(r: RenderedLearner, course: string, le
             if (apply.code === 0) {
                 break;
             }
-            if (!QUOTA_NOT_READY.test(apply.stderr) || applyRuns >= 5) {
+            if (!APPLY_AGAIN.test(apply.stderr) || applyRuns >= 5) {
                 throw new Error(`kubectl apply of course ${course} exited ${apply.code}: ${apply.stderr.trim()}`);
             }
         }
