@@ -20,7 +20,7 @@ import { openLearnerStack } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
 import { baseConfig } from "../cli/course/main";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
-import { deleteNamespace, kubectl, renderStack } from "./lab";
+import { deleteCourseFences, deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
 import { CourseExtras } from "./courseExtras";
 import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
@@ -96,10 +96,12 @@ export async function requireAllReady(course: string, expected: number, after: s
     }
 }
 
-/** Removes a course's namespaces (and so everything in them), outside every timed region. */
+/** Removes a course's namespaces (and so everything in them) and its admission fence, outside every timed region. */
 async function removeCourse(course: string, dir?: string): Promise<number> {
     const t = performance.now();
     await deleteNamespace({ selector: `${COURSE_LABEL}=${course}` });
+    // The course's own stack's admission fence is cluster-scoped; its state goes with the private backend.
+    await deleteCourseFences(`${COURSE_LABEL}=${course}`);
     if (dir !== undefined) {
         fs.rmSync(dir, { recursive: true, force: true });
     }

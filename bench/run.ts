@@ -34,7 +34,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../cli/automation";
-import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
+import { NAMESPACE_PREFIX, Rendered, deleteCourseFences, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";
 import { buildBaseline } from "./baseline";
@@ -213,6 +213,9 @@ async function main(): Promise<void> {
     for (const ns of await leftoverNamespaces()) {
         log(`removing namespace ${ns}, left by an interrupted benchmark`);
         await deleteNamespace(ns);
+    }
+    for (const fence of await deleteCourseFences()) {
+        log(`removed ${fence}, left by an interrupted benchmark`);
     }
     // One deployment runs at a time: the largest must fit beside whatever else runs on the lab.
     const free = await freePodSlots();
