@@ -73,7 +73,8 @@ export class ObjectsSeen {
 
     take(e: EngineEvent): void {
         const done = e.resOutputsEvent;
-        if (!done || done.planning || !done.metadata.type.startsWith("kubernetes:") || done.metadata.op === "delete") {
+        // A patch (ServiceAccountPatch of the namespace's `default`) changes an object the cluster made and labels it not: not one of the class's objects.
+        if (!done || done.planning || !done.metadata.type.startsWith("kubernetes:") || done.metadata.type.endsWith("Patch") || done.metadata.op === "delete") {
             return;
         }
         const o = (done.metadata.new?.outputs ?? {}) as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; uid?: string } };

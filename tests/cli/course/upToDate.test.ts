@@ -81,7 +81,7 @@ describe("staleReason: whether a learner's up can be skipped", () => {
 });
 
 describe("ObjectsSeen", () => {
-    it("keeps every Kubernetes object an update reported, by its outputs; not the provider, the stack, planning steps or deletions", () => {
+    it("keeps every Kubernetes object an update reported, by its outputs; not the provider, the stack, patches, planning steps or deletions", () => {
         const seen = new ObjectsSeen();
         const ev = (type: string, op: string, outputs: Record<string, unknown>, planning = false) =>
             ({ resOutputsEvent: { planning, metadata: { op, type, urn: `urn:${type}:${String(outputs.kind)}:${op}`, new: { outputs } } } }) as unknown as EngineEvent;
@@ -89,6 +89,8 @@ describe("ObjectsSeen", () => {
         seen.take(ev("kubernetes:core/v1:Pod", "create", { apiVersion: "v1", kind: "Pod", metadata: { name: "planned", namespace: NS } }, true));
         seen.take(ev("kubernetes:core/v1:ConfigMap", "delete", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "old", namespace: NS } }));
         seen.take(ev("pulumi:providers:kubernetes", "same", { kind: "x" }));
+        // The namespace's default ServiceAccount, patched: the cluster made it, and it carries no course label to find it by.
+        seen.take(ev("kubernetes:core/v1:ServiceAccountPatch", "create", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: NS, uid: "d1" } }));
         seen.take(ev("pulumi:pulumi:Stack", "same", { namespace: NS }));
         expect(seen.objects()).toEqual([{ apiVersion: "v1", kind: "Pod", namespace: NS, name: "postgres", uid: "u1" }]);
     });
