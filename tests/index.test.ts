@@ -156,6 +156,17 @@ describe("the podlab program", () => {
         expect(out.quota["requests.memory"]).toBe(`${2 * 256 + 32 + 16 + 64 + 2 * 64}Mi`);
     });
 
+    it("lets the workbench alone reach the API server, where the config says how pods get there", async () => {
+        const policies = () => ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+        await runProgram({ workbench: { enabled: true } });
+        expect(policies()).toHaveLength(1);
+        await runProgram({ network: { apiServer: { url: "https://10.245.0.1:6444" } } });
+        expect(policies()).toHaveLength(1);
+        await runProgram({ workbench: { enabled: true }, network: { apiServer: { url: "https://10.245.0.1:6444" } } });
+        const allowance = policies().find((p) => p.spec.podSelector.matchLabels?.["podlab.dev/workbench"] === "true");
+        expect(allowance?.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "10.245.0.1/32" } }], ports: [{ protocol: "TCP", port: 6444 }] }]);
+    });
+
     it("in exercise mode makes the fences, the workbench and the password the lesson's files refer to, and none of the lesson's pods", async () => {
         const out = await runProgram({ mode: "exercise", workbench: { enabled: true }, postgres: { count: 3 } }, []);
         expect(out.mode).toBe("exercise");
