@@ -20,8 +20,9 @@ import { openLearnerStack } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
 import { baseConfig } from "../cli/course/main";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
-import { deleteNamespace, kubectl, renderStack } from "./lab";
+import { deleteCourseFences, deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
+import { CourseExtras } from "./courseExtras";
 import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
 
 /** The ways of bringing a class up, in the order of the first run (later runs rotate it); baseline only with --course-baseline. */
@@ -88,17 +89,19 @@ async function coursePods(course: string): Promise<{ total: number; ready: numbe
     return { total: list.items.length, ready: ready.length };
 }
 
-async function requireAllReady(course: string, expected: number, after: string): Promise<void> {
+export async function requireAllReady(course: string, expected: number, after: string): Promise<void> {
     const pods = await coursePods(course);
     if (pods.total !== expected || pods.ready !== expected) {
         throw new Error(`after ${after}, ${pods.ready} of ${pods.total} pods of course ${course} are Ready; expected ${expected}`);
     }
 }
 
-/** Removes a course's namespaces (and so everything in them), outside every timed region. */
+/** Removes a course's namespaces (and so everything in them) and its admission fence, outside every timed region. */
 async function removeCourse(course: string, dir?: string): Promise<number> {
     const t = performance.now();
     await deleteNamespace({ selector: `${COURSE_LABEL}=${course}` });
+    // The course's own stack's admission fence is cluster-scoped; its state goes with the private backend.
+    await deleteCourseFences(`${COURSE_LABEL}=${course}`);
     if (dir !== undefined) {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -110,14 +113,19 @@ export interface KubectlCourseSample {
     ms: number;
     applyMs: number;
     waitMs: number;
-    /** Apply runs it took (a pod created before the quota controller has filled in a new quota's status is refused, and applied again). */
+    /** Apply runs it took (see APPLY_AGAIN: what a first apply may be refused for, and applied again). */
     applyRuns: number;
     cpu: CpuBreakdown;
     cleanupMs: number;
 }
 
-/** A new quota's status is not known yet; kubectl users apply again. */
-const QUOTA_NOT_READY = /status unknown for quota/;
+/**
+ * Refusals a kubectl user meets on a first apply and answers by applying again:
+ * a new quota's status is not known yet; a namespace's `default`
+ * ServiceAccount (which the program patches) created by the controller between
+ * kubectl's read and its create.
+ */
+const APPLY_AGAIN = /status unknown for quota|serviceaccounts "default" already exists/;
 
 export async function kubectlCourseSample(r: RenderedLearner, course: string, learners: number): Promise<KubectlCourseSample> {
     const manifests = courseManifests(r, course, learnerNames(learners));
@@ -133,7 +141,7 @@ export async function kubectlCourseSample(r: RenderedLearner, course: string, le
             if (apply.code === 0) {
                 break;
             }
-            if (!QUOTA_NOT_READY.test(apply.stderr) || applyRuns >= 5) {
+            if (!APPLY_AGAIN.test(apply.stderr) || applyRuns >= 5) {
                 throw new Error(`kubectl apply of course ${course} exited ${apply.code}: ${apply.stderr.trim()}`);
             }
         }
@@ -151,6 +159,8 @@ export async function kubectlCourseSample(r: RenderedLearner, course: string, le
 export interface CourseUpSample {
     /** From spawning the course command until it exited, every learner done. */
     ms: number;
+    /** Pulumi CLI runs by subcommand ("pulumi up", "pulumi stack init", ...), as the process census saw them. */
+    pulumiRuns: Record<string, number>;
     /** --concurrency given to the command (undefined: its own default). */
     concurrencyFlag?: number;
     /** Most learners running at once, from the command's progress lines. */
@@ -166,6 +176,71 @@ export interface CourseUpSample {
     peakRssPerLearnerBytes: number;
     cpu: CpuBreakdown;
     cleanupMs: number;
+    /** Pods of the class per node, right after `up` (the scheduler's spread). */
+    podsPerNode: Record<string, number>;
+    /** What `afterUp` measured on the deployed class, before it was removed. */
+    extras?: CourseExtras;
+}
+
+/** A class the course command has just brought up, for more commands on it. */
+export interface DeployedCourse {
+    course: string;
+    learners: string[];
+    /** The course command to run (node and its main.js) and its arguments after the subcommand. */
+    command: string[];
+    rosterFile: string;
+    out: string;
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    podsPerLearner: number;
+}
+
+/** A course command run in its own process, timed, its tree sampled. */
+export interface CommandSample {
+    ms: number;
+    code: number;
+    /** The command's last stdout line that sums up (e.g. "course up: 100 done, 0 failed, ..."). */
+    summary: string;
+    pulumiRuns: Record<string, number>;
+    tree: TreeSample;
+    cpu: CpuBreakdown;
+}
+
+/** Pulumi CLI runs in a census, by subcommand. */
+export function pulumiRuns(tree: TreeSample): Record<string, number> {
+    return Object.fromEntries(Object.entries(tree.census).filter(([label]) => label === "pulumi" || label.startsWith("pulumi ")).map(([label, c]) => [label, c.runs]));
+}
+
+/** Runs `node <course main.js> SUBCOMMAND ... --roster R --out O` as a user would, sampling its process tree. */
+export async function timedCourseCommand(d: DeployedCourse, args: string[], onStderr?: (t: string) => void): Promise<CommandSample & { stdout: string; stderr: string }> {
+    const cpu = new CpuSampler();
+    let tree: ProcessTreeSampler | undefined;
+    let pid = 0;
+    cpu.start();
+    const run = await runCommand(d.command[0], [...d.command.slice(1), ...args, "--roster", d.rosterFile, "--out", d.out], {
+        env: d.env,
+        cwd: d.cwd,
+        onSpawn: (p) => {
+            pid = p;
+            running.add(pid);
+            tree = new ProcessTreeSampler(pid);
+        },
+        onStderr,
+    }).finally(() => running.delete(pid));
+    const cpuUsed = cpu.stop();
+    const sample = tree!.stop();
+    const summary = run.stdout.trim().split("\n").filter((l) => /^course \w+: /.test(l)).pop() ?? run.stdout.trim().split("\n").pop() ?? "";
+    return { ms: run.ms, code: run.code, summary, pulumiRuns: pulumiRuns(sample), tree: sample, cpu: cpuUsed, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Pods of a course per node. */
+export async function podsPerNode(course: string): Promise<Record<string, number>> {
+    const out = await kubectl("get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`, "-o", "jsonpath={range .items[*]}{.spec.nodeName}{'\\n'}{end}");
+    const counts: Record<string, number> = {};
+    for (const node of out.split("\n").filter((n) => n !== "")) {
+        counts[node] = (counts[node] ?? 0) + 1;
+    }
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true })));
 }
 
 /** Progress lines of the course command (plain lines when not on a terminal), stamped with when they arrived. */
@@ -213,7 +288,14 @@ export async function courseUpSample(
     r: RenderedLearner,
     course: string,
     learners: number,
-    opts: { concurrency?: number; envVars: Record<string, string>; /** A built podlab tree whose course command runs (default: this one). */ tree?: string },
+    opts: {
+        concurrency?: number;
+        envVars: Record<string, string>;
+        /** A built podlab tree whose course command runs (default: this one). */
+        tree?: string;
+        /** More measurements on the deployed class, before it is removed. */
+        afterUp?: (d: DeployedCourse) => Promise<CourseExtras>;
+    },
 ): Promise<CourseUpSample> {
     const dir = path.join(root, course);
     const out = path.join(dir, "out");
@@ -222,26 +304,23 @@ export async function courseUpSample(
     const names = learnerNames(learners);
     const rosterFile = path.join(dir, "roster.yaml");
     fs.writeFileSync(rosterFile, yaml.dump({ course, learners: names }));
-    const args = [path.join(opts.tree ?? PROJECT_DIR, "bin", "cli", "course", "main.js"), "up", "--roster", rosterFile, "--out", out];
-    if (opts.concurrency !== undefined) {
-        args.push("--concurrency", String(opts.concurrency));
-    }
     const env = { ...process.env, ...opts.envVars, PULUMI_BACKEND_URL: `file://${backend}` };
-    const cpu = new CpuSampler();
-    let tree: ProcessTreeSampler | undefined;
+    const deployed: DeployedCourse = {
+        course,
+        learners: names,
+        command: [process.execPath, path.join(opts.tree ?? PROJECT_DIR, "bin", "cli", "course", "main.js")],
+        rosterFile,
+        out,
+        env,
+        cwd: dir,
+        podsPerLearner: podsPerLearner(r),
+    };
     try {
-        cpu.start();
         const t0 = performance.now();
         const progress = new ProgressLog(t0);
-        let pid = 0;
-        const onSpawn = (p: number) => {
-            pid = p;
-            running.add(pid);
-            tree = new ProcessTreeSampler(pid);
-        };
-        const run = await runCommand(process.execPath, args, { env, cwd: dir, onSpawn, onStderr: (t) => progress.feed(t) }).finally(() => running.delete(pid));
-        const cpuUsed = cpu.stop();
-        const treeSample = tree!.stop();
+        const run = await timedCourseCommand(deployed, ["up", ...(opts.concurrency !== undefined ? ["--concurrency", String(opts.concurrency)] : [])], (t) => progress.feed(t));
+        const cpuUsed = run.cpu;
+        const treeSample = run.tree;
         if (run.code !== 0 || !run.stdout.includes(`course up: ${learners} done, 0 failed`)) {
             throw new Error(`course up of ${learners} learners exited ${run.code}:\n${(run.stderr + run.stdout).slice(-3000)}`);
         }
@@ -258,8 +337,11 @@ export async function courseUpSample(
         const concurrentLearners = Math.max(1, progress.mostRunning);
         cpuUsed["bench (this process)"] = cpuUsed["node (program, SDK, Automation API)"];
         delete cpuUsed["node (program, SDK, Automation API)"];
+        const spread = await podsPerNode(course);
+        const extras = opts.afterUp === undefined ? undefined : await opts.afterUp(deployed);
         return {
             ms: run.ms,
+            pulumiRuns: run.pulumiRuns,
             concurrencyFlag: opts.concurrency,
             concurrentLearners,
             beforeFirstLearnerMs: Math.round(Math.min(...starts)),
@@ -268,11 +350,11 @@ export async function courseUpSample(
             tree: treeSample,
             peakRssPerLearnerBytes: Math.round(treeSample.peakRssBytes / concurrentLearners),
             cpu: cpuUsed,
+            podsPerNode: spread,
+            extras,
             cleanupMs: await removeCourse(course, dir),
         };
     } catch (e) {
-        cpu.stop();
-        tree?.stop();
         await removeCourse(course, dir).catch(() => undefined);
         throw e;
     }

@@ -53,6 +53,31 @@ export async function leftoverNamespaces(): Promise<string[]> {
     return out.split(/\s+/).filter((n) => n.startsWith(NAMESPACE_PREFIX));
 }
 
+/** The cluster-scoped kinds a course's own stack (cli/course/courseStack.ts, its admission fence) creates. */
+const COURSE_FENCE_KINDS = "validatingadmissionpolicybindings.admissionregistration.k8s.io,validatingadmissionpolicies.admissionregistration.k8s.io";
+
+/**
+ * Deletes the course-level objects (the course's admission fence) of the
+ * benchmark's courses: those of one course (a label selector), or, without
+ * one, every one whose name says it is a benchmark course's (left by an
+ * interrupted run, whose backend went with it). Returns what was deleted.
+ */
+export async function deleteCourseFences(selector?: string): Promise<string[]> {
+    const names = selector
+        ? [`--selector=${selector}`]
+        : (await kubectl("get", COURSE_FENCE_KINDS, "-o", "name"))
+              .split("\n")
+              .filter((n) => /\/podlab-fence-course-bench-/.test(n));
+    if (names.length === 0) {
+        return [];
+    }
+    const r = await runCommand("kubectl", ["delete", ...(selector ? [COURSE_FENCE_KINDS] : []), ...names, "--ignore-not-found", "-o", "name"]);
+    if (r.code !== 0) {
+        throw new Error(`deleting the course fences ${names.join(" ")}: ${r.stderr.trim()}`);
+    }
+    return r.stdout.split("\n").filter((l) => l.trim() !== "");
+}
+
 /**
  * Deletes a namespace (or every namespace with a label) and waits until it is
  * gone. Pods are force-deleted first (the fake node has nothing to stop): that

@@ -201,6 +201,8 @@ export class CpuSampler {
             const entry = this.seen.get(pid);
             if (entry) {
                 entry.last = s.ticks;
+                // A child first seen between fork and exec still had its parent's name.
+                entry.comm = s.comm;
             } else {
                 // A process first seen mid-run started after the previous poll: count all its time.
                 this.seen.set(pid, { comm: s.comm, start: 0, last: s.ticks });
@@ -239,6 +241,10 @@ export class CpuSampler {
 }
 
 function childName(comm: string): string {
+    // Node 24 names its main thread, and so the process's comm, "MainThread".
+    if (comm === "MainThread" || comm === "node") {
+        return "node (a podlab command)";
+    }
     if (comm === "pulumi") {
         return "pulumi CLI (engine)";
     }
@@ -251,6 +257,15 @@ function childName(comm: string): string {
 /** Milliseconds since `t0` (a performance.now() value), rounded. */
 export function since(t0: number): number {
     return Math.round(performance.now() - t0);
+}
+
+/** How many file descriptors a process has open (0 once it is gone). */
+function openFds(pid: number): number {
+    try {
+        return fs.readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+        return 0;
+    }
 }
 
 /** Resident and proportional set size of a process, in bytes (PSS splits shared pages among their users). */
@@ -291,6 +306,11 @@ export interface TreeSample {
     atPeak: Record<string, { processes: number; rssBytes: number }>;
     /** Most processes of each kind alive at one poll. */
     mostAtOnce: Record<string, number>;
+    /** Most processes in the tree at one poll, and most open file descriptors summed over the tree (/proc/PID/fd). */
+    peakProcesses: number;
+    peakFds: number;
+    /** The command's own process: most open file descriptors (sockets, pipes to its children, files). */
+    peakRootFds: number;
     /**
      * Every process seen, by {@link commandLabel}: how many, and the CPU seconds
      * each had used when last seen (a lower bound: a run shorter than a poll may be missed).
@@ -299,15 +319,29 @@ export interface TreeSample {
     polls: number;
 }
 
+/** Resident set size of a process from /proc/PID/statm, in bytes: cheap enough to read on every poll. */
+function rssOf(pid: number): number | undefined {
+    try {
+        return Number(fs.readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * PAGE_BYTES;
+    } catch {
+        return undefined;
+    }
+}
+
+const PAGE_BYTES = 4096;
+/** PSS (smaps_rollup walks every mapping) and open fds are read on every this-many-th poll only: the sampler's own CPU is part of what the bench measures. */
+const DEEP_POLL_EVERY = 5;
+
 /**
  * Samples a process tree (a command the benchmark started, and everything it
- * starts) every `intervalMs`: memory summed over the tree (RSS and PSS from
- * smaps_rollup), and a census of the processes by what they run.
+ * starts) every `intervalMs`: RSS summed over the tree, and a census of the
+ * processes by what they run; every {@link DEEP_POLL_EVERY}th poll also PSS
+ * (smaps_rollup) and open file descriptors.
  */
 export class ProcessTreeSampler {
-    private readonly seen = new Map<number, { label: string; ticks: number }>();
+    private readonly seen = new Map<number, { label: string; comm: string; ticks: number }>();
     private timer?: NodeJS.Timeout;
-    private readonly result: TreeSample = { peakRssBytes: 0, peakPssBytes: 0, atPeak: {}, mostAtOnce: {}, census: {}, polls: 0 };
+    private readonly result: TreeSample = { peakRssBytes: 0, peakPssBytes: 0, atPeak: {}, mostAtOnce: {}, peakProcesses: 0, peakFds: 0, peakRootFds: 0, census: {}, polls: 0 };
 
     constructor(
         private readonly rootPid: number,
@@ -319,25 +353,29 @@ export class ProcessTreeSampler {
 
     private poll(): void {
         const byKind: Record<string, { processes: number; rssBytes: number }> = {};
+        const deep = this.result.polls % DEEP_POLL_EVERY === 0;
         let rss = 0;
         let pss = 0;
+        let processes = 0;
+        let fds = 0;
         const queue = [this.rootPid];
         while (queue.length > 0) {
             const pid = queue.pop()!;
             const stat = readStat(pid);
-            const mem = memoryOf(pid);
-            if (!stat || !mem) {
+            const mem = deep ? memoryOf(pid) : { rss: rssOf(pid), pss: 0 };
+            if (!stat || mem?.rss === undefined) {
                 continue;
             }
             let entry = this.seen.get(pid);
-            if (!entry) {
+            // A child first seen between fork and exec had its parent's name and command line: label it again once it changed.
+            if (!entry || entry.comm !== stat.comm) {
                 let argv: string[] = [];
                 try {
                     argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
                 } catch {
                     // it exited
                 }
-                entry = { label: pid === this.rootPid ? `${stat.comm} (the command)` : commandLabel(stat.comm, argv), ticks: 0 };
+                entry = { label: pid === this.rootPid ? `${stat.comm} (the command)` : commandLabel(stat.comm, argv), comm: stat.comm, ticks: 0 };
                 this.seen.set(pid, entry);
             }
             entry.ticks = stat.ticks;
@@ -345,9 +383,19 @@ export class ProcessTreeSampler {
             byKind[kind] = { processes: (byKind[kind]?.processes ?? 0) + 1, rssBytes: (byKind[kind]?.rssBytes ?? 0) + mem.rss };
             rss += mem.rss;
             pss += mem.pss;
+            processes++;
+            if (deep) {
+                const open = openFds(pid);
+                fds += open;
+                if (pid === this.rootPid) {
+                    this.result.peakRootFds = Math.max(this.result.peakRootFds, open);
+                }
+            }
             queue.push(...childPids(pid));
         }
         this.result.polls++;
+        this.result.peakProcesses = Math.max(this.result.peakProcesses, processes);
+        this.result.peakFds = Math.max(this.result.peakFds, fds);
         for (const [k, v] of Object.entries(byKind)) {
             this.result.mostAtOnce[k] = Math.max(this.result.mostAtOnce[k] ?? 0, v.processes);
         }

@@ -1,8 +1,7 @@
 /** The benchmark's results: their JSON shape and the tables printed from them. */
-import { CourseSide, CourseUpSample, KubectlCourseSample } from "./course";
+import { CourseResults, courseReport, summarizeCourse } from "./courseReport";
 import { KubectlSample, PulumiSample, PulumiSettings } from "./measure";
-import { CpuBreakdown } from "./proc";
-import { Stats, fmtStats, mib, secs, stats } from "./stats";
+import { Stats, cpuCell, fmtStats, medianRun, secs, stats, table, total } from "./stats";
 
 export interface PairSample {
     run: number;
@@ -49,49 +48,6 @@ export interface WhatIfRow {
     summary?: { pulumiUp: Stats; noChangeUp: Stats; preview: Stats };
 }
 
-/** One run of one class size: the three sides, in the order they ran. */
-export interface CourseRunSample {
-    run: number;
-    order: CourseSide[];
-    /** Load average just before each side. */
-    load: Partial<Record<CourseSide, [number, number, number]>>;
-    course?: CourseUpSample;
-    kubectl?: KubectlCourseSample;
-    sequential?: CourseUpSample;
-    /** The course command of the --course-baseline build, run the same way. */
-    baseline?: CourseUpSample;
-    /** course up / (kubectl apply + wait), and sequential / course up, this run. */
-    ratio: number;
-    speedup: number;
-    /** course up / baseline course up, this run. */
-    vsBaseline?: number;
-}
-
-export interface CourseRow {
-    learners: number;
-    /** Kubernetes objects per learner, by kind (the same for every side; the course adds one credential anchor Secret). */
-    objectsPerLearner: Record<string, number>;
-    samples: CourseRunSample[];
-    summary?: {
-        course: Stats;
-        kubectl: Stats;
-        sequential: Stats;
-        ratio: Stats;
-        speedup: Stats;
-        concurrentLearners: number;
-        peakRss: Stats;
-        peakPss: Stats;
-        peakRssPerLearner: Stats;
-        sequentialPeakRss: Stats;
-        baseline: Stats;
-        vsBaseline: Stats;
-        baselinePeakRss: Stats;
-    };
-}
-
-/** The goal issue 11 sets for the course command (printed, never asserted). */
-export const COURSE_GOAL = { learners: 20, maxRatio: 2, minSpeedup: 4 } as const;
-
 export interface Results {
     meta: {
         label: string;
@@ -110,7 +66,7 @@ export interface Results {
     unit?: { samples: { ms: number; tests: string }[]; summary: Stats };
     programLoad?: Record<string, { samples: number[]; summary: Stats }>;
     whatIf: WhatIfRow[];
-    course?: { renderMs: number; concurrencyFlag?: number; /** The --course-baseline tree, if any. */ baseline?: string; rows: CourseRow[] };
+    course?: CourseResults;
 }
 
 export function summarize(res: Results): void {
@@ -130,26 +86,7 @@ export function summarize(res: Results): void {
             ...projectDirSummary(p),
         };
     }
-    for (const row of res.course?.rows ?? []) {
-        const pick = <T>(f: (s: CourseRunSample) => T | undefined) => row.samples.flatMap((s) => (f(s) === undefined ? [] : [f(s)!]));
-        const course = pick((s) => s.course);
-        const sequential = pick((s) => s.sequential);
-        row.summary = {
-            course: stats(course.map((c) => c.ms)),
-            kubectl: stats(pick((s) => s.kubectl?.ms)),
-            sequential: stats(sequential.map((c) => c.ms)),
-            ratio: stats(row.samples.map((s) => s.ratio)),
-            speedup: stats(row.samples.map((s) => s.speedup)),
-            concurrentLearners: Math.max(0, ...course.map((c) => c.concurrentLearners)),
-            peakRss: stats(course.map((c) => c.tree.peakRssBytes)),
-            peakPss: stats(course.map((c) => c.tree.peakPssBytes)),
-            peakRssPerLearner: stats(course.map((c) => c.peakRssPerLearnerBytes)),
-            sequentialPeakRss: stats(sequential.map((c) => c.tree.peakRssBytes)),
-            baseline: stats(pick((s) => s.baseline?.ms)),
-            vsBaseline: stats(pick((s) => s.vsBaseline)),
-            baselinePeakRss: stats(pick((s) => s.baseline?.tree.peakRssBytes)),
-        };
-    }
+    summarizeCourse(res.course);
     for (const w of res.whatIf) {
         w.summary = {
             pulumiUp: stats(w.samples.map((x) => x.up.ms)),
@@ -166,18 +103,6 @@ function projectDirSummary(samples: PulumiSample[]): Pick<NonNullable<DeployRow[
         projectDirNoChangeUp: stats(d.map((x) => x.noChangeUpMs)),
         projectDirPreview: stats(d.map((x) => x.previewMs)),
     };
-}
-
-function table(head: string[], rows: string[][]): string {
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-    return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
-}
-
-/** The run of a row whose pulumi up time is the median (the lower middle one for an even count). */
-export function medianRun<T>(samples: T[], key: (s: T) => number): T | undefined {
-    const sorted = [...samples].sort((a, b) => key(a) - key(b));
-    return sorted[(sorted.length - 1) >> 1];
 }
 
 export function render(res: Results): string {
@@ -243,7 +168,7 @@ export function render(res: Results): string {
         );
     }
     if (res.course && res.course.rows.some((r) => r.samples.length > 0)) {
-        out.push("", ...courseReport(res.course));
+        out.push("", ...courseReport(res.course, res.meta.host.cores));
     }
     if (res.unit) {
         out.push("", "Unit suite");
@@ -359,150 +284,3 @@ function medianCpu(samples: PulumiSample[], name: string): string {
     return stats(samples.map((s) => s.up.cpu[name] ?? NaN)).median.toFixed(1);
 }
 
-function cpuCell(cpu: CpuBreakdown, name: string): string {
-    return cpu[name] === undefined ? "-" : cpu[name].toFixed(2);
-}
-
-function total(cpu: CpuBreakdown): string {
-    return Object.values(cpu)
-        .reduce((a, b) => a + b, 0)
-        .toFixed(2);
-}
-
-function courseReport(course: NonNullable<Results["course"]>): string[] {
-    const rows = course.rows.filter((r) => r.summary && r.samples.length > 0);
-    const concurrency = course.concurrencyFlag !== undefined ? `--concurrency ${course.concurrencyFlag}` : "its default concurrency";
-    const out = [`Course up until every learner is done (pods Ready, credential, card), as a user runs it (${concurrency}), against kubectl and one learner after another`];
-    const baseline = rows.some((r) => r.summary!.baseline.n > 0);
-    out.push(
-        table(
-            [
-                "learners",
-                "objects",
-                "runs",
-                "course up",
-                "kubectl apply + wait",
-                "one after another (--concurrency 1)",
-                "course / kubectl",
-                "one after another / course",
-                ...(baseline ? ["baseline course up", "course / baseline"] : []),
-            ],
-            rows.map((r) => [
-                String(r.learners),
-                String(r.learners * Object.values(r.objectsPerLearner).reduce((a, b) => a + b, 0)),
-                String(r.samples.length),
-                fmtStats(r.summary!.course),
-                fmtStats(r.summary!.kubectl),
-                fmtStats(r.summary!.sequential),
-                fmtStats(r.summary!.ratio, "x"),
-                fmtStats(r.summary!.speedup, "x"),
-                ...(baseline ? [fmtStats(r.summary!.baseline), fmtStats(r.summary!.vsBaseline, "x")] : []),
-            ]),
-        ),
-    );
-    if (baseline) {
-        out.push(`baseline: the course command of ${course.baseline ?? "another build"}, run the same way in the same runs`);
-    }
-    const goal = rows.find((r) => r.learners === COURSE_GOAL.learners);
-    if (goal) {
-        const ratio = goal.summary!.ratio.median;
-        const speedup = goal.summary!.speedup.median;
-        const parts = [
-            ...(Number.isFinite(ratio) ? [`within ${COURSE_GOAL.maxRatio}x of kubectl: median ${ratio.toFixed(2)}x, ${ratio <= COURSE_GOAL.maxRatio ? "met" : "missed"}`] : []),
-            ...(Number.isFinite(speedup) ? [`at least ${COURSE_GOAL.minSpeedup}x faster than one after another: median ${speedup.toFixed(2)}x, ${speedup >= COURSE_GOAL.minSpeedup ? "met" : "missed"}`] : []),
-        ];
-        if (parts.length > 0) {
-            out.push(`goal (issue 11; printed, not asserted): ${COURSE_GOAL.learners} learners ${parts.join("; ")}`);
-        }
-    }
-    out.push("", "Peak memory of the course command's process tree (node, every pulumi CLI and provider, kubectl), in MiB");
-    out.push(
-        table(
-            [
-                "learners",
-                "learners at once",
-                "peak RSS",
-                "peak PSS",
-                "peak RSS / learners at once",
-                "one after another: peak RSS",
-                "each learner at once beyond the first adds (RSS, medians)",
-                ...(baseline ? ["baseline: peak RSS"] : []),
-            ],
-            rows.map((r) => {
-                const s = r.summary!;
-                const beyond = s.concurrentLearners > 1 ? mib((s.peakRss.median - s.sequentialPeakRss.median) / (s.concurrentLearners - 1)) : "-";
-                return [
-                    String(r.learners),
-                    String(s.concurrentLearners),
-                    fmtStats(s.peakRss, "MiB"),
-                    fmtStats(s.peakPss, "MiB"),
-                    fmtStats(s.peakRssPerLearner, "MiB"),
-                    fmtStats(s.sequentialPeakRss, "MiB"),
-                    beyond,
-                    ...(baseline ? [fmtStats(s.baselinePeakRss, "MiB")] : []),
-                ];
-            }),
-        ),
-    );
-    const largest = rows[rows.length - 1];
-    const pair = largest && medianRun(largest.samples.filter((s) => s.course), (s) => s.course!.ms);
-    if (pair?.course) {
-        out.push("", ...courseBreakdown(largest.learners, pair));
-    }
-    return out;
-}
-
-/** Where the time of the median course run went: its phases, the processes it ran, and CPU by process beside the other sides of the same run. */
-function courseBreakdown(learners: number, s: CourseRunSample): string[] {
-    const c = s.course!;
-    const each = stats(c.learnerMs);
-    const out = [`Where the time goes: course up of ${learners} learners (run ${s.run}, the median; load ${s.load.course?.join(" ") ?? "?"})`];
-    out.push(
-        table(
-            ["phase", "seconds"],
-            [
-                ["command start -> first learner started (Node start, roster, cluster access, stack list, plugin check)", secs(c.beforeFirstLearnerMs)],
-                [`first learner started -> last learner done (${learners} learners, at most ${c.concurrentLearners} at once)`, secs(c.ms - c.beforeFirstLearnerMs - c.afterLastLearnerMs)],
-                ["last learner done -> command exit", secs(c.afterLastLearnerMs)],
-                ["total", secs(c.ms)],
-                [`each learner's up (stack, recovery, pulumi up, outputs, credential, card): min / median / max; sum`, `${fmtStats(each)}; ${secs(c.learnerMs.reduce((a, b) => a + b, 0))}`],
-            ],
-        ),
-    );
-    const seq = s.sequential;
-    const census = Object.entries(c.tree.census).sort((a, b) => b[1].runs - a[1].runs);
-    out.push("", `Processes the course command ran (seen by polling every 200 ms: short runs may be missed; CPU-s as last seen, a lower bound)`);
-    out.push(
-        table(
-            ["process", "runs", "per learner", "CPU-s", "one after another: runs", ...(s.baseline ? ["baseline: runs", "baseline: CPU-s"] : [])],
-            [...new Set([...census.map(([label]) => label), ...Object.keys(s.baseline?.tree.census ?? {})])].map((label) => {
-                const v = c.tree.census[label] ?? { runs: 0, cpuSeconds: 0 };
-                const b = s.baseline?.tree.census[label];
-                return [
-                    label,
-                    String(v.runs),
-                    (v.runs / learners).toFixed(1),
-                    v.cpuSeconds.toFixed(1),
-                    String(seq?.tree.census[label]?.runs ?? "-"),
-                    ...(s.baseline ? [String(b?.runs ?? 0), (b?.cpuSeconds ?? 0).toFixed(1)] : []),
-                ];
-            }),
-        ),
-    );
-    const k = s.kubectl;
-    out.push("", `CPU seconds while each side ran (same run; 2 cores give ${secs(c.ms * 2)} CPU-s during course up)`);
-    const sides: [string, CpuBreakdown | undefined][] = [
-        ["course up", c.cpu],
-        ["one after another", seq?.cpu],
-        ["kubectl apply + wait", k?.cpu],
-        ...(s.baseline ? [["baseline course up", s.baseline.cpu] as [string, CpuBreakdown]] : []),
-    ];
-    const names = [...new Set(sides.flatMap(([, cpu]) => Object.keys(cpu ?? {})))].sort((a, b) => (c.cpu[b] ?? 0) - (c.cpu[a] ?? 0));
-    out.push(
-        table(
-            ["process", ...sides.map(([n]) => n)],
-            [...names.map((n) => [n, ...sides.map(([, cpu]) => (cpu ? cpuCell(cpu, n) : "-"))]), ["total", ...sides.map(([, cpu]) => (cpu ? total(cpu) : "-"))]],
-        ),
-    );
-    return out;
-}

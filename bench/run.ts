@@ -1,9 +1,11 @@
 /**
  * podlab's benchmark: `npm run bench` (built into bin/bench/run.js, run with the lab's environment).
  *
- *   node bin/bench/run.js [--runs 3] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR]
- *                         [--quick] [--out bench/results/latest.json] [--label NAME] [--parallel N] [--env KEY=VALUE]...
- *                         [--what-if] [--skip deploy,kubectl,cli,course,sequential,unit,load]
+ *   npm run bench -- [--runs 3] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N]
+ *                    [--course-baseline DIR | --course-baseline-commit REV] [--course-extras LIST]
+ *                    [--quick] [--out bench/results/latest.json] [--label NAME] [--parallel N] [--env KEY=VALUE]...
+ *                    [--what-if] [--skip deploy,kubectl,cli,course,sequential,unit,load]
+ *   npm run bench -- --help
  *
  * Side by side in one run, on the lab cluster:
  * - `pulumi up` of the dev stack until every pod is Ready, against `kubectl apply`
@@ -17,9 +19,12 @@
  * - where the time goes in the slowest case (engine events, CPU per process);
  * - with --what-if, engine settings (parallelism, checkpoints) at the largest count;
  * - `course up` of 1, 5, 10 and 20 learners as a user runs it, against
- *   `kubectl apply` + `kubectl wait` of every learner's objects and against the
- *   same course one learner after another, with the peak memory of the
- *   command's process tree and where its time goes (bench/course.ts).
+ *   `kubectl apply` + `kubectl wait` of every learner's objects, against the
+ *   same course one learner after another and against the code before a change
+ *   (a baseline tree), with the peak memory, open files and processes of the
+ *   command's process tree and where its time goes (bench/course.ts); on the
+ *   deployed class, `up` again, `up` after failed learners, `up --refresh`,
+ *   `status` and `check` (bench/courseExtras.ts); the issues' goals as verdict lines.
  * Prints tables and writes everything as JSON. State lives in a private file
  * backend under the temp dir; every run uses its own namespace, removed
  * outside the timed regions. Nothing here asserts a timing.
@@ -29,108 +34,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../cli/automation";
-import { NAMESPACE_PREFIX, Rendered, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
+import { NAMESPACE_PREFIX, Rendered, deleteCourseFences, deleteNamespace, freePodSlots, leftoverNamespaces, privateBackend, renderManifests, requireLoopbackLab } from "./lab";
 import { PulumiSettings, kubectlSample, programLoadMs, pulumiSample, unitSuiteMs } from "./measure";
 import { loadAverage, runCommand } from "./proc";
-import { COURSE_SIDES, benchCourse, courseUpSample, kubectlCourseSample, renderLearner, stopCourseCommands } from "./course";
-import { CourseRunSample, DeployRow, Results, WhatIfRow, render, summarize } from "./report";
+import { buildBaseline } from "./baseline";
+import { COURSE_SIDES, DeployedCourse, benchCourse, courseUpSample, kubectlCourseSample, renderLearner, stopCourseCommands } from "./course";
+import { courseExtras } from "./courseExtras";
+import { CourseRunSample } from "./courseReport";
+import { Options, parseArgs } from "./options";
+import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
 import { mib, stats } from "./stats";
-
-const USAGE =
-    "usage: bench [--runs N] [--counts 1,4,16,64] [--course-counts 1,5,10,20] [--course-concurrency N] [--course-baseline DIR] [--quick] [--out FILE] [--label NAME] [--parallel N] [--env KEY=VALUE]... [--what-if] [--skip deploy,kubectl,cli,course,sequential,unit,load]";
-
-/**
- * What --skip can leave out: the one-stack pairs (deploy), their kubectl side
- * and the course's (kubectl), the course part (course) or only its one-after-another
- * side (sequential), the plain CLI in the project directory (cli), the unit suite (unit), the program load (load).
- */
-const SKIPPABLE = ["deploy", "kubectl", "cli", "course", "sequential", "unit", "load"];
-
-interface Options {
-    runs: number;
-    counts: number[];
-    courseCounts: number[];
-    /** --concurrency for the course side (undefined: the course command's default). */
-    courseConcurrency?: number;
-    /** A built podlab tree (bin/cli/course/main.js) whose course command runs as a fourth side, e.g. the code before a change. */
-    courseBaseline?: string;
-    out: string;
-    label: string;
-    parallel?: number;
-    envVars: Record<string, string>;
-    whatIf: boolean;
-    skip: Set<string>;
-}
-
-function parseArgs(argv: string[]): Options {
-    const opts: Options = { runs: 3, counts: [1, 4, 16, 64], courseCounts: [1, 5, 10, 20], out: path.join(PROJECT_DIR, "bench", "results", "latest.json"), label: "latest", envVars: {}, whatIf: false, skip: new Set() };
-    const value = (i: number) => {
-        if (argv[i + 1] === undefined) {
-            throw new Error(`${argv[i]} needs a value\n${USAGE}`);
-        }
-        return argv[i + 1];
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--runs") {
-            opts.runs = positiveInt(a, value(i++));
-        } else if (a === "--counts") {
-            opts.counts = value(i++)
-                .split(",")
-                .map((c) => positiveInt(a, c));
-        } else if (a === "--course-counts") {
-            opts.courseCounts = value(i++)
-                .split(",")
-                .map((c) => positiveInt(a, c));
-        } else if (a === "--course-concurrency") {
-            opts.courseConcurrency = positiveInt(a, value(i++));
-        } else if (a === "--course-baseline") {
-            opts.courseBaseline = path.resolve(value(i++));
-            if (!fs.existsSync(path.join(opts.courseBaseline, "bin", "cli", "course", "main.js"))) {
-                throw new Error(`--course-baseline ${opts.courseBaseline}: no bin/cli/course/main.js there (build that tree first)`);
-            }
-        } else if (a === "--quick") {
-            opts.counts = [1, 4];
-            opts.courseCounts = [1, 5];
-            opts.runs = 3;
-        } else if (a === "--out") {
-            opts.out = path.resolve(value(i++));
-        } else if (a === "--label") {
-            opts.label = value(i++);
-        } else if (a === "--parallel") {
-            opts.parallel = positiveInt(a, value(i++));
-        } else if (a === "--env") {
-            const [k, ...v] = value(i++).split("=");
-            opts.envVars[k] = v.join("=");
-        } else if (a === "--what-if") {
-            opts.whatIf = true;
-        } else if (a === "--skip") {
-            for (const s of value(i++).split(",")) {
-                if (!SKIPPABLE.includes(s)) {
-                    throw new Error(`--skip takes ${SKIPPABLE.join(", ")}; got ${s}`);
-                }
-                opts.skip.add(s);
-            }
-        } else if (a === "--help" || a === "-h") {
-            console.log(USAGE);
-            process.exit(0);
-        } else {
-            throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
-        }
-    }
-    if (opts.counts.some((c) => c > 100)) {
-        throw new Error("podlab allows at most 100 postgres pods");
-    }
-    return opts;
-}
-
-function positiveInt(flag: string, s: string): number {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) {
-        throw new Error(`${flag} takes a positive integer; got ${JSON.stringify(s)}`);
-    }
-    return n;
-}
 
 /** Engine settings tried with --what-if at the largest count, against this run's own settings. */
 function whatIfVariants(base: PulumiSettings): { name: string; settings: PulumiSettings }[] {
@@ -141,6 +54,12 @@ function whatIfVariants(base: PulumiSettings): { name: string; settings: PulumiS
         { name: "PULUMI_SKIP_CHECKPOINTS=true", settings: { parallel: base.parallel, envVars: { ...base.envVars, ...skip } } },
         { name: "PULUMI_SKIP_CHECKPOINTS=true, --parallel 32", settings: { parallel: 32, envVars: { ...base.envVars, ...skip } } },
     ];
+}
+
+/** The lab's nodes, for the record: how many, and how many of them KWOK fakes. */
+async function kwokNodes(): Promise<{ total: number; fake: number }> {
+    const nodes = JSON.parse((await runCommand("kubectl", ["get", "nodes", "-o", "json"])).stdout) as { items: any[] };
+    return { total: nodes.items.length, fake: nodes.items.filter((n) => n.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake").length };
 }
 
 function log(msg: string): void {
@@ -187,12 +106,24 @@ async function courseRuns(root: string, opts: Options, res: Results, freePods: n
         throw new Error(`the lab's nodes have room for ${freePods} more pods; ${largest} learners need ${largest * learner.kinds.Pod}`);
     }
     log(`rendered a learner: ${JSON.stringify(learner.kinds)} in ${(learner.ms / 1000).toFixed(1)} s`);
-    const course: NonNullable<Results["course"]> = { renderMs: learner.ms, concurrencyFlag: opts.courseConcurrency, baseline: opts.courseBaseline, rows: [] };
+    let baseline = opts.courseBaseline;
+    if (opts.courseBaselineCommit !== undefined) {
+        const built = buildBaseline(opts.courseBaselineCommit, root);
+        baseline = built.dir;
+        log(`baseline: podlab at ${built.commit}, built in ${built.dir}`);
+    }
+    const course: NonNullable<Results["course"]> = {
+        renderMs: learner.ms,
+        concurrencyFlag: opts.courseConcurrency,
+        baseline: opts.courseBaselineCommit ?? opts.courseBaseline,
+        nodes: await kwokNodes(),
+        rows: [],
+    };
     res.course = course;
     for (const learners of opts.courseCounts) {
         course.rows.push({ learners, objectsPerLearner: learner.kinds, samples: [] });
     }
-    const sides = COURSE_SIDES.filter((side) => (side === "baseline" ? opts.courseBaseline !== undefined : side === "course" || !opts.skip.has(side)));
+    const sides = COURSE_SIDES.filter((side) => (side === "baseline" ? baseline !== undefined : side === "course" || !opts.skip.has(side)));
     for (let run = 1; run <= opts.runs; run++) {
         for (const row of course.rows) {
             const n = row.learners;
@@ -204,8 +135,12 @@ async function courseRuns(root: string, opts: Options, res: Results, freePods: n
                 if (side === "kubectl") {
                     sample.kubectl = await kubectlCourseSample(learner, name, n);
                 } else {
-                    const tree = side === "baseline" ? opts.courseBaseline : undefined;
-                    sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars, tree });
+                    const tree = side === "baseline" ? baseline : undefined;
+                    // The extras on the deployed class, once per size (the first run).
+                    // `up --refresh` (a Pulumi run per learner) only at the smallest of those sizes.
+                    const refreshAll = n === Math.min(...opts.courseExtras);
+                    const afterUp = side === "course" && run === 1 && opts.courseExtras.includes(n) ? (d: DeployedCourse) => courseExtras(d, log, { refreshAll }) : undefined;
+                    sample[side] = await courseUpSample(root, learner, name, n, { concurrency: side === "sequential" ? 1 : opts.courseConcurrency, envVars: opts.envVars, tree, afterUp });
                 }
             }
             sample.ratio = sample.course && sample.kubectl ? sample.course.ms / sample.kubectl.ms : NaN;
@@ -239,7 +174,17 @@ async function main(): Promise<void> {
             label: opts.label,
             startedAt: new Date().toISOString(),
             complete: false,
-            options: { runs: opts.runs, counts: opts.counts, courseCounts: opts.courseCounts, courseConcurrency: opts.courseConcurrency, courseBaseline: opts.courseBaseline, whatIf: opts.whatIf, skip: [...opts.skip] },
+            options: {
+                runs: opts.runs,
+                counts: opts.counts,
+                courseCounts: opts.courseCounts,
+                courseConcurrency: opts.courseConcurrency,
+                courseBaseline: opts.courseBaseline,
+                courseBaselineCommit: opts.courseBaselineCommit,
+                courseExtras: opts.courseExtras,
+                whatIf: opts.whatIf,
+                skip: [...opts.skip],
+            },
             settings: {
                 ...settings,
                 effectiveParallel:
@@ -268,6 +213,9 @@ async function main(): Promise<void> {
     for (const ns of await leftoverNamespaces()) {
         log(`removing namespace ${ns}, left by an interrupted benchmark`);
         await deleteNamespace(ns);
+    }
+    for (const fence of await deleteCourseFences()) {
+        log(`removed ${fence}, left by an interrupted benchmark`);
     }
     // One deployment runs at a time: the largest must fit beside whatever else runs on the lab.
     const free = await freePodSlots();

@@ -1,3 +1,5 @@
+import { CpuBreakdown } from "./proc";
+
 /** min/median/max of a set of timings. */
 export interface Stats {
     n: number;
@@ -34,4 +36,27 @@ export function fmtStats(s: Stats, unit: "s" | "x" | "MiB" = "s"): string {
     }
     const f = unit === "s" ? secs : unit === "MiB" ? mib : (x: number) => x.toFixed(2);
     return `${f(s.min)} / ${f(s.median)} / ${f(s.max)}`;
+}
+
+/** A Markdown table. */
+export function table(head: string[], rows: string[][]): string {
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+    return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
+}
+
+/** The run of a row whose time is the median (the lower middle one for an even count). */
+export function medianRun<T>(samples: T[], key: (s: T) => number): T | undefined {
+    const sorted = [...samples].sort((a, b) => key(a) - key(b));
+    return sorted[(sorted.length - 1) >> 1];
+}
+
+export function cpuCell(cpu: CpuBreakdown, name: string): string {
+    return cpu[name] === undefined ? "-" : cpu[name].toFixed(2);
+}
+
+export function total(cpu: CpuBreakdown): string {
+    return Object.values(cpu)
+        .reduce((a, b) => a + b, 0)
+        .toFixed(2);
 }

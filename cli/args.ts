@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for podlab's commands (`npm run stack`, `npm run course`),
+ * Command-line parsing for podlab's commands (`npm run stack`, `npm run course`, `npm run bench`),
  * on Node's own `util.parseArgs`: one table of subcommands and flags, `--help`
  * on every subcommand, and an error that names any unknown flag or subcommand.
  */
@@ -42,14 +42,14 @@ export function commandHelp(command: string, subcommands: Record<string, Subcomm
     return [`usage: ${command} <${Object.keys(subcommands).join("|")}> [flags]`, "", ...lines, "", `${command} <subcommand> --help shows its flags.`].join("\n");
 }
 
-/** Usage text of one subcommand, with every flag. */
+/** Usage text of one subcommand (or of a command without subcommands: name ""), with every flag. */
 export function subcommandHelp(command: string, name: string, spec: SubcommandSpec): string {
     const flagText = (flag: string, f: FlagSpec) => `--${flag}${f.type === "string" ? ` ${f.valueName ?? "VALUE"}` : ""}`;
     const entries = Object.entries(spec.flags).map(([flag, f]) => [flagText(flag, f), f.description + (f.multiple ? " (repeatable)" : "")]);
     entries.push(["--help", "show this help"]);
     const width = Math.max(...entries.map(([f]) => f.length));
     return [
-        `usage: ${command} ${name} [flags]${spec.positionals ? ` [${spec.positionals}]` : ""}`,
+        `usage: ${name === "" ? command : `${command} ${name}`} [flags]${spec.positionals ? ` [${spec.positionals}]` : ""}`,
         "",
         spec.summary,
         "",
@@ -78,20 +78,27 @@ export function parseCommandLine(command: string, subcommands: Record<string, Su
     for (const [flag, f] of Object.entries(spec.flags)) {
         options[flag] = f.multiple ? { type: f.type, multiple: true } : { type: f.type };
     }
+    const who = subcommand === "" ? command : `${command} ${subcommand}`;
     let parsed: ReturnType<typeof parseArgs>;
     try {
         parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     } catch (e) {
         // Node's messages name the flag ("Unknown option '--outt'"); add where the help is.
-        throw new UsageError(`${command} ${subcommand}: ${(e as Error).message.split(". To specify")[0]}\n(${command} ${subcommand} --help lists its flags)`);
+        throw new UsageError(`${who}: ${(e as Error).message.split(". To specify")[0]}\n(${who} --help lists its flags)`);
     }
     if (parsed.values.help === true) {
         return { help: subcommandHelp(command, subcommand, spec) };
     }
     if (parsed.positionals.length > 0 && spec.positionals === undefined) {
-        throw new UsageError(`${command} ${subcommand}: unexpected argument ${JSON.stringify(parsed.positionals[0])}\n(${command} ${subcommand} --help lists its flags)`);
+        throw new UsageError(`${who}: unexpected argument ${JSON.stringify(parsed.positionals[0])}\n(${who} --help lists its flags)`);
     }
     const values = { ...parsed.values } as Record<string, string | boolean | string[] | undefined>;
     delete values.help;
     return { subcommand, values, positionals: parsed.positionals };
+}
+
+/** A command without subcommands (`npm run bench -- [flags]`): the same table and errors, one spec. */
+export function parseFlags(command: string, spec: SubcommandSpec, argv: string[]): { help: string } | { help?: undefined; values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+    const parsed = parseCommandLine(command, { "": spec }, ["", ...argv]);
+    return parsed.help !== undefined ? { help: parsed.help } : { values: parsed.values, positionals: parsed.positionals };
 }

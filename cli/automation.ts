@@ -77,7 +77,7 @@ export async function openExistingStack(stackName: string, workDir: string, pulu
  * not logged: only a program that throws makes the engine fail the update
  * before it deletes anything the program did not register.
  */
-async function inlinePodlab(): Promise<Record<string, unknown>> {
+export async function inlinePodlab(): Promise<Record<string, unknown>> {
     return podlab();
 }
 
@@ -157,6 +157,19 @@ export async function setSecretConfig(stack: Stack, key: string, value: string):
     }
 }
 
+/**
+ * What recovery may do to a stack: an Automation API `Stack` has these, and so
+ * has a stack driven through the CLI directly (cli/pulumiRun.ts directStack).
+ */
+export interface RecoverableStack {
+    name: string;
+    /** `pulumi cancel`: releases the stack's lock. */
+    cancel(): Promise<unknown>;
+    /** A refresh that clears pending creates. */
+    refresh(opts: { clearPendingCreates: true; color: "never" }): Promise<unknown>;
+    /** The stack's state (read only for a backend other than a local file). */
+    exportStack(): Promise<{ deployment?: { pending_operations?: unknown[] } }>;
+}
 
 /**
  * Makes a stack usable again after a CLI run that was killed (SIGKILL, OOM,
@@ -165,8 +178,9 @@ export async function setSecretConfig(stack: Stack, key: string, value: string):
  * that clears pending creates (the next `up` then re-adopts objects it created
  * but never recorded: with server-side apply the Kubernetes provider upserts).
  * A lock held by a live process is left alone and reported. Returns what it did.
+ * In a file backend, a stack with nothing to recover costs no CLI run.
  */
-export async function recoverStack(stack: Stack): Promise<string[]> {
+export async function recoverStack(stack: RecoverableStack): Promise<string[]> {
     const done: string[] = [];
     const backend = fileBackendDir();
     if (backend !== undefined) {

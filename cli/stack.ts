@@ -18,10 +18,13 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
-import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, repairFileBackend } from "./automation";
+import { PROJECT_DIR, ensurePassword, inlinePodlab, openExistingStack, openStack, repairFileBackend } from "./automation";
+import { PassphraseKeys, configPassphrase, passphraseBackend } from "./passphrase";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
 import { PulumiSetupError, preparePulumi } from "./pulumiEnv";
-import { defaultStackWorkspace, openWorkspaceStack } from "./stackWorkspace";
+import { PulumiCli, initStack, refreshConfig } from "./pulumiRun";
+import { randomProviderInstalled, stackFile, upStack } from "./stackUp";
+import { defaultStackWorkspace, openWorkspaceStack, writeStackConfig } from "./stackWorkspace";
 
 const COMMAND = "npm run stack --";
 
@@ -95,16 +98,18 @@ async function main(): Promise<void> {
     for (const note of repairFileBackend()) {
         console.log(`podlab: backend: ${note}`);
     }
-    const stack = await openCommandStack(opts);
     const onOutput = (s: string) => process.stdout.write(s);
+    if (opts.command === "up" && !importsEnvironment(opts)) {
+        printOutputs(await up(opts, onOutput));
+        return;
+    }
+    const stack = await openCommandStack(opts);
     // `up` returns the outputs it already read; the other commands need a separate `stack output` (two CLI runs).
     let outputs: OutputMap | undefined;
     switch (opts.command) {
         case "up": {
-            const password = await ensurePassword(stack);
-            if (password === "generated") {
-                console.log(`podlab: no random provider here, so stack ${opts.stack} got a generated postgres password (secret config podlab:postgresPassword)`);
-            }
+            // The stack's config imports an environment, which may hold the password: the Automation API reads the whole config.
+            reportPassword(opts.stack, await ensurePassword(stack));
             outputs = (await stack.up({ onOutput, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs })).outputs;
             break;
         }
@@ -120,10 +125,53 @@ async function main(): Promise<void> {
             break;
     }
     if (opts.command !== "destroy") {
-        outputs ??= await stack.outputs();
-        const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
-        console.log(JSON.stringify(plain, null, 2));
+        printOutputs(outputs ?? (await stack.outputs()));
     }
+}
+
+/**
+ * `up` through the CLI directly (cli/stackUp.ts), in the stack's workspace
+ * (see {@link openCommandStack}): one `pulumi up` where the workspace knows
+ * the stack, outputs from the update's own events; `stack init` first for a
+ * new stack; for a workspace new to an existing stack (another machine's),
+ * its secrets settings and password from its last deployment first (`config refresh`).
+ */
+async function up(opts: Options, onOutput: (s: string) => void): Promise<OutputMap> {
+    const cli: PulumiCli = { command: "pulumi", workDir: opts.workDir ?? defaultStackWorkspace(opts.stack), stack: opts.stack };
+    let exists: boolean | undefined;
+    if (opts.workDir === undefined) {
+        const known = fs.existsSync(stackFile(cli));
+        const tracked = writeCommandWorkspace(opts, cli.workDir);
+        if (!known) {
+            exists = !(await initStack(cli)).created;
+            if (exists && (await refreshConfig(cli))) {
+                writeStackConfig(stackFile(cli), tracked.config, tracked.header);
+                console.log(`podlab: stack ${opts.stack}: its secrets settings and config came from its last deployment (a new workspace, ${cli.workDir})`);
+            }
+        }
+    }
+    const keys = passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined;
+    const r = await upStack(cli, { exists, randomProvider: randomProviderInstalled(), keys }, { program: inlinePodlab, policyPacks: opts.policyPacks, policyPackConfigs: opts.policyPackConfigs, display: "text", onOutput });
+    reportPassword(cli.stack, r.password === "written" || r.password === "config-set" ? "generated" : r.password);
+    return r.outputs;
+}
+
+/** Whether the stack's config file imports an ESC environment (`environment:`), whose values only the CLI can read. */
+function importsEnvironment(opts: Options): boolean {
+    const file = path.join(opts.workDir ?? defaultStackWorkspace(opts.stack), `Pulumi.${opts.stack}.yaml`);
+    const tracked = path.join(PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
+    return [file, ...(opts.workDir === undefined ? [tracked] : [])].some((f) => fs.existsSync(f) && (yaml.load(fs.readFileSync(f, "utf8")) as { environment?: unknown } | null)?.environment !== undefined);
+}
+
+function reportPassword(stack: string, password: string): void {
+    if (password === "generated") {
+        console.log(`podlab: no random provider here, so stack ${stack} got a generated postgres password (secret config podlab:postgresPassword)`);
+    }
+}
+
+function printOutputs(outputs: OutputMap): void {
+    const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+    console.log(JSON.stringify(plain, null, 2));
 }
 
 /**
@@ -136,17 +184,30 @@ async function openCommandStack(opts: Options): Promise<Stack> {
     if (opts.workDir !== undefined) {
         return openStack(opts.stack, opts.workDir);
     }
-    const tracked = path.join(PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
-    const config = fs.existsSync(tracked) ? ((yaml.load(fs.readFileSync(tracked, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}) : {};
+    const tracked = trackedConfig(opts);
     const workDir = defaultStackWorkspace(opts.stack);
-    const { stack, restored } = await openWorkspaceStack(workDir, opts.stack, config, {
-        header: `Written by npm run stack: the config of ${fs.existsSync(tracked) ? tracked : "no tracked file"}, and what Pulumi keeps itself (secrets settings, a generated password). Edit the tracked file.`,
-        keptFrom: tracked,
-    });
+    const { stack, restored } = await openWorkspaceStack(workDir, opts.stack, tracked.config, { header: tracked.header, keptFrom: tracked.file });
     if (restored) {
         console.log(`podlab: stack ${opts.stack}: its secrets settings and config came from its last deployment (a new workspace, ${workDir})`);
     }
     return stack;
+}
+
+/** The repository's Pulumi.<stack>.yaml: its config, and the header of the workspace's copy. */
+function trackedConfig(opts: Options): { file: string; config: Record<string, unknown>; header: string } {
+    const file = path.join(PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
+    const config = fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}) : {};
+    const header = `Written by npm run stack: the config of ${fs.existsSync(file) ? file : "no tracked file"}, and what Pulumi keeps itself (secrets settings, a generated password). Edit the tracked file.`;
+    return { file, config, header };
+}
+
+/** Writes the stack's own workspace (Pulumi.yaml, and its config file from the tracked one, keeping what Pulumi keeps there). */
+function writeCommandWorkspace(opts: Options, dir: string): { config: Record<string, unknown>; header: string } {
+    const tracked = trackedConfig(opts);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    writeStackConfig(path.join(dir, `Pulumi.${opts.stack}.yaml`), tracked.config, tracked.header, tracked.file);
+    return tracked;
 }
 
 /** Draws an existing stack's namespace, as the cluster has it now. */

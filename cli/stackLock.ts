@@ -11,7 +11,6 @@
  * cannot be known from here, so the run is refused with the holder's name.
  */
 import * as os from "os";
-import { Stack } from "@pulumi/pulumi/automation";
 
 /** True when a process with this pid exists on this machine (possibly another program after pid reuse: callers then wait, which is safe). */
 export function pidAlive(pid: number): boolean {
@@ -74,13 +73,20 @@ export class StackLockedError extends Error {
     }
 }
 
+/** A stack whose lock can be released: an Automation API `Stack`, or one driven through the CLI directly (cli/pulumiRun.ts). */
+export interface LockedStack {
+    name: string;
+    /** `pulumi cancel`. */
+    cancel(): Promise<unknown>;
+}
+
 /**
  * Runs a locking operation (up, refresh, destroy, stack rm). When the stack is
  * locked by a pulumi of this machine that is gone, releases that lock
  * (`pulumi cancel`), says so in `notes`, and runs it once more; when it is
  * held by a live process, or from another machine, throws {@link StackLockedError}.
  */
-export async function releasingStaleLock<T>(stack: Stack, op: () => Promise<T>, notes: string[], hostname: string = os.hostname()): Promise<T> {
+export async function releasingStaleLock<T>(stack: LockedStack, op: () => Promise<T>, notes: string[], hostname: string = os.hostname()): Promise<T> {
     try {
         return await op();
     } catch (e) {

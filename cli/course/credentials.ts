@@ -98,7 +98,7 @@ export function tokenExpiry(token: string): Date {
 }
 
 /** An anchor Secret as the cluster has it. */
-interface AnchorSecret {
+export interface AnchorSecret {
     metadata: { name: string; uid: string; creationTimestamp?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
@@ -155,9 +155,14 @@ export async function courseCredentials(course: string): Promise<Map<string, Cre
  * - "none": a new one is due.
  */
 export async function credentialState(layout: CourseLayout, learner: Learner, serviceAccount: string, expires: Date | undefined, now: Date): Promise<{ state: "here" | "elsewhere" | "none"; record?: CredentialRecord }> {
-    const records = (await anchorsOf(learner.namespace, serviceAccount)).map(anchorRecord).filter((r): r is CredentialRecord => r !== undefined);
+    return credentialStateOf(await anchorsOf(learner.namespace, serviceAccount), boundAnchorUid(layout.kubeconfig(learner.name)), expires, now);
+}
+
+/** {@link credentialState} from the learner's anchors as already read (a whole class at once, say) and the anchor their kubeconfig here is bound to. */
+export function credentialStateOf(anchors: AnchorSecret[], boundUid: string | undefined, expires: Date | undefined, now: Date): { state: "here" | "elsewhere" | "none"; record?: CredentialRecord } {
+    const records = anchors.map(anchorRecord).filter((r): r is CredentialRecord => r !== undefined);
     const fits = (r: CredentialRecord) => (r.requestedExpires ?? null) === (expires?.toISOString() ?? null) && new Date(r.expires).getTime() - now.getTime() >= RENEW_BEFORE_MS;
-    const mine = records.find((r) => r.anchorUid === boundAnchorUid(layout.kubeconfig(learner.name)));
+    const mine = records.find((r) => r.anchorUid === boundUid);
     if (mine !== undefined && fits(mine)) {
         return { state: "here", record: mine };
     }
@@ -182,6 +187,8 @@ export async function mintCredential(args: {
     /** The roster's `expires`; default {@link DEFAULT_CREDENTIAL_HOURS} from now. */
     expires?: Date;
     now: Date;
+    /** The namespace was just created (by the update that ran before): no older anchor can be in it, so none is looked for. */
+    newNamespace?: boolean;
 }): Promise<CredentialRecord> {
     const { layout, learner, serviceAccount } = args;
     const until = args.expires ?? new Date(args.now.getTime() + DEFAULT_CREDENTIAL_HOURS * 3600 * 1000);
@@ -236,7 +243,7 @@ export async function mintCredential(args: {
     // The record, on the anchor, for every instructor of the course; handed out last, once the kubeconfig is written.
     await kubectl(["annotate", "secret", name, `--namespace=${learner.namespace}`, "--overwrite", `${ANCHOR_ANNOTATIONS.expires}=${record.expires}`, `${ANCHOR_ANNOTATIONS.handedOut}=${new Date().toISOString()}`]);
     // Only now that the new kubeconfig is in place: older tokens stop working.
-    const older = (await anchorsOf(learner.namespace, serviceAccount)).map((a) => a.metadata.name).filter((n) => n !== name);
+    const older = args.newNamespace ? [] : (await anchorsOf(learner.namespace, serviceAccount)).map((a) => a.metadata.name).filter((n) => n !== name);
     if (older.length > 0) {
         await kubectl(["delete", "secret", `--namespace=${learner.namespace}`, "--ignore-not-found", "--wait=false", ...older]);
     }

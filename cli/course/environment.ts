@@ -1,24 +1,26 @@
 /**
- * One learner's environment as a Pulumi stack: its workspace (one per stack,
- * so concurrent learners never share a workspace file), up with recovery from
- * a killed run, destroy and removal, and the files handed out.
+ * One learner's environment as a Pulumi stack: what every operation on a
+ * learner needs (its context, the stack's workspace and config file, its
+ * outputs, card and credential); the operations themselves are in
+ * ./learnerUp.ts. One workspace per stack, so concurrent learners never share
+ * a workspace file.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { OpenStackOptions, ensurePassword, openExistingStack, recoverStack } from "../automation";
-import { StackLockedError, releasingStaleLock } from "../stackLock";
+import { OpenStackOptions, PROJECT_DIR } from "../automation";
+import { PassphraseKeys } from "../passphrase";
 import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
 import { DEFAULT_MODE, LessonMode } from "../../components/stackConfig";
 import { renderExerciseCard, writeStepFiles } from "../lesson/card";
 import { lessonSteps } from "../lesson/steps";
 import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
-import { kubectl, kubectlJson } from "../kubectl";
+import { kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
 import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
-import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
+import { ClusterAccess, CredentialRecord, grantNote, mintCredential } from "./credentials";
 import { CourseLayout, writeFileAtomic } from "./layout";
-import { tagCourseStack, writeOutputs } from "./records";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, learnerConfig } from "./roster";
+import { Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
@@ -30,19 +32,9 @@ export interface CourseContext {
     cluster: ClusterAccess;
     /** The Pulumi CLI, found once for every learner's workspace (undefined: a command that runs no Pulumi). */
     pulumi?: PulumiCommand;
+    /** Passphrase keys, when new stacks use the passphrase secrets provider (a generated password is then written without a CLI run: cli/passphrase.ts). */
+    keys?: PassphraseKeys;
     now: () => Date;
-}
-
-/** What `up` asks the CLI once before learners fan out, instead of once per learner. */
-export interface UpFacts {
-    /** The learner's stack exists in the backend (one `stack ls` for the course). */
-    exists: boolean;
-    /** It carries the course's tag (records.ts); a new stack is tagged as soon as it exists. */
-    tagged: boolean;
-    /** The backend has an update of it this course directory has not seen (another instructor's): its config comes from the backend first. */
-    stale: boolean;
-    /** A random provider is available (one `plugin ls` for the course); on the lab it never is, so each stack gets a generated password. */
-    randomProvider: boolean;
 }
 
 /** Reports what a learner's operation is doing (the live progress line). */
@@ -52,47 +44,6 @@ export type StepReporter = (what: string) => void;
 export function learnerByName(course: string, name: string): Learner {
     const stack = `${course}-${name}`;
     return { name, stack, namespace: `podlab-${stack}`, mode: DEFAULT_MODE, config: {} };
-}
-
-/**
- * Brings a learner's environment to what the roster says: stack config written,
- * a killed earlier run recovered, `up`, then a credential (kept while current)
- * and the card. Returns notes worth printing (recoveries, a new credential).
- */
-export async function upLearner(ctx: CourseContext, learner: Learner, step: StepReporter, facts: UpFacts): Promise<string[]> {
-    const stack = await openLearnerStack(ctx.layout, learner, { pulumiCommand: ctx.pulumi, exists: facts.exists, restore: facts.stale || undefined });
-    if (!facts.tagged) {
-        // The course's for every instructor from now on (a run killed before this leaves an empty stack, which the next up claims).
-        await tagCourseStack(stack, ctx.course);
-    }
-    step("recovering");
-    const notes = await recoverStack(stack);
-    // The course writes the stack's config file itself (writeStackConfig), so that file alone says whether the password is set.
-    await ensurePassword(stack, { randomProvider: facts.randomProvider, configOnlyInStackFile: true });
-    step("pulumi up");
-    // The refresh sees what was changed or deleted behind the stack's back (a pod
-    // `course check` found missing), so this up puts it back. The outputs come with
-    // up's result; its summary needs no secrets (no `stack history --show-secrets`).
-    // Another run on this learner (another instructor's) holds the stack: refused before anything changes (stackLock.ts).
-    const result = await releasingStaleLock(stack, () => stack.up({ color: "never", refresh: true, showSecrets: false, onEvent: (e) => describeEvent(e, step) }), notes);
-    const outputs = plainOutputs(result.outputs);
-    writeOutputs(ctx.layout, learner.name, outputs);
-    step("credential");
-    const credential = await credentialState(ctx.layout, learner, outputs.access.serviceAccount, ctx.expires, ctx.now());
-    let record = credential.record;
-    if (credential.state === "none") {
-        record = await mintCredential({ layout: ctx.layout, course: ctx.course, learner, serviceAccount: outputs.access.serviceAccount, cluster: ctx.cluster, expires: ctx.expires, now: ctx.now() });
-        notes.push("new credential", ...grantNote(record));
-    } else if (credential.state === "elsewhere") {
-        // No kubeconfig of it here, so no card either: `credentials` makes both here.
-        notes.push("credential kept: handed out from another course directory (credentials makes one here, and ends that one)");
-        return notes;
-    }
-    // The workbench gets the kubeconfig this directory holds (one handed out elsewhere was written there).
-    step("workbench");
-    await workbenchCredential(ctx, learner, record!);
-    writeCard(ctx, learner, record);
-    return notes;
 }
 
 /** Fresh credentials for a deployed learner, pods untouched: the old token stops working. Returns notes worth printing. */
@@ -105,43 +56,24 @@ export async function renewCredentials(ctx: CourseContext, learner: Learner): Pr
 }
 
 /** The learner's kubeconfig of this course directory into their workbench (when they have one), which is Ready when this returns. */
-async function workbenchCredential(ctx: CourseContext, learner: Learner, record: CredentialRecord): Promise<void> {
+export async function workbenchCredential(ctx: CourseContext, learner: Learner, record: CredentialRecord): Promise<void> {
     await refreshWorkbenchCredential({ learner, kubeconfigFile: ctx.layout.kubeconfig(learner.name), anchor: record.anchor, clusterServer: ctx.cluster.server });
 }
 
-/**
- * Destroys a learner's stack and removes it, its workspace and its handed-out
- * files; then sweeps the cluster for anything of theirs left over (a namespace
- * a killed run created but never recorded). Returns notes worth printing.
- */
-export async function downLearner(ctx: CourseContext, learner: Learner, step: StepReporter): Promise<string[]> {
-    const notes: string[] = [];
-    const workspace = ctx.layout.workspace(learner.name);
-    fs.mkdirSync(workspace, { recursive: true });
-    const stack = await openExistingStack(learner.stack, workspace, ctx.pulumi);
-    if (stack !== undefined) {
-        step("recovering");
-        notes.push(...(await recoverStack(stack)));
-        step("pulumi destroy");
-        try {
-            await releasingStaleLock(stack, () => stack.destroy({ color: "never", onEvent: (e) => describeEvent(e, step) }), notes);
-        } catch (e) {
-            throw e instanceof StackLockedError ? e : new Error(`${failureReason(e)}${await stuckNamespace(learner.namespace)}`);
-        }
-        await releasingStaleLock(stack, () => stack.workspace.removeStack(learner.stack), notes);
+/** The learner's stack config file in this course directory. */
+export function stackConfigFile(layout: CourseLayout, learner: Learner): string {
+    return path.join(layout.workspace(learner.name), `Pulumi.${learner.stack}.yaml`);
+}
+
+/** Writes the workspace of a learner's stack: Pulumi.yaml, and with `config` (the roster's, keys without namespace) the stack's config file. Returns its directory. */
+export function writeLearnerWorkspace(layout: CourseLayout, learner: Learner, config?: Record<string, unknown>): string {
+    const dir = layout.workspace(learner.name);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    if (config !== undefined) {
+        writeStackConfig(stackConfigFile(layout, learner), config);
     }
-    step("sweeping");
-    const selector = `${COURSE_LABEL}=${ctx.course},${LEARNER_LABEL}=${learner.name}`;
-    // `-o name` prints one line per namespace deleted; with none, kubectl still says "No resources found".
-    const swept = (await kubectl(["delete", "namespace", `--selector=${selector}`, "--ignore-not-found", "--wait=true", "--timeout=120s", "-o", "name"]))
-        .split("\n")
-        .filter((line) => line.startsWith("namespace/"));
-    if (swept.length > 0) {
-        notes.push(`removed what no stack recorded: ${swept.join("; ")}`);
-    }
-    fs.rmSync(ctx.layout.learnerOut(learner.name), { recursive: true, force: true });
-    fs.rmSync(workspace, { recursive: true, force: true });
-    return notes;
+    return dir;
 }
 
 /**
@@ -201,12 +133,12 @@ export function writeCard(ctx: Pick<CourseContext, "course" | "layout">, learner
     writeFileAtomic(ctx.layout.card(learner.name), withLink(card, cardLink(ctx.layout, learner.name)), 0o600);
 }
 
-function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {
+export function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): CourseOutputs {
     // Secret outputs (there are none today) never reach a file in plain text.
     return Object.fromEntries(Object.entries(outputs).filter(([, v]) => !v.secret).map(([k, v]) => [k, v.value])) as unknown as CourseOutputs;
 }
 
-function describeEvent(e: EngineEvent, step: StepReporter): void {
+export function describeEvent(e: EngineEvent, step: StepReporter): void {
     const m = e.resourcePreEvent?.metadata;
     if (m && m.op !== "same" && m.type.startsWith("kubernetes:")) {
         const kind = m.type.split(":").pop();
@@ -227,7 +159,7 @@ export function failureReason(e: unknown): string {
 }
 
 /** When a namespace will not go away: what holds it (pulumi-kubernetes waits for it and times out). */
-async function stuckNamespace(namespace: string): Promise<string> {
+export async function stuckNamespace(namespace: string): Promise<string> {
     try {
         const ns = await kubectlJson<{ status?: { phase?: string; conditions?: Array<{ type: string; message?: string; status: string }> }; spec?: { finalizers?: string[] } }>(["get", "namespace", namespace]);
         if (ns.status?.phase !== "Terminating") {

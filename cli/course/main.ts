@@ -16,7 +16,9 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
+import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
 import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
+import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
 import { kubectlJson } from "../kubectl";
 import { resolveStackConfig } from "../../components/stackConfig";
 import { renderBoard } from "./board";
@@ -25,12 +27,14 @@ import { defaultCheckConcurrency, runCheck } from "./check";
 import { checkExitStatus } from "./checkModel";
 import { downCourseStack, upCourseStack } from "./courseStack";
 import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
-import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
+import { CourseContext, failureReason, learnerByName, renewCredentials, stackConfigFile, writeLearnerWorkspace } from "./environment";
+import { LearnerFacts, downLearner, resetLearner, upLearner } from "./learnerUp";
 import { CourseLayout, writeFileAtomic } from "./layout";
 import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
-import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { upToDateLearners } from "./upToDate";
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
 
@@ -61,7 +65,13 @@ const CONCURRENCY = { type: "string", valueName: "N", description: `learners at 
 type Subcommand = "up" | "status" | "check" | "reset" | "credentials" | "down";
 
 const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
-    up: { summary: "create or update every learner's environment (or the named ones), with credentials and cards", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
+    up: {
+        summary:
+            "create or update every learner's environment (or the named ones), with credentials and cards; " +
+            "a learner whose environment is as its last up left it (same roster and program, every object in place, pods Ready, credential current) is skipped without running Pulumi",
+        flags: { ...COMMON, concurrency: CONCURRENCY, refresh: { type: "boolean", description: "run Pulumi (refresh and update) for every learner, up to date or not" } },
+        positionals: "LEARNER...",
+    },
     status: { summary: "learners x pods: phase, readiness and IP, read from the cluster (no update); redraws the pictures", flags: COMMON, positionals: "LEARNER..." },
     check: {
         summary:
@@ -86,6 +96,8 @@ interface Invocation {
     concurrency: number;
     /** The learners named on the command line, or undefined for all. */
     named?: string[];
+    /** `up --refresh`: no learner is skipped as up to date. */
+    refresh: boolean;
 }
 
 /**
@@ -134,6 +146,7 @@ function invocation(argv: string[]): Invocation | string {
         layout: new CourseLayout(roster.course, v.out as string | undefined),
         concurrency,
         named: parsed.positionals.length > 0 ? [...new Set(parsed.positionals)] : undefined,
+        refresh: v.refresh === true,
     };
 }
 
@@ -162,6 +175,7 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
         expires: inv.roster.expires,
         cluster: await adminClusterAccess(),
         pulumi: runsPulumi ? (inv.pulumi ?? (await PulumiCommand.get())) : undefined,
+        keys: runsPulumi && passphraseBackend() ? new PassphraseKeys(configPassphrase()!) : undefined,
         now: () => new Date(),
     };
 }
@@ -169,8 +183,15 @@ async function context(inv: Invocation, runsPulumi = true): Promise<CourseContex
 /**
  * Runs `work` for each learner, bounded, with progress; returns the number that failed.
  * One learner's failure is reported with its reason and does not stop the others.
+ * `upToDate` learners were left alone: they count as done.
  */
-async function forEachLearner(verb: string, learners: Learner[], concurrency: number, work: (l: Learner, step: (what: string) => void) => Promise<string[] | void>): Promise<number> {
+async function forEachLearner(
+    verb: string,
+    learners: Learner[],
+    concurrency: number,
+    work: (l: Learner, step: (what: string) => void) => Promise<string[] | void>,
+    upToDate: string[] = [],
+): Promise<number> {
     const progress = new Progress(verb, learners.length);
     await runBounded(learners, concurrency, async (l) => {
         const t0 = Date.now();
@@ -183,7 +204,8 @@ async function forEachLearner(verb: string, learners: Learner[], concurrency: nu
         }
     });
     const r = progress.finish();
-    console.log(`course ${verb}: ${r.done} done, ${r.failed} failed, in ${r.seconds.toFixed(1)} s`);
+    const skipped = upToDate.length > 0 ? ` (${upToDate.length} of them up to date, nothing run)` : "";
+    console.log(`course ${verb}: ${r.done + upToDate.length} done, ${r.failed} failed, in ${r.seconds.toFixed(1)} s${skipped}`);
     return r.failed;
 }
 
@@ -199,10 +221,15 @@ async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
  * the lab, they must already be there. Returns whether a random provider is
  * available (then stacks need no generated password).
  */
-async function ensurePlugins(ws: Workspace): Promise<{ randomProvider: boolean }> {
-    const installed = await ws.listPlugins();
+async function ensurePlugins(ctx: CourseContext): Promise<{ randomProvider: boolean }> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+    // The plugin cache on disk answers the usual case without a `plugin ls` run.
+    if (resourcePluginCached("kubernetes", version("kubernetes"))) {
+        return { randomProvider: randomProviderInstalled() };
+    }
+    const ws = await courseWorkspace(ctx);
+    const installed = await ws.listPlugins();
     for (const name of ["kubernetes"]) {
         const v = version(name);
         if (installed.some((p) => p.name === name && p.kind === "resource" && p.version === v)) {
@@ -242,30 +269,64 @@ async function recordUpdates(inv: Invocation, updated: Set<string>): Promise<voi
 
 async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const ws = await courseWorkspace(ctx);
     // The project's stacks and the course's, in the backend (two CLI runs for the whole course).
     const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
     for (const dropped of [...stacks.learners.keys()].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
-    const { randomProvider } = await ensurePlugins(ws);
+    // The course's fence before any learner: no learner may come up unfenced.
     console.log(await upCourseStack(ctx));
     // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
     ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
+    // Only learners whose last update is the one this directory saw (another instructor's was not), with their
+    // config here, can be up to date; that config rewritten from the roster first, as it is part of what decides it.
+    const candidates = learners.filter((l) => stacks.learners.has(l.name) && !isStale(inv.layout, l.name, stacks.learners.get(l.name)) && fs.existsSync(stackConfigFile(inv.layout, l)));
+    for (const l of candidates) {
+        writeLearnerWorkspace(ctx.layout, l, l.config);
+    }
+    const fresh = inv.refresh
+        ? new Set<string>()
+        : await upToDateLearners({ course: ctx.course, layout: ctx.layout, learners: candidates, expires: ctx.expires, now: ctx.now() }).catch((e: Error) => {
+              console.log(`could not tell which learners are up to date (${e.message.split("\n")[0]}); running every one`);
+              return new Set<string>();
+          });
+    if (fresh.size > 0) {
+        console.log(`up to date, nothing to run (${fresh.size}): ${namesList([...fresh])}`);
+    }
+    const toRun = learners.filter((l) => !fresh.has(l.name));
+    const { randomProvider } = toRun.length > 0 ? await ensurePlugins(ctx) : { randomProvider: false };
     const updated = new Set<string>();
-    const failed = await forEachLearner("up", learners, inv.concurrency, async (l, step) => {
-        const claim = claimable(inv.layout, l.name, stacks, l.stack);
-        if (claim === "foreign") {
-            throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
-        }
-        const stale = isStale(inv.layout, l.name, stacks.learners.get(l.name));
-        const notes = await upLearner(ctx, l, step, { exists: claim !== "new", tagged: claim === "ours", stale, randomProvider });
-        updated.add(l.name);
-        return stale ? ["config and outputs re-read from the backend (its last update was not made from here, or was killed)", ...notes] : notes;
-    });
-    await recordUpdates(inv, updated);
+    const failed = await forEachLearner(
+        "up",
+        toRun,
+        inv.concurrency,
+        async (l, step) => {
+            const facts = learnerFacts(inv, stacks, l, randomProvider);
+            const notes = await upLearner(ctx, l, step, facts);
+            updated.add(l.name);
+            return facts.stale ? ["config and outputs re-read from the backend (its last update was not made from here, or was killed)", ...notes] : notes;
+        },
+        [...fresh],
+    );
+    if (updated.size > 0) {
+        await recordUpdates(inv, updated);
+    }
     await printNodeReport(inv.roster);
     return failed;
+}
+
+/** What the backend says of a learner's stack; throws for a stack of the learner's name that is not the course's. */
+function learnerFacts(inv: Invocation, stacks: CourseStacks, l: Learner, randomProvider: boolean): LearnerFacts {
+    const claim = claimable(inv.layout, l.name, stacks, l.stack);
+    if (claim === "foreign") {
+        throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
+    }
+    return { exists: claim !== "new", tagged: claim === "ours", stale: isStale(inv.layout, l.name, stacks.learners.get(l.name)), randomProvider };
+}
+
+/** Names for one line: all of them up to 20, then how many more. */
+function namesList(names: string[]): string {
+    return names.length <= 20 ? names.join(", ") : `${names.slice(0, 20).join(", ")} and ${names.length - 20} more`;
 }
 
 /** The nodes and the network under the environments: what holds, and what podlab cannot fence (nodeReport.ts). Informational. */
@@ -289,7 +350,14 @@ async function down(inv: Invocation): Promise<number> {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
-    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => downLearner(ctx, l, step));
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    inv.deployed = [...stacks.learners.keys()].sort();
+    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => {
+        if (claimable(inv.layout, l.name, stacks, l.stack) === "foreign") {
+            throw new Error(`the stack named ${l.stack} is not this course's (another course, or made by hand): left alone`);
+        }
+        return downLearner(ctx, l, step, stacks.all.has(l.stack));
+    });
     inv.deployed = undefined;
     const remaining = await deployedLearners(inv);
     // A learner taken down: their link opens nothing any more (a later up makes a new one).
@@ -323,13 +391,13 @@ export async function labelledObjects(course: string): Promise<string[]> {
 
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
-    const { randomProvider } = await ensurePlugins(await courseWorkspace(ctx));
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    const { randomProvider } = await ensurePlugins(ctx);
     console.log(await upCourseStack(ctx));
     const updated = new Set<string>();
     const failed = await forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
-        const notes = await downLearner(ctx, l, step);
-        // down removed the stack: up creates it anew.
-        notes.push(...(await upLearner(ctx, l, step, { exists: false, tagged: false, stale: false, randomProvider })));
+        const facts = learnerFacts(inv, stacks, l, randomProvider);
+        const notes = await resetLearner(ctx, l, step, facts);
         updated.add(l.name);
         return notes;
     });

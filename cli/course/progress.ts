@@ -1,20 +1,29 @@
 /**
- * Progress of work over many learners: on a terminal, one live status line
- * (done / failed / running, and what each running learner is doing) under the
- * lines of learners that finished; elsewhere (CI, a log file), plain lines.
+ * Progress of work over many learners. On a terminal: a line that stays for
+ * each learner that finished (or failed), under a live region of a summary line
+ * (done / failed / running of the total, elapsed time) and one line per running
+ * learner saying what it does; the region is as tall as the concurrency, never
+ * the class, and is redrawn in place at most every {@link REDRAW_MS}.
+ * Elsewhere (CI, a log file): plain lines, a start and an end per learner.
  */
 
 export interface ProgressStream {
     write(text: string): unknown;
     isTTY?: boolean;
+    columns?: number;
 }
+
+/** Steps of running learners arrive many times a second at a large class; the region is redrawn no more often than this. */
+const REDRAW_MS = 100;
 
 export class Progress {
     private readonly running = new Map<string, string>();
     private done = 0;
     private failed = 0;
     private readonly started = Date.now();
-    private lastLine = "";
+    /** Lines of the live region on the screen now. */
+    private regionLines = 0;
+    private lastDraw = 0;
     private timer?: NodeJS.Timeout;
 
     constructor(
@@ -23,22 +32,26 @@ export class Progress {
         private readonly out: ProgressStream = process.stderr,
     ) {
         if (this.out.isTTY) {
-            // Keeps the elapsed time moving while nothing else changes.
-            this.timer = setInterval(() => this.redraw(), 1000);
+            // Keeps the elapsed time moving, and draws a step that arrived within REDRAW_MS of the last draw.
+            this.timer = setInterval(() => this.redraw(true), 250);
             this.timer.unref();
         }
     }
 
     start(learner: string): void {
         this.running.set(learner, "starting");
-        this.line(`${learner}: ${this.verb} started`);
+        if (this.out.isTTY) {
+            this.redraw(true);
+        } else {
+            this.line(`${learner}: ${this.verb} started`);
+        }
     }
 
-    /** What a running learner is doing now (shown on the live line only). */
+    /** What a running learner is doing now (shown in the live region only). */
     step(learner: string, what: string): void {
         if (this.running.has(learner)) {
             this.running.set(learner, what);
-            this.redraw();
+            this.redraw(false);
         }
     }
 
@@ -67,34 +80,42 @@ export class Progress {
         return { done: this.done, failed: this.failed, seconds: (Date.now() - this.started) / 1000 };
     }
 
-    /** The live line: counts, then what the running learners do. */
+    /** The summary line: counts and elapsed time. */
     status(): string {
         const secs = Math.round((Date.now() - this.started) / 1000);
-        const doing = [...this.running].map(([l, w]) => `${l}: ${w}`).join(", ");
-        return `[${secs}s] ${this.verb}: ${this.done}/${this.total} done, ${this.failed} failed, ${this.running.size} running${doing ? ` (${doing})` : ""}`;
+        return `[${secs}s] ${this.verb}: ${this.done}/${this.total} done, ${this.failed} failed, ${this.running.size} running`;
+    }
+
+    /** The live region: the summary, then each running learner and what it does. */
+    region(): string[] {
+        return [this.status(), ...[...this.running].map(([l, w]) => `  ${l}: ${w}`)];
     }
 
     private line(text: string): void {
         this.clear();
         this.out.write(`${text}\n`);
-        this.redraw();
+        this.redraw(true);
     }
 
+    /** Moves to the region's first line and erases it and everything below. */
     private clear(): void {
-        if (this.out.isTTY && this.lastLine !== "") {
-            this.out.write("\r\x1b[2K");
-            this.lastLine = "";
+        if (this.out.isTTY && this.regionLines > 0) {
+            this.out.write(`\r${this.regionLines > 1 ? `\x1b[${this.regionLines - 1}A` : ""}\x1b[J`);
+            this.regionLines = 0;
         }
     }
 
-    private redraw(): void {
-        if (!this.out.isTTY) {
+    private redraw(now: boolean): void {
+        if (!this.out.isTTY || (!now && Date.now() - this.lastDraw < REDRAW_MS)) {
             return;
         }
-        const columns = (this.out as { columns?: number }).columns ?? 120;
-        const text = this.status().slice(0, Math.max(20, columns - 1));
-        this.out.write(`\r\x1b[2K${text}`);
-        this.lastLine = text;
+        // Each line cut to the terminal's width: a wrapped line would throw the count off.
+        const width = Math.max(20, (this.out.columns ?? 120) - 1);
+        const lines = this.region().map((l) => l.slice(0, width));
+        this.clear();
+        this.out.write(lines.join("\n"));
+        this.regionLines = lines.length;
+        this.lastDraw = Date.now();
     }
 }
 

@@ -90,7 +90,8 @@ export function claimable(layout: CourseLayout, learner: string, stacks: CourseS
     if (info === undefined) {
         return "new";
     }
-    const empty = info.lastUpdate === undefined && !info.resourceCount;
+    // A passphrase stack has a lastUpdate from `stack init` on (its secrets settings are written then): only its resources count.
+    const empty = !info.resourceCount;
     return empty || legacyRegistry(layout).includes(learner) ? "untagged" : "foreign";
 }
 

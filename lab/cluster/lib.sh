@@ -31,8 +31,15 @@ SERVICE_IP1=10.96.0.1
 POD_CIDR=10.244.0.0/16
 # KWOK hands out pod IPs counting up from this address (it keeps the host
 # part, so .1 avoids giving the first pod the network address 10.244.0.0).
-# The Node gets no spec.podCIDR: kwok would count from that CIDR's .0 instead.
-KWOK_POD_CIDR=10.244.0.1/24
+# The Nodes get no spec.podCIDR: kwok would count from that CIDR's .0 instead,
+# and without one every node draws from this one pool, so pod IPs are unique
+# across nodes. A /22: room for 1022 pods (a class of 100 has 300); lab/env
+# exports the same range as PODLAB_POD_CIDR.
+KWOK_POD_CIDR=10.244.0.1/22
+# PODLAB_KWOK_NODES: how many fake nodes the KWOK lab has (podlab-kwok-0, -1, ...),
+# 110 pods each; the scheduler spreads pods over them as over a real multi-node
+# cluster. Changing it on a running lab adds or removes nodes at the next `up`.
+KWOK_NODES="${PODLAB_KWOK_NODES:-10}"
 NODE_NAME=podlab-kwok-0
 API_PORT="${PODLAB_API_PORT:-6443}"
 ETCD_PORT="${PODLAB_ETCD_PORT:-32379}"
@@ -70,7 +77,12 @@ PKI_EXTRA_KUBECONFIGS=""
 # a lab of its own (state dir, ports, bridge, ranges) beside the real one.
 PODLAB_NODE="${PODLAB_NODE:-real}"
 case "$PODLAB_NODE" in
-  kwok) ;;
+  kwok)
+    [[ "$KWOK_NODES" =~ ^[1-9][0-9]?$|^100$ ]] || {
+      echo "PODLAB_KWOK_NODES must be a whole number of nodes in 1-100, not '$KWOK_NODES'" >&2
+      exit 2
+    }
+    ;;
   real)
     # shellcheck source-path=SCRIPTDIR source=../node/lib.sh
     source "$REPO_LAB/node/lib.sh"
@@ -567,18 +579,19 @@ component_addr() {
   esac
 }
 
-node_manifest() {
+node_manifest() { # [node name, default $NODE_NAME]
+  local name="${1:-$NODE_NAME}"
   cat <<YAML
 apiVersion: v1
 kind: Node
 metadata:
-  name: $NODE_NAME
+  name: $name
   annotations:
     kwok.x-k8s.io/node: fake
     node.alpha.kubernetes.io/ttl: "0"
   labels:
     type: kwok
-    kubernetes.io/hostname: $NODE_NAME
+    kubernetes.io/hostname: $name
     kubernetes.io/os: linux
     kubernetes.io/arch: amd64
 spec: {}
@@ -590,14 +603,26 @@ status:
 YAML
 }
 
-node_ready() {
+node_ready() { # [node name, default $NODE_NAME]
   local out
-  out="$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints}')" || return 1
+  out="$(kc get node "${1:-$NODE_NAME}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints}')" || return 1
   [ "$out" = "True " ]
 }
 
-node_lease_held() {
-  kc -n kube-node-lease get lease "$NODE_NAME" -o jsonpath='{.spec.holderIdentity}' | grep -q .
+node_lease_held() { # [node name, default $NODE_NAME]
+  kc -n kube-node-lease get lease "${1:-$NODE_NAME}" -o jsonpath='{.spec.holderIdentity}' | grep -q .
+}
+
+# The KWOK lab's node names, one a line: podlab-kwok-0 .. podlab-kwok-<PODLAB_KWOK_NODES - 1>.
+kwok_node_names() {
+  local i
+  for ((i = 0; i < KWOK_NODES; i++)); do echo "podlab-kwok-$i"; done
+}
+
+# Every KWOK node Ready and untainted, each lease held by kwok.
+kwok_nodes_ready() {
+  local n
+  for n in $(kwok_node_names); do node_ready "$n" && node_lease_held "$n" || return 1; done
 }
 
 default_sa() { kc -n default get serviceaccount default; }
@@ -638,15 +663,27 @@ ensure_deps() {
 
 # ---------------------------------------------------------------- commands
 
-# Creates the KWOK node (kwok keeps it Ready) and waits for it and the default ServiceAccount.
+# Creates the KWOK nodes (kwok keeps them Ready), removes fake nodes beyond
+# PODLAB_KWOK_NODES, and waits for them all and the default ServiceAccount.
 kwok_node_up() {
-  local t
+  local t n created=0 wanted extra
   t=$(now)
-  if ! kc get node "$NODE_NAME" >/dev/null 2>&1; then
-    node_manifest | kc create -f - >/dev/null || die "cannot create node $NODE_NAME"
-    log "created node $NODE_NAME"
+  wanted=" $(kwok_node_names | tr '\n' ' ')"
+  for n in $(kwok_node_names); do
+    if ! kc get node "$n" >/dev/null 2>&1; then
+      node_manifest "$n" | kc create -f - >/dev/null || die "cannot create node $n"
+      created=$((created + 1))
+    fi
+  done
+  for n in $(kc get nodes -l type=kwok -o jsonpath='{.items[*].metadata.name}'); do
+    case "$wanted" in *" $n "*) ;; *) extra="${extra:-} $n" ;; esac
+  done
+  if [ -n "${extra:-}" ]; then
+    # shellcheck disable=SC2086  # a list of node names
+    kc delete node $extra >/dev/null && log "removed nodes beyond PODLAB_KWOK_NODES=$KWOK_NODES:$extra"
   fi
-  wait_for "kwok to hold the node lease" 60 node_lease_held || { dump_logs; die "kwok does not manage $NODE_NAME"; }
+  log "$KWOK_NODES KWOK node(s), $created created"
+  wait_for "kwok to hold every node's lease, every node Ready" 90 kwok_nodes_ready || { dump_logs; die "kwok does not manage all of: $(kwok_node_names | tr '\n' ' ')"; }
   wait_node_ready 90 "$t"
 }
 
@@ -738,7 +775,8 @@ lab_up() {
   if [ "$PODLAB_NODE" = kwok ] && ! running kwok; then
     # A node lease left by a previous kwok (random holder id per process) would
     # keep the new one from managing the node until it expires (~40s).
-    kc -n kube-node-lease delete lease "$NODE_NAME" --ignore-not-found >/dev/null 2>&1 || true
+    # shellcheck disable=SC2046  # node names
+    kc -n kube-node-lease delete lease $(kwok_node_names) --ignore-not-found >/dev/null 2>&1 || true
     start_kwok
     started="$started kwok"
   fi

@@ -17,8 +17,10 @@ trap 'k delete namespace "$NS" --ignore-not-found --wait=false >/dev/null 2>&1 |
 bash "$LAB/cluster.sh" status >/dev/null || { echo "lab is not up"; exit 1; }
 k version -o json | grep -q '"gitVersion": "v1.32.13"' && ok "server and client report v1.32.13" || bad "version"
 k get nodes -o wide
-k get node podlab-kwok-0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True &&
-  ok "node podlab-kwok-0 Ready" || bad "node Ready"
+nodes="$(k get nodes -l type=kwok -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}')"
+want="${PODLAB_KWOK_NODES:-10}"
+[ "$(wc -w <<<"$nodes")" = "$want" ] && ! grep -q '=[^T]' <<<"$nodes" &&
+  ok "$want KWOK nodes Ready" || bad "KWOK nodes (want $want Ready): $nodes"
 
 k create namespace "$NS" >/dev/null
 k label namespace "$NS" pod-security.kubernetes.io/enforce=restricted >/dev/null && ok "namespace $NS restricted"
@@ -44,7 +46,7 @@ YAML
 if k -n "$NS" wait pod/web --for=condition=Ready --timeout=60s >/dev/null; then
   ip="$(k -n "$NS" get pod web -o jsonpath='{.status.phase} {.status.podIP} {.spec.nodeName}')"
   echo "     pod web: $ip (Ready after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1fs", b-a}'))"
-  [[ "$ip" =~ ^Running\ 10\.244\.0\.[0-9]+\ podlab-kwok-0$ ]] && ok "restricted pod Running+Ready on podlab-kwok-0 with 10.244.0.x" ||
+  [[ "$ip" =~ ^Running\ 10\.244\.[0-3]\.[0-9]+\ podlab-kwok-[0-9]+$ ]] && ok "restricted pod Running+Ready on a KWOK node with an IP in 10.244.0.0/22" ||
     bad "pod status: $ip"
 else
   bad "pod web not Ready"

@@ -1,4 +1,4 @@
-import { SubcommandSpec, UsageError, parseCommandLine } from "../../cli/args";
+import { SubcommandSpec, UsageError, parseCommandLine, parseFlags } from "../../cli/args";
 
 const SUBCOMMANDS: Record<string, SubcommandSpec> = {
     up: {
@@ -42,5 +42,16 @@ describe("parseCommandLine", () => {
         expect(() => parse("status", "ada")).toThrow(/podlab status: unexpected argument "ada"/);
         expect(() => parse("up", "--out")).toThrow(UsageError);
         expect(() => parse()).toThrow(/no subcommand given/);
+    });
+});
+
+describe("parseFlags", () => {
+    const BENCH: SubcommandSpec = { summary: "measure it", flags: { runs: { type: "string", valueName: "N", description: "how often" }, quick: { type: "boolean", description: "less" } } };
+
+    it("parses a command without subcommands with the same table, help and errors", () => {
+        expect(parseFlags("bench", BENCH, ["--runs", "2", "--quick"])).toEqual({ values: { runs: "2", quick: true }, positionals: [] });
+        expect((parseFlags("bench", BENCH, ["--help"]) as { help: string }).help).toContain("usage: bench [flags]\n\nmeasure it");
+        expect(() => parseFlags("bench", BENCH, ["--rnus", "2"])).toThrow("bench: Unknown option '--rnus'");
+        expect(() => parseFlags("bench", BENCH, ["stray"])).toThrow('bench: unexpected argument "stray"');
     });
 });

@@ -22,7 +22,8 @@ describe("a course's learners in the backend", () => {
         const s = stacks(
             [
                 { name: "c-ada", lastUpdate: "2026-12-04T21:00:00.000Z", resourceCount: 12 },
-                { name: "c-bob", resourceCount: 0 },
+                // Right after `stack init` in a file backend with the passphrase: a lastUpdate, no resources.
+                { name: "c-bob", lastUpdate: "2026-12-04T21:00:00.000Z", resourceCount: 0 },
                 { name: "c-cy", lastUpdate: "2026-12-04T21:00:00.000Z", resourceCount: 3 },
             ],
             ["c-ada"],
