@@ -16,7 +16,8 @@ import { kubectl, kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
 import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
 import { ClusterAccess, CredentialRecord, credentialState, grantNote, mintCredential } from "./credentials";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { tagCourseStack, writeOutputs } from "./records";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, learnerConfig } from "./roster";
 

@@ -15,7 +15,8 @@ import { cardLink } from "../serve/links";
 import { CheckReport } from "./checkModel";
 import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { COURSE_LABEL, Learner } from "./roster";
 
 /** The last check's report, if there is one for this course. */
