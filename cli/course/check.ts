@@ -18,13 +18,8 @@ import { StepResult } from "../lesson/model";
 import { STEP_IDS } from "../lesson/steps";
 import { nginxIndexHtml } from "../../components/sidecarPod";
 import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
-import { psqlRoutes } from "./card";
+import { psqlRoutes } from "../environmentOutputs";
 import {
-    CHECK_NAMES,
-    CheckName,
-    CheckReport,
-    CheckResult,
-    CheckTimings,
     PROBE_WRITE_OUT,
     Probe,
     canaryVerdict,
@@ -35,6 +30,7 @@ import {
     judgeSidecarPage,
     parseProbes,
 } from "./checkModel";
+import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings } from "../checkReport";
 import { readOutputs } from "./environment";
 import { apiMessage, learnerApi } from "./learnerApi";
 import { CourseLayout } from "./layout";

@@ -12,7 +12,7 @@ import { liveCommands } from "../picture/live";
 import { KubePod, environmentView } from "../picture/model";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
 import { cardLink } from "../serve/links";
-import { CheckReport } from "./checkModel";
+import { CheckReport } from "../checkReport";
 import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
 import { CourseLayout } from "./layout";

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { kubectlJson } from "../kubectl";
 import { readCri } from "../cri";
-import { lessonCommands, lessonOf } from "../course/card";
+import { lessonCommands, lessonOf } from "../environmentOutputs";
 import { stateDir, writeFileAtomic } from "../files";
 import { KubePod, environmentView, liveOutputs } from "./model";
 import { PageCommand, stackPage } from "./pages";

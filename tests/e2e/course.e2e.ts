@@ -8,7 +8,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../cli/automation";
-import { CheckReport } from "../../cli/course/checkModel";
+import { CheckReport } from "../../cli/checkReport";
 import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
 import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
 import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab } from "./lab";

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
-import { CheckReport } from "../../cli/course/checkModel";
+import { CheckReport } from "../../cli/checkReport";
 import { baseConfig } from "../../cli/course/main";
 import { Learner, learnerConfig, parseRoster } from "../../cli/course/roster";
 import { checkStep } from "../../cli/lesson/check";

@@ -1,3 +1,4 @@
+import { CanaryFinding } from "../../../cli/checkReport";
 import * as m from "../../../cli/course/checkModel";
 import { nginxIndexHtml } from "../../../components/sidecarPod";
 import { environmentView } from "../../../cli/picture/model";
@@ -97,10 +98,10 @@ describe("the network fence and its canary", () => {
         expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }], "pods not Ready").detail).toBe("the canary could not be set up: pods not Ready");
     });
 
-    const enforced: m.CanaryFinding = { namespace: NS_CANARY, verdict: "enforced", detail: "enforced" };
-    const ignoredCanary: m.CanaryFinding = { namespace: NS_CANARY, verdict: "not-enforced", detail: "the canary's fenced pod answered" };
-    const unknown: m.CanaryFinding = { namespace: NS_CANARY, verdict: "unknown", detail: "the canary could not be set up" };
-    const judge = (canary: m.CanaryFinding, neighbour: m.Probe | undefined, open: m.Probe = answered) =>
+    const enforced: CanaryFinding = { namespace: NS_CANARY, verdict: "enforced", detail: "enforced" };
+    const ignoredCanary: CanaryFinding = { namespace: NS_CANARY, verdict: "not-enforced", detail: "the canary's fenced pod answered" };
+    const unknown: CanaryFinding = { namespace: NS_CANARY, verdict: "unknown", detail: "the canary could not be set up" };
+    const judge = (canary: CanaryFinding, neighbour: m.Probe | undefined, open: m.Probe = answered) =>
         m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open, neighbour: neighbour && { learner: "grace", target: "nginx 10.245.0.7:8080", probe: neighbour } });
 
     it("passes only when enforcement is shown and the other learner's pod is blocked", () => {
@@ -122,27 +123,13 @@ describe("the network fence and its canary", () => {
     });
 
     it("with no other learner to try: not-possible where enforcement is shown, not-enforced where it is not", () => {
-        const alone = (canary: m.CanaryFinding) => m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open: answered, noNeighbour: "the course has one learner" });
+        const alone = (canary: CanaryFinding) => m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open: answered, noNeighbour: "the course has one learner" });
         expect(alone(enforced)).toMatchObject({ status: "not-possible", got: "the course has one learner; enforced" });
         expect(alone(ignoredCanary).status).toBe("not-enforced");
     });
 });
 
 describe("summing up", () => {
-    const r = (learner: string, status: "pass" | "fail" | "not-enforced" | "not-possible") => ({ check: "one-sandbox" as const, learner, status, tried: "", got: "" });
-
-    it("a board cell is the learner's worst status for the check", () => {
-        expect(m.worstStatus([r("ada", "pass"), r("ada", "not-possible"), r("grace", "fail")], "ada", "one-sandbox")).toBe("not-possible");
-        expect(m.worstStatus([r("ada", "pass"), r("ada", "fail"), r("ada", "not-enforced")], "ada", "one-sandbox")).toBe("fail");
-        expect(m.worstStatus([r("ada", "pass")], "ada", "network-fence")).toBeUndefined();
-    });
-
-    it("exits 1 on fail or not-enforced; not-possible is informational", () => {
-        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-possible")])).toBe(0);
-        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-enforced")])).toBe(1);
-        expect(m.checkExitStatus([r("ada", "fail")])).toBe(1);
-    });
-
     it("says what came back in one line", () => {
         expect(m.gist({ exitCode: 0, stdout: "a\n  b\n", stderr: "" })).toBe("a / b");
         expect(m.gist({ exitCode: null, stdout: "", stderr: "" })).toBe("exit (killed): (nothing)");
