@@ -14,7 +14,7 @@ import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
 import { RESTRICTED_POD_SECURITY } from "../../components/labNamespace";
 import { PROJECT_LABELS, ResourceSpec, podLabels, podSpec } from "../../components/podSpec";
-import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/sidecarPod";
+import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/nginx";
 import { COURSE_LABEL } from "./roster";
 
 /** Marks the canary's objects: "namespace" on its namespace, the pod's name (open or fenced) on a pod and what belongs to it. */

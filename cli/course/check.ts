@@ -16,7 +16,7 @@ import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../
 import { checkStep } from "../lesson/check";
 import { StepResult } from "../lesson/model";
 import { STEP_IDS } from "../lesson/steps";
-import { nginxIndexHtml } from "../../components/sidecarPod";
+import { nginxIndexHtml } from "../../components/nginx";
 import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
 import { psqlRoutes } from "../environmentOutputs";
 import {

@@ -12,7 +12,7 @@
 import { LESSON_PASSWORD_SECRET } from "../../components/lessonPassword";
 import { ResourceSpec } from "../../components/podSpec";
 import { PGDATA, POSTGRES_DATA_MOUNT, POSTGRES_PASSWORD_KEY, POSTGRES_VOLUME_SIZE_LIMITS } from "../../components/postgresPod";
-import { NGINX_TMP_SIZE_LIMIT } from "../../components/sidecarPod";
+import { NGINX_TMP_SIZE_LIMIT } from "../../components/nginx";
 import { StackConfig, postgresPodNames } from "../../components/stackConfig";
 
 /** The pods the exercise has the learner make, by the names its files give them. */

@@ -1,6 +1,6 @@
 import { CanaryFinding } from "../../../cli/checkReport";
 import * as m from "../../../cli/course/checkModel";
-import { nginxIndexHtml } from "../../../components/sidecarPod";
+import { nginxIndexHtml } from "../../../components/nginx";
 import { environmentView } from "../../../cli/picture/model";
 import { CRI, NS, PODS, READ_AT } from "../picture/fixtures";
 
