@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AdmissionFence, FENCE_LABEL, stackFenceName } from "./components/admissionFence";
 import { EnvironmentQuota } from "./components/environmentQuota";
-import { LabNamespace } from "./components/labNamespace";
+import { EnvironmentNamespace } from "./components/environmentNamespace";
 import { LearnerAccess } from "./components/learnerAccess";
 import { psqlCommand, sidecarCurlCommand } from "./components/learnerCommands";
 import { LessonPassword } from "./components/lessonPassword";
@@ -24,7 +24,7 @@ function podlab() {
     const { config, postgresPassword } = loadStackConfig();
 
     const labels = config.labels;
-    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels, fence: config.fence });
+    const namespace = new EnvironmentNamespace(config.namespace, { stack: pulumi.getStack(), labels, fence: config.fence });
     const ns = namespace.name;
     // The rules on what a learner's pods may ask for, enforced by the API server. A course's
     // learners are covered by the course's own policy (cli/course/courseStack.ts); a single

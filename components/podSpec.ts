@@ -18,6 +18,18 @@ export const PROJECT_LABELS = {
     "app.kubernetes.io/managed-by": "pulumi",
 } as const;
 
+/**
+ * Pod Security admission labels: enforce, audit and warn at the `restricted`
+ * level. Every namespace podlab makes carries them: each environment's
+ * (environmentNamespace.ts) and the course check's canary (cli/course/canary.ts).
+ */
+export const RESTRICTED_POD_SECURITY = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+} as const;
+
 /** The labels that mark a course's objects in the cluster (the course command sets them through `podlab:labels`). */
 export const COURSE_LABEL = "podlab.dev/course";
 export const LEARNER_LABEL = "podlab.dev/learner";

@@ -12,8 +12,7 @@
  */
 import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
-import { RESTRICTED_POD_SECURITY } from "../../components/labNamespace";
-import { PROJECT_LABELS, ResourceSpec, podLabels, podSpec } from "../../components/podSpec";
+import { PROJECT_LABELS, RESTRICTED_POD_SECURITY, ResourceSpec, podLabels, podSpec } from "../../components/podSpec";
 import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/nginx";
 import { COURSE_LABEL } from "./roster";
 

@@ -1,5 +1,5 @@
 import { CANARY_LABEL, canaryManifest, canaryNamespace } from "../../../cli/course/canary";
-import { RESTRICTED_POD_SECURITY } from "../../../components/labNamespace";
+import { RESTRICTED_POD_SECURITY } from "../../../components/podSpec";
 import { SIDECAR_DEFAULTS } from "../../../components/sidecarPod";
 
 const NGINX = { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources };
