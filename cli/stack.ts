@@ -17,10 +17,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
+import { FlagSpec, SubcommandSpec, parseCommandLine } from "./args";
 import { PROJECT_DIR, ensurePassword, openExistingStack, openStack, repairFileBackend } from "./automation";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
-import { PulumiSetupError, preparePulumi } from "./pulumiEnv";
+import { preparePulumi } from "./pulumiEnv";
+import { runMain } from "./runMain";
 import { defaultStackWorkspace, openWorkspaceStack } from "./stackWorkspace";
 
 const COMMAND = "npm run stack --";
@@ -178,7 +179,4 @@ function stackFileSecretsProvider(opts: Options): string | undefined {
     return undefined;
 }
 
-main().catch((err: Error) => {
-    console.error(err instanceof PulumiSetupError ? `podlab: ${err.message}` : err.message);
-    process.exit(err instanceof UsageError ? 2 : 1);
-});
+runMain("stack", main);

@@ -16,7 +16,8 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
-import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
+import { preparePulumi } from "../pulumiEnv";
+import { runMain } from "../runMain";
 import { kubectlJson } from "../kubectl";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
@@ -31,7 +32,7 @@ import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
 
@@ -445,11 +446,5 @@ async function main(): Promise<number> {
 
 // Run as a command; imported (the benchmark renders learners' objects with baseConfig), it only exports.
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: Error) => {
-            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : err instanceof PulumiSetupError ? `podlab: ${err.message}` : `course: ${err.message}`);
-            process.exit(err instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain("course", main);
 }

@@ -10,7 +10,16 @@ import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../cli/automation";
+import { isConfigErrorEcho } from "../../cli/runMain";
 import { labImageArchive, labImageRef } from "../labImages";
+
+// The suites run the program inline, as the commands do: a config error's echoes are dropped the
+// same way (cli/runMain.ts), and any other unhandled rejection still fails the run.
+process.on("unhandledRejection", (reason) => {
+    if (!isConfigErrorEcho(reason)) {
+        throw reason;
+    }
+});
 
 /** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
 export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.245.0.0/24";

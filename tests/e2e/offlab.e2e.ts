@@ -100,7 +100,7 @@ describe("off the lab, podlab never falls back to the lab's passphrase or backen
         const out = path.join(root, "refused", "course");
         const up = run("course/main.js", env, "up", "--roster", roster(), "--out", out);
         expect(up.status).toBe(1);
-        expect(up.stderr).toContain(`podlab: podlab's stacks on file://${own} keep their secrets with a passphrase (the default on a file backend), and neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set`);
+        expect(up.stderr).toContain(`course: podlab's stacks on file://${own} keep their secrets with a passphrase (the default on a file backend), and neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set`);
         const stack = run("stack.js", env, "up", "--stack", "e2eoff");
         expect(stack.status).toBe(1);
         expect(stack.stderr).toContain("neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set");
