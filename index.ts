@@ -51,7 +51,7 @@ function podlab() {
         namespace: ns,
         pods: [
             ...Array.from({ length: postgresCount }, () => [config.postgres.resources]),
-            [s.nginxResources, s.curlResources],
+            [s.resources.nginx, s.resources.curl],
             ...(wb.enabled ? [[wb.resources]] : []),
         ],
         extraPods: config.quota.extraPods,
@@ -85,22 +85,11 @@ function podlab() {
         password: postgresPassword,
         labels,
     };
-    const webArgs = {
-        namespace: ns,
-        nginxImage: s.nginxImage,
-        nginxPort: s.nginxPort,
-        nginxUser: s.nginxUser,
-        curlImage: s.curlImage,
-        curlUser: s.curlUser,
-        fetchIntervalSeconds: s.fetchIntervalSeconds,
-        sidecarPort: s.sidecarPort,
-        nginxResources: s.nginxResources,
-        curlResources: s.curlResources,
-        labels,
-    };
     // The pods wait for the quota: a count raised in config first makes room, then adds the pod.
     const postgres = config.postgres.names.map((name) => new PostgresPod(name, pgArgs, { dependsOn: [quota] }));
-    const web = new SidecarPod(s.name, webArgs, { dependsOn: [quota] });
+    // The sidecar's settings have the component's own shape: handed on whole, not copied field by field.
+    const { name: sidecarName, ...sidecarSettings } = s;
+    const web = new SidecarPod(sidecarName, { ...sidecarSettings, namespace: ns, labels }, { dependsOn: [quota] });
 
     const pods = [...postgres, web];
     return {

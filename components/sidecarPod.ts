@@ -1,11 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nginxContainer, nginxSiteFiles, nginxVolumes } from "./nginx";
-import { ContainerSummary, ResourceSpec, childMetadata, container, execProbe, podLabels, podSpec } from "./podSpec";
-import { assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort } from "./validation";
+import { ContainerSummary, ResourceSpec, ResourceSpecInput, childMetadata, container, execProbe, podLabels, podSpec, resolveResources } from "./podSpec";
+import { PodlabConfigError, assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort, objectWithKnownKeys } from "./validation";
 
-/** Defaults of {@link SidecarPodArgs}, stated once. */
+/**
+ * Defaults of a sidecar pod's settings, stated once: every `podlab:sidecar` key
+ * of a stack's config, and every {@link SidecarPodArgs} field of the same name.
+ */
 export const SIDECAR_DEFAULTS = {
+    /** The pod's name, when the stack's config names none (a SidecarPod's own is its component name). */
+    name: "sidecar",
     /** The unprivileged nginx build runs as uid 101 and needs no root to bind a port above 1023. */
     nginxImage: "docker.io/nginxinc/nginx-unprivileged:1.27.5-alpine",
     nginxPort: 8080,
@@ -14,16 +19,66 @@ export const SIDECAR_DEFAULTS = {
     curlImage: "docker.io/curlimages/curl:8.11.1",
     curlUser: 100,
     fetchIntervalSeconds: 5,
-    nginxResources: {
-        requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
-        limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "64Mi" },
-    } as ResourceSpec,
-    curlResources: {
-        requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
-        limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" },
-    } as ResourceSpec,
-} as const;
+    resources: {
+        nginx: {
+            requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
+            limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+        } as ResourceSpec,
+        curl: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
+            limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" },
+        } as ResourceSpec,
+    },
+};
 
+/** The settings a sidecar pod may be given (`podlab:sidecar`'s keys): the defaults' and sidecarPort, which has none. */
+export const SIDECAR_SETTING_KEYS: readonly string[] = [...Object.keys(SIDECAR_DEFAULTS), "sidecarPort"];
+
+/** A sidecar pod's settings, checked and with every default filled in (`podlab:sidecar` but its name). */
+export interface SidecarSettings {
+    nginxImage: string;
+    nginxPort: number;
+    nginxUser: number;
+    curlImage: string;
+    curlUser: number;
+    fetchIntervalSeconds: number;
+    sidecarPort?: number;
+    resources: { nginx: ResourceSpec; curl: ResourceSpec };
+}
+
+/**
+ * Checks a sidecar pod's settings and fills in their defaults: the one check of
+ * `podlab:sidecar` (stackConfig.ts, before anything is registered) and of a
+ * SidecarPod's args. Throws a {@link PodlabConfigError} naming the setting as
+ * the caller calls it (`key`) and the bad value.
+ */
+export function resolveSidecarSettings(given: { readonly [K in keyof SidecarSettings]?: unknown }, key: (setting: string) => string): SidecarSettings {
+    const d = SIDECAR_DEFAULTS;
+    const nginxPort = assertPort(key("nginxPort"), given.nginxPort ?? d.nginxPort);
+    const sidecarPort = given.sidecarPort === undefined ? undefined : assertPort(key("sidecarPort"), given.sidecarPort);
+    if (sidecarPort === nginxPort) {
+        throw new PodlabConfigError(
+            `${key("sidecarPort")} ${sidecarPort} is also ${key("nginxPort")}: the nginx and sidecar containers ` +
+                `share one network namespace, so two containers of one pod cannot use the same containerPort`,
+        );
+    }
+    const resources = objectWithKnownKeys(key("resources"), given.resources, Object.keys(d.resources));
+    return {
+        nginxImage: assertPinnedImage(key("nginxImage"), given.nginxImage ?? d.nginxImage),
+        nginxPort,
+        nginxUser: assertId(key("nginxUser"), given.nginxUser ?? d.nginxUser),
+        curlImage: assertPinnedImage(key("curlImage"), given.curlImage ?? d.curlImage),
+        curlUser: assertId(key("curlUser"), given.curlUser ?? d.curlUser),
+        fetchIntervalSeconds: assertIntInRange(key("fetchIntervalSeconds"), given.fetchIntervalSeconds ?? d.fetchIntervalSeconds, 1, 3600),
+        sidecarPort,
+        resources: {
+            nginx: resolveResources(key("resources.nginx"), resources.nginx, d.resources.nginx),
+            curl: resolveResources(key("resources.curl"), resources.curl, d.resources.curl),
+        },
+    };
+}
+
+/** A SidecarPod's arguments: the settings of `podlab:sidecar` (same names, same defaults) and where the pod goes. */
 export interface SidecarPodArgs {
     /** Namespace for the pod and its ConfigMap. */
     readonly namespace: pulumi.Input<string>;
@@ -47,10 +102,11 @@ export interface SidecarPodArgs {
      * because both containers share one network namespace.
      */
     readonly sidecarPort?: number;
-    /** nginx container resources (cpu/memory/ephemeral-storage). Default: 50m/32Mi/16Mi requested, 250m/64Mi/64Mi limit. */
-    readonly nginxResources?: ResourceSpec;
-    /** Sidecar container resources (cpu/memory/ephemeral-storage). Default: 10m/16Mi/8Mi requested, 100m/32Mi/32Mi limit. */
-    readonly curlResources?: ResourceSpec;
+    /**
+     * Each container's requests and limits (cpu/memory/ephemeral-storage); an amount left out takes its default.
+     * Default: nginx 50m/32Mi/16Mi requested, 250m/64Mi/64Mi limit; curl 10m/16Mi/8Mi requested, 100m/32Mi/32Mi limit.
+     */
+    readonly resources?: { readonly nginx?: ResourceSpecInput; readonly curl?: ResourceSpecInput };
     /** Extra labels on the pod and its ConfigMap (e.g. the course and learner). Default: none. */
     readonly labels?: Readonly<Record<string, string>>;
 }
@@ -73,22 +129,17 @@ export class SidecarPod extends pulumi.ComponentResource {
     public readonly containers: ContainerSummary[];
 
     constructor(name: string, args: SidecarPodArgs, opts?: pulumi.ComponentResourceOptions) {
-        const d = SIDECAR_DEFAULTS;
         const podName = assertDnsLabel(`SidecarPod ${name}: podName`, args.podName ?? name);
-        const nginxImage = assertPinnedImage(`SidecarPod ${name}: nginxImage`, args.nginxImage ?? d.nginxImage);
-        const curlImage = assertPinnedImage(`SidecarPod ${name}: curlImage`, args.curlImage ?? d.curlImage);
-        const nginxPort = assertPort(`SidecarPod ${name}: nginxPort`, args.nginxPort ?? d.nginxPort);
-        const nginxUser = assertId(`SidecarPod ${name}: nginxUser`, args.nginxUser ?? d.nginxUser);
-        const curlUser = assertId(`SidecarPod ${name}: curlUser`, args.curlUser ?? d.curlUser);
-        const interval = assertIntInRange(`SidecarPod ${name}: fetchIntervalSeconds`, args.fetchIntervalSeconds ?? d.fetchIntervalSeconds, 1, 3600);
-        const sidecarPorts = args.sidecarPort === undefined ? [] : [assertPort(`SidecarPod ${name}: sidecarPort`, args.sidecarPort)];
+        const { nginxImage, nginxPort, nginxUser, curlImage, curlUser, fetchIntervalSeconds, sidecarPort, resources } = resolveSidecarSettings(
+            args,
+            (setting) => `SidecarPod ${name}: ${setting}`,
+        );
+        const sidecarPorts = sidecarPort === undefined ? [] : [sidecarPort];
         const target = `http://localhost:${nginxPort}/`;
         const labels = podLabels("nginx-sidecar", podName, "web", args.labels);
-        const nginxResources = args.nginxResources ?? d.nginxResources;
-        const curlResources = args.curlResources ?? d.curlResources;
         const configMapName = `${podName}-nginx`;
 
-        const nginx = nginxContainer({ image: nginxImage, uid: nginxUser, port: nginxPort, resources: nginxResources });
+        const nginx = nginxContainer({ image: nginxImage, uid: nginxUser, port: nginxPort, resources: resources.nginx });
         const sidecar = container({
             name: "sidecar",
             image: curlImage,
@@ -97,9 +148,9 @@ export class SidecarPod extends pulumi.ComponentResource {
             ports: sidecarPorts.map((p) => ({ name: "sidecar", containerPort: p })),
             env: [
                 { name: "TARGET_URL", value: target },
-                { name: "INTERVAL_SECONDS", value: String(interval) },
+                { name: "INTERVAL_SECONDS", value: String(fetchIntervalSeconds) },
             ],
-            resources: curlResources,
+            resources: resources.curl,
             // Ready only while nginx answers over the pod's shared loopback.
             readinessProbe: execProbe(["curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", target]),
         });

@@ -182,3 +182,19 @@ export function assertUnique(what: string, entries: ReadonlyArray<{ key: string;
         seen.set(value, key);
     }
 }
+
+/** An object (or nothing) whose keys are all known; a misspelt key is an error, not a silent default. */
+export function objectWithKnownKeys(key: string, value: unknown, known: string[]): Record<string, unknown> {
+    if (value === undefined || value === null) {
+        return {};
+    }
+    if (typeof value !== "object" || Array.isArray(value)) {
+        throw new PodlabConfigError(`${key} must be an object; got ${JSON.stringify(value)}`);
+    }
+    for (const k of Object.keys(value)) {
+        if (!known.includes(k)) {
+            throw new PodlabConfigError(`${key}.${k} is not a podlab setting (known: ${known.join(", ")})`);
+        }
+    }
+    return value as Record<string, unknown>;
+}

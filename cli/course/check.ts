@@ -181,7 +181,7 @@ async function readFacts(course: string, now: () => Date): Promise<ClusterFacts>
 /** The course's own nginx (the first checked learner's image, user, port and resources), for the canary. */
 function canaryNginx(l: Learner): CanaryNginx {
     const s = learnerConfig(l).sidecar;
-    return { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources };
+    return { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.resources.nginx };
 }
 
 async function checkLearner(

@@ -2,7 +2,7 @@ import { CANARY_LABEL, canaryManifest, canaryNamespace } from "../../../cli/cour
 import { RESTRICTED_POD_SECURITY } from "../../../components/podSpec";
 import { SIDECAR_DEFAULTS } from "../../../components/sidecarPod";
 
-const NGINX = { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources };
+const NGINX = { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.resources.nginx };
 
 describe("the network fence's canary", () => {
     it("lives in a namespace of its own that no learner's can be: podlab-<course>--canary-<random> (a learner's name cannot start with a hyphen)", () => {
