@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../cli/automation";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync } from "../../cli/kubectl";
 import { isConfigErrorEcho } from "../../cli/runMain";
 import { labImageArchive, labImageRef } from "../labImages";
 
@@ -55,8 +56,8 @@ export function requireLab(): void {
     if (!process.env.KUBECONFIG || !fs.existsSync(process.env.KUBECONFIG)) {
         throw new Error("no lab kubeconfig: run the suite with `npm run e2e`, which starts the lab (lab/cluster.sh up) first");
     }
-    const version = spawnSync("kubectl", ["version", "-o", "json"], { encoding: "utf8" });
-    if (version.status !== 0) {
+    const version = kubectlRunSync(["version", "-o", "json"]);
+    if (version.exitCode !== 0) {
         throw new Error(`the lab's API server does not answer: ${version.stderr}`);
     }
 }
@@ -71,31 +72,28 @@ export function requireRealNode(): void {
         throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
     }
     requireLab();
-    const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
+    const nodes = kubectlJsonSync<{ items: any[] }>(["get", "nodes"]).items;
     const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
     if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
         throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
     }
 }
 
-/** kubectl against the lab; throws with its stderr on failure. */
-export function kubectl(...args: string[]): string {
-    return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** What a kubectl run printed on both streams, as a terminal shows it. */
+export function printed(r: KubectlResult): string {
+    return `${r.stdout}${r.stderr}`;
 }
 
-/** kubectl that is expected to fail: returns its exit status and output. */
-export function kubectlResult(...args: string[]): { status: number; output: string } {
-    const r = spawnSync("kubectl", args, { encoding: "utf8" });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
-}
-
-export function kubectlJson<T = any>(...args: string[]): T {
-    return JSON.parse(kubectl(...args, "-o", "json")) as T;
-}
+/**
+ * How long a kubectl run that waits for the cluster may take (a namespace's
+ * deletion, `kubectl wait`): kubectl's own default of 60 s is short for a
+ * namespace with pods on a loaded 2-core lab.
+ */
+export const WAIT_MS = 300_000;
 
 /** The pods of a namespace, by name. */
 export function podsIn(namespace: string): Record<string, any> {
-    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
+    const list = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", namespace]);
     return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
 }
 
@@ -121,7 +119,7 @@ export function expectReadyPodsAt(namespace: string, podIps: Record<string, stri
  * stacks on the same lab neither break nor hide a check.
  */
 export function podlabObjects(namespaces: string[]): string[] {
-    const list = kubectlJson<{ items: any[] }>("get", "namespaces,pods,secrets,configmaps", "-A", "-l", "app.kubernetes.io/part-of=podlab");
+    const list = kubectlJsonSync<{ items: any[] }>(["get", "namespaces,pods,secrets,configmaps", "-A", "-l", "app.kubernetes.io/part-of=podlab"]);
     return list.items
         .filter((o) => namespaces.includes(o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace))
         .map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${o.metadata.resourceVersion}`)
@@ -195,14 +193,13 @@ export function deployCommand(command: string, stackName: string, workDir: strin
  * `kubectl exec` in one container; stdout apart from stderr (kubectl 1.32's
  * websocket client may log "Unknown stream id 1, discarding message" there).
  */
-export function execIn(namespace: string, pod: string, container: string, ...command: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync("kubectl", ["exec", "-n", namespace, pod, "-c", container, "--", ...command], { encoding: "utf8" });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+export function execIn(namespace: string, pod: string, container: string, ...command: string[]): KubectlResult {
+    return kubectlRunSync(["exec", "-n", namespace, pod, "-c", container, "--", ...command]);
 }
 
 /** The password in a postgres pod's Secret (`<pod>-credentials`). */
 export function secretPassword(namespace: string, pod: string): string {
-    const secret = kubectlJson("get", "secret", `${pod}-credentials`, "-n", namespace);
+    const secret = kubectlJsonSync(["get", "secret", `${pod}-credentials`, "-n", namespace]);
     return Buffer.from(secret.data.password, "base64").toString();
 }
 

@@ -17,23 +17,11 @@
  * the same moment the same server accepts the same connection from its own
  * namespace and from the host, and A connects again once B's policy is deleted.
  */
-import { execFileSync, spawn } from "child_process";
+import { spawn } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { NETWORK_FENCE_POLICY_NAME } from "../../components/networkFence";
-import {
-    LAB_STACK_CONFIG,
-    execIn,
-    expectReadyPodsAt,
-    kubectl,
-    kubectlResult,
-    podsIn,
-    privateBackend,
-    psqlServerAddress,
-    requireRealNode,
-    scratchStack,
-    secretPassword,
-    tcpConnects,
-} from "./lab";
+import { kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { execIn, expectReadyPodsAt, LAB_STACK_CONFIG, podsIn, privateBackend, psqlServerAddress, requireRealNode, scratchStack, secretPassword, tcpConnects, WAIT_MS } from "./lab";
 
 const ENVS = { a: "e2e-np-a", b: "e2e-np-b", open: "e2e-np-open" } as const;
 type Env = keyof typeof ENVS;
@@ -56,16 +44,16 @@ let policyAppliedAt = 0;
  * object as the cluster holds it, so exactly the program's policy).
  */
 function restoreEnvironmentPolicy(namespace: string): void {
-    const fromA = JSON.parse(kubectl("get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "json"));
+    const fromA = JSON.parse(kubectlSync(["get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "json"]));
     const policy = { apiVersion: fromA.apiVersion, kind: fromA.kind, metadata: { name: POLICY, namespace, labels: fromA.metadata.labels }, spec: fromA.spec };
-    execFileSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(policy), encoding: "utf8" });
+    kubectlSync(["apply", "-f", "-"], { input: JSON.stringify(policy) });
 }
 
 /** curl from an environment's sidecar container to nginx at a pod IP: curl's exit code (0 ok, 7 refused, 28 timed out) and the page. */
 const CURL_TIMED_OUT = 28;
-function curlFrom(env: Env, ip: string): { exit: number; page: string } {
+function curlFrom(env: Env, ip: string): { exit: number | null; page: string } {
     const r = execIn(ns(env), "sidecar", "sidecar", "curl", "-s", "--connect-timeout", "3", "--max-time", "5", `http://${ip}:${NGINX_PORT}/`);
-    return { exit: r.status, page: r.stdout };
+    return { exit: r.exitCode, page: r.stdout };
 }
 
 /** An HTTP GET with bash's /dev/tcp from one of an environment's postgres containers (the image has no curl). */
@@ -146,7 +134,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         requireRealNode();
         // A run killed half-way leaves its namespaces (and policies) behind; their state went with its private backend.
         for (const env of Object.keys(ENVS) as Env[]) {
-            kubectlResult("delete", "namespace", ns(env), "--ignore-not-found", "--wait=true");
+            kubectlRunSync(["delete", "namespace", ns(env), "--ignore-not-found", "--wait=true"], { timeoutMs: WAIT_MS });
         }
         root = privateBackend();
     });
@@ -165,11 +153,11 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
             expect(result.summary.result).toBe("succeeded");
             podIps[env] = result.outputs.podIps.value;
             expectReadyPodsAt(ns(env), podIps[env]);
-            expect(kubectl("get", "networkpolicies", "-n", ns(env), "-o", "name").trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
+            expect(kubectlSync(["get", "networkpolicies", "-n", ns(env), "-o", "name"]).trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
         }
         // The admin takes the policy away from B and OPEN.
         for (const env of ["b", "open"] as Env[]) {
-            kubectl("delete", "networkpolicy", POLICY, "-n", ns(env));
+            kubectlSync(["delete", "networkpolicy", POLICY, "-n", ns(env)]);
         }
         await new Promise((r) => setTimeout(r, 1000));
         const page = curlFrom("a", podIps.b.sidecar);
@@ -182,7 +170,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         const t = await timePolicyChange("blocked", () => restoreEnvironmentPolicy(ns("b")));
         policyAppliedAt = Date.now();
         console.info(`networkpolicy: apply -> blocked: ${t.fromReturn} ms after kubectl apply returned (${t.fromStart} ms after it started)`);
-        expect(kubectl("get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "name").trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
+        expect(kubectlSync(["get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "name"]).trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
     });
 
     it("under the policy, A's own pods answer at their IPs: postgres on 5432, nginx on 8080", () => {
@@ -190,7 +178,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
             const client = POSTGRES[(i + 1) % POSTGRES.length];
             expect(psqlFrom("a", "a", pod, client).stdout.trim()).toBe(`${podIps.a[pod]}:5432`);
             const page = httpGetFromPostgres("a", client, podIps.a.sidecar);
-            expect(page.status).toBe(0);
+            expect(page.exitCode).toBe(0);
             expect(page.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
             expect(page.stdout).toContain(NGINX_PAGE);
         }
@@ -201,13 +189,13 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         expect(curlFrom("a", podIps.b.sidecar)).toEqual({ exit: CURL_TIMED_OUT, page: "" });
         for (const pod of POSTGRES) {
             const blocked = psqlFrom("a", "b", pod);
-            expect(blocked.status).not.toBe(0);
+            expect(blocked.exitCode).not.toBe(0);
             expect(blocked.stderr).toContain("timeout expired");
             expect(blocked.stderr).not.toContain("Connection refused");
         }
         // bash's /dev/tcp waits until `timeout 5` ends it (exit 124).
         const nginxFromA = httpGetFromPostgres("a", "postgres", podIps.b.sidecar);
-        expect(nginxFromA.status).toBe(124);
+        expect(nginxFromA.exitCode).toBe(124);
         // The same servers, at the same time: from their own namespace and from the host.
         expect(psqlFrom("b", "b", "postgres", "postgres2").stdout.trim()).toBe(`${podIps.b.postgres}:5432`);
         expect(httpGetFromPostgres("b", "postgres", podIps.b.sidecar).stdout).toContain(NGINX_PAGE);
@@ -219,9 +207,9 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
 
     it("the sidecar's fetch from localhost is unaffected by the policy", () => {
         const page = execIn(ns("a"), "sidecar", "sidecar", "curl", "-s", "--max-time", "5", `http://localhost:${NGINX_PORT}/`);
-        expect(page.status).toBe(0);
+        expect(page.exitCode).toBe(0);
         expect(page.stdout).toContain(NGINX_PAGE);
-        expect(kubectl("logs", "-n", ns("a"), "sidecar", "-c", "sidecar", "--since=15s")).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
+        expect(kubectlSync(["logs", "-n", ns("a"), "sidecar", "-c", "sidecar", "--since=15s"])).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
     });
 
     it("a namespace without a policy stays reachable from A, and is itself blocked by A and B", () => {
@@ -257,7 +245,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
     });
 
     it("after the admin deletes B's policy, A reaches B again (measured); A's policy still blocks B", async () => {
-        const t = await timePolicyChange("reachable", () => kubectl("delete", "networkpolicy", POLICY, "-n", ns("b")));
+        const t = await timePolicyChange("reachable", () => kubectlSync(["delete", "networkpolicy", POLICY, "-n", ns("b")]));
         console.info(`networkpolicy: delete -> reachable: ${t.fromReturn} ms after kubectl delete returned (${t.fromStart} ms after it started)`);
         expect(curlFrom("a", podIps.b.sidecar).page).toContain(NGINX_PAGE);
         for (const pod of POSTGRES) {
