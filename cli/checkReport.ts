@@ -28,12 +28,20 @@ export interface CheckResult {
     got: string;
 }
 
-/** What the canary showed about the cluster's NetworkPolicy enforcement. */
+/** What the canary showed for one address family. closed: no traffic between pods in that family (no address, or none reached), so nothing to enforce. */
+export interface FamilyFinding {
+    verdict: "enforced" | "not-enforced" | "unknown" | "closed";
+    detail: string;
+}
+
+/** What the canary showed about the cluster's NetworkPolicy enforcement (course/fenceModel.ts judges it). */
 export interface CanaryFinding {
     namespace: string;
-    /** enforced: its fenced pod refused every learner; not-enforced: it answered; unknown: no learner could tell. */
+    /** enforced: blocked both ways wherever pods have a path; not-enforced: a fenced path was open; unknown: it could not tell. */
     verdict: "enforced" | "not-enforced" | "unknown";
     detail: string;
+    /** Per address family. */
+    families?: { IPv4: FamilyFinding; IPv6: FamilyFinding };
 }
 
 /** Where a run's time went: seconds from its start until each step was done. */

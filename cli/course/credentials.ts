@@ -171,6 +171,9 @@ export async function credentialState(layout: CourseLayout, learner: Learner, se
  * kubeconfig; then deletes every older anchor, which revokes older tokens.
  * Returns what was recorded.
  */
+/** Seconds a token request may take (kubectl's start included) between reading the clock and the API server's issue. */
+const TOKEN_REQUEST_MARGIN_SECONDS = 5;
+
 export async function mintCredential(args: {
     layout: CourseLayout;
     course: string;
@@ -183,7 +186,6 @@ export async function mintCredential(args: {
 }): Promise<CredentialRecord> {
     const { layout, learner, serviceAccount } = args;
     const until = args.expires ?? new Date(args.now.getTime() + DEFAULT_CREDENTIAL_HOURS * 3600 * 1000);
-    const seconds = Math.floor((until.getTime() - args.now.getTime()) / 1000);
     const anchor = await kubectlJson<{ metadata: { name: string; uid: string } }>(["create", "-f", "-"], {
         input: JSON.stringify({
             apiVersion: "v1",
@@ -207,6 +209,9 @@ export async function mintCredential(args: {
         }),
     });
     const { name, uid } = anchor.metadata;
+    // Counted from just before the request, less a margin for the request itself: the API server
+    // starts the token's lifetime when it gets there, and the token must end by `until`, not after.
+    const seconds = Math.floor((until.getTime() - Date.now()) / 1000) - TOKEN_REQUEST_MARGIN_SECONDS;
     const token = (
         await kubectl([
             "create",

@@ -295,8 +295,8 @@ describe("podlab on the lab's real node", () => {
         }, {
             securityContext: { runAsNonRoot: true, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } },
             volumes: [
-                { name: "data", emptyDir: {} },
-                { name: "run", emptyDir: {} },
+                { name: "data", emptyDir: { sizeLimit: "256Mi" } },
+                { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                 { name: "initdb", configMap: { name: "initdb-scripts" } },
             ],
         });

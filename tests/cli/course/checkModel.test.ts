@@ -1,4 +1,3 @@
-import { CanaryFinding } from "../../../cli/checkReport";
 import * as m from "../../../cli/course/checkModel";
 import { nginxIndexHtml } from "../../../components/nginx";
 import { environmentView } from "../../../cli/picture/model";
@@ -61,71 +60,6 @@ describe("judging the course's checks", () => {
         expect(m.judgeCredential({ ...a, tried: "kubectl get pods -n default", status: 403, message: forbidden, instead: "the course has no other deployed learner" }).tried).toBe(
             "kubectl get pods -n default (the course has no other deployed learner)",
         );
-    });
-
-    it("reads curl's per-URL lines: answered, refused, timed out before connecting (blocked), slow after connecting (not blocked), other errors", () => {
-        const urls = ["http://a/", "http://b/", "http://c/", "http://d/", "http://e/", "http://f/"];
-        const probes = m.parseProbes("http://b/ 000 7 0.000000\nhttp://a/ 200 0 0.000310\nhttp://c/ 000 28 0.000000\nhttp://d/ 000 6 0\nhttp://f/ 000 28 0.000412\n", urls);
-        expect([...probes.entries()]).toEqual([
-            ["http://a/", { kind: "answered", httpCode: 200 }],
-            ["http://b/", { kind: "refused" }],
-            ["http://c/", { kind: "timed-out" }],
-            ["http://d/", { kind: "error", detail: "curl exit 6" }],
-            ["http://e/", { kind: "error", detail: "no answer line from curl" }],
-            ["http://f/", { kind: "error", detail: "connected, then curl exit 28 (no answer in time)" }],
-        ]);
-        expect(m.blocked(probes.get("http://c/")!)).toBe(true);
-        expect(m.blocked(probes.get("http://f/")!)).toBe(false);
-    });
-});
-
-describe("the network fence and its canary", () => {
-    const answered: m.Probe = { kind: "answered", httpCode: 200 };
-    const refused: m.Probe = { kind: "refused" };
-    const timedOut: m.Probe = { kind: "timed-out" };
-    const NS_CANARY = "podlab-c--canary";
-
-    it("the canary's verdict: any answer from the fenced pod means NetworkPolicy is ignored; enforced only when the open pod answered", () => {
-        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: timedOut }]).verdict).toBe("enforced");
-        const ignored = m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }, { learner: "grace", open: answered, fenced: answered }]);
-        expect(ignored.verdict).toBe("not-enforced");
-        expect(ignored.detail).toContain("answered HTTP 200 to grace's pod: this cluster's network plugin ignores NetworkPolicy");
-        const many = ["a", "b", "c", "d"].map((learner) => ({ learner, open: answered, fenced: answered }));
-        expect(m.canaryVerdict(NS_CANARY, many).detail).toContain("to the pods of 4 learners");
-        expect(m.canaryVerdict(NS_CANARY, many.slice(0, 2)).detail).toContain("to the pods of a and b");
-        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: timedOut, fenced: timedOut }]).verdict).toBe("unknown");
-        expect(m.canaryVerdict(NS_CANARY, []).verdict).toBe("unknown");
-        expect(m.canaryVerdict(NS_CANARY, [{ learner: "ada", open: answered, fenced: refused }], "pods not Ready").detail).toBe("the canary could not be set up: pods not Ready");
-    });
-
-    const enforced: CanaryFinding = { namespace: NS_CANARY, verdict: "enforced", detail: "enforced" };
-    const ignoredCanary: CanaryFinding = { namespace: NS_CANARY, verdict: "not-enforced", detail: "the canary's fenced pod answered" };
-    const unknown: CanaryFinding = { namespace: NS_CANARY, verdict: "unknown", detail: "the canary could not be set up" };
-    const judge = (canary: CanaryFinding, neighbour: m.Probe | undefined, open: m.Probe = answered) =>
-        m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open, neighbour: neighbour && { learner: "grace", target: "nginx 10.245.0.7:8080", probe: neighbour } });
-
-    it("passes only when enforcement is shown and the other learner's pod is blocked", () => {
-        expect(judge(enforced, refused)).toMatchObject({ status: "pass", got: "grace's nginx 10.245.0.7:8080 connection refused; the canary's open pod answered" });
-        expect(judge(enforced, timedOut).status).toBe("pass");
-        expect(judge(enforced, answered)).toMatchObject({ status: "fail", got: expect.stringContaining("grace's namespace lets other namespaces in") });
-        expect(judge(enforced, { kind: "error", detail: "curl exit 6" }).status).toBe("fail");
-    });
-
-    it("is never a pass on a cluster that ignores NetworkPolicy: not-enforced, whatever the other pod did", () => {
-        expect(judge(ignoredCanary, answered)).toMatchObject({ status: "not-enforced", got: "grace's nginx 10.245.0.7:8080 answered HTTP 200; the canary's fenced pod answered" });
-        expect(judge(ignoredCanary, refused).status).toBe("not-enforced");
-        expect(judge(unknown, refused)).toMatchObject({ status: "fail", got: expect.stringMatching(/^enforcement unknown/) });
-    });
-
-    it("fails when this pod reaches nothing at all (a blocked connection proves nothing then), or could not probe", () => {
-        expect(judge(enforced, refused, timedOut)).toMatchObject({ status: "fail", got: expect.stringContaining("the canary's open pod connection timed out: this pod cannot reach other namespaces at all") });
-        expect(m.judgeNetworkFence({ learner: "ada", tried: "curl", canary: enforced, probeError: "no sidecar pod" })).toMatchObject({ status: "fail", got: "no sidecar pod" });
-    });
-
-    it("with no other learner to try: not-possible where enforcement is shown, not-enforced where it is not", () => {
-        const alone = (canary: CanaryFinding) => m.judgeNetworkFence({ learner: "ada", tried: "curl", canary, open: answered, noNeighbour: "the course has one learner" });
-        expect(alone(enforced)).toMatchObject({ status: "not-possible", got: "the course has one learner; enforced" });
-        expect(alone(ignoredCanary).status).toBe("not-enforced");
     });
 });
 
