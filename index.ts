@@ -77,19 +77,11 @@ function podlab() {
         return { ...common, podIps: {}, pods: {}, postgresSecrets: {}, lesson: { passwordSecret: password.secretName } };
     }
 
-    const pgArgs = {
-        namespace: ns,
-        image: config.postgres.image,
-        port: config.postgres.port,
-        runAsUser: config.postgres.runAsUser,
-        resources: config.postgres.resources,
-        password: postgresPassword,
-        labels,
-    };
-    // The pods wait for the quota: a count raised in config first makes room, then adds the pod.
-    const postgres = config.postgres.names.map((name) => new PostgresPod(name, pgArgs, { dependsOn: [quota] }));
-    // The sidecar's settings have the component's own shape: handed on whole, not copied field by field.
+    // Each pod's settings have its component's own shape: handed on whole, not copied field by field.
+    const { names: postgresNames, ...postgresSettings } = config.postgres;
     const { name: sidecarName, ...sidecarSettings } = s;
+    // The pods wait for the quota: a count raised in config first makes room, then adds the pod.
+    const postgres = postgresNames.map((name) => new PostgresPod(name, { ...postgresSettings, namespace: ns, password: postgresPassword, labels }, { dependsOn: [quota] }));
     const web = new SidecarPod(sidecarName, { ...sidecarSettings, namespace: ns, labels }, { dependsOn: [quota] });
 
     const pods = [...postgres, web];
