@@ -300,8 +300,8 @@ async function probeNetwork(
     // podlab's sidecar pod, or (in an exercise, where the learner makes the pods) podlab's workbench: both have sh and curl.
     const podlabSidecar = pods.find((p) => podRole(p) === "sidecar");
     const prober = podlabSidecar ?? pods.find((p) => p.metadata.name === WORKBENCH_POD_NAME && p.metadata.labels?.[WORKBENCH_LABEL] === "true");
-    const from = podlabSidecar ? { container: "sidecar", what: "sidecar container" } : { container: WORKBENCH_CONTAINER, what: "workbench" };
-    const tried = `curl from ${l.name}'s ${from.what} (with ${l.name}'s kubeconfig)`;
+    const from = podlabSidecar ? { container: "sidecar", what: "sidecar" } : { container: WORKBENCH_CONTAINER, what: "workbench" };
+    const tried = `curl from ${l.name}'s ${from.what} container (with ${l.name}'s kubeconfig)`;
     if (prober === undefined) {
         return { tried, probeError: `no sidecar pod or workbench in ${l.namespace} to probe from`, paths: [], ipv6: { closed: "not read" } };
     }

@@ -129,6 +129,7 @@ export async function probeLearnerFence(a: {
     learner: string;
     namespace: string;
     kubeconfig: string;
+    /** The pod and container curl runs in; `what` names it for a learner (sidecar, workbench). */
     from: { pod: KubePod; container: string; what: string };
     ownPods: KubePod[];
     neighbour?: { learner: string; pods: KubePod[] };
@@ -163,7 +164,7 @@ export async function probeLearnerFence(a: {
         known.push({ family: familyOf(ip), to: "api-server", what: `the API server ${hostPort(ip, a.facts.apiServer!.port)}`, host: ip, port: a.facts.apiServer!.port });
     }
     const pod = { namespace: a.namespace, name: sidecar.metadata.name, container: a.from.container };
-    const tried = `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${a.learner}'s ${a.from.what} (with ${a.learner}'s kubeconfig), after reading its /proc/net/if_inet6`;
+    const tried = `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${a.learner}'s ${a.from.what} container (with ${a.learner}'s kubeconfig), after reading its /proc/net/if_inet6`;
     const first = await runInPod(pod, known.map((t) => ({ url: probeUrl(t.host, t.port) })), a.kubeconfig);
     if (first.error !== undefined) {
         return { tried, probeError: first.error, paths: [], ipv6: { closed: "not read" } };

@@ -70,7 +70,7 @@ function roster(): string {
     const file = path.join(root, "roster.yaml");
     fs.writeFileSync(
         file,
-        yaml.dump({ course: COURSE, config: { postgres: { count: 1, image: labImageRef("postgres") }, sidecar: { nginxImage: labImageRef("nginx"), curlImage: labImageRef("curl") } }, learners: ["ada"] }),
+        yaml.dump({ course: COURSE, config: { postgres: { count: 1, image: labImageRef("postgres") }, sidecar: { nginxImage: labImageRef("nginx"), curlImage: labImageRef("curl") }, workbench: { image: labImageRef("workbench") } }, learners: ["ada"] }),
     );
     return file;
 }

@@ -101,7 +101,7 @@ function writeRoster(learners: unknown[]): void {
         rosterFile,
         yaml.dump({
             course: COURSE,
-            config: { postgres: { count: 1, image: labImageRef("postgres") }, sidecar: { nginxImage: labImageRef("nginx"), curlImage: labImageRef("curl") } },
+            config: { postgres: { count: 1, image: labImageRef("postgres") }, sidecar: { nginxImage: labImageRef("nginx"), curlImage: labImageRef("curl") }, workbench: { image: labImageRef("workbench") } },
             learners,
         }),
     );
