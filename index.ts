@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AdmissionFence, FENCE_LABEL, stackFenceName } from "./components/admissionFence";
 import { EnvironmentQuota } from "./components/environmentQuota";
-import { LabNamespace } from "./components/labNamespace";
+import { EnvironmentNamespace } from "./components/environmentNamespace";
 import { LearnerAccess } from "./components/learnerAccess";
 import { psqlCommand, sidecarCurlCommand } from "./components/learnerCommands";
 import { LessonPassword } from "./components/lessonPassword";
@@ -24,7 +24,7 @@ function podlab() {
     const { config, postgresPassword } = loadStackConfig();
 
     const labels = config.labels;
-    const namespace = new LabNamespace(config.namespace, { stack: pulumi.getStack(), labels, fence: config.fence });
+    const namespace = new EnvironmentNamespace(config.namespace, { stack: pulumi.getStack(), labels, fence: config.fence });
     const ns = namespace.name;
     // The rules on what a learner's pods may ask for, enforced by the API server. A course's
     // learners are covered by the course's own policy (cli/course/courseStack.ts); a single
@@ -55,7 +55,7 @@ function podlab() {
         namespace: ns,
         pods: [
             ...Array.from({ length: postgresCount }, () => [config.postgres.resources]),
-            [s.nginxResources, s.curlResources],
+            [s.resources.nginx, s.resources.curl],
             ...(wb.enabled ? [[wb.resources]] : []),
         ],
         extraPods: config.quota.extraPods,
@@ -80,31 +80,12 @@ function podlab() {
         return { ...common, podIps: {}, pods: {}, postgresSecrets: {}, lesson: { passwordSecret: password.secretName } };
     }
 
-    const pgArgs = {
-        namespace: ns,
-        image: config.postgres.image,
-        port: config.postgres.port,
-        runAsUser: config.postgres.runAsUser,
-        resources: config.postgres.resources,
-        password: postgresPassword,
-        labels,
-    };
-    const webArgs = {
-        namespace: ns,
-        nginxImage: s.nginxImage,
-        nginxPort: s.nginxPort,
-        nginxUser: s.nginxUser,
-        curlImage: s.curlImage,
-        curlUser: s.curlUser,
-        fetchIntervalSeconds: s.fetchIntervalSeconds,
-        sidecarPort: s.sidecarPort,
-        nginxResources: s.nginxResources,
-        curlResources: s.curlResources,
-        labels,
-    };
+    // Each pod's settings have its component's own shape: handed on whole, not copied field by field.
+    const { names: postgresNames, ...postgresSettings } = config.postgres;
+    const { name: sidecarName, ...sidecarSettings } = s;
     // The pods wait for the quota: a count raised in config first makes room, then adds the pod.
-    const postgres = config.postgres.names.map((name) => new PostgresPod(name, pgArgs, { dependsOn: [quota] }));
-    const web = new SidecarPod(s.name, webArgs, { dependsOn: [quota] });
+    const postgres = postgresNames.map((name) => new PostgresPod(name, { ...postgresSettings, namespace: ns, password: postgresPassword, labels }, { dependsOn: [quota] }));
+    const web = new SidecarPod(sidecarName, { ...sidecarSettings, namespace: ns, labels }, { dependsOn: [quota] });
 
     const pods = [...postgres, web];
     return {

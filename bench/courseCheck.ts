@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../cli/automation";
-import { CheckReport, CheckResult, isProblem } from "../cli/course/checkModel";
+import { CheckReport, CheckResult, isProblem } from "../cli/checkReport";
 import { privateBackend, requireLoopbackLab } from "./lab";
 import { loadAverage, runCommand } from "./proc";
 import { fmtStats, secs, stats } from "./stats";

@@ -13,7 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CheckReport } from "../cli/course/checkModel";
+import { CheckReport } from "../cli/checkReport";
 import { learnerByName } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
 import { refreshPictures } from "../cli/course/pictures";

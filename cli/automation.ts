@@ -15,7 +15,6 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { LocalWorkspace, PluginInfo, PulumiCommand, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import podlab from "../index";
-import { PodlabConfigError } from "../components/validation";
 import { newStackSecretsProvider } from "./pulumiEnv";
 import { LockHolder, StackLockedError, describeHolders, holderGone, pidAlive, releasingStaleLock } from "./stackLock";
 
@@ -80,19 +79,6 @@ export async function openExistingStack(stackName: string, workDir: string, pulu
 export async function inlinePodlab(): Promise<Record<string, unknown>> {
     return podlab();
 }
-
-/**
- * A throw from an inline program also leaves rejected promises inside the
- * Pulumi runtime (the root stack's outputs) that nobody awaits. The engine has
- * already reported a config error as the update's failure, so those echoes are
- * dropped here; anything else still crashes the process as usual.
- */
-process.on("unhandledRejection", (reason) => {
-    if (reason instanceof PodlabConfigError) {
-        return;
-    }
-    throw reason;
-});
 
 /** True when a `random` resource provider is among the installed plugins (`pulumi plugin ls`) or on PATH. */
 export function randomProviderIn(plugins: PluginInfo[]): boolean {

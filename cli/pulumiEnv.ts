@@ -19,11 +19,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-
-/** podlab's state directory: PODLAB_STATE, default ~/.local/state/podlab (as lab/lib/versions.sh). The lab's backends live here. */
-export function stateDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
-    return env.PODLAB_STATE ?? path.join(home, ".local", "state", "podlab");
-}
+import { stateDir } from "./files";
 
 /** The passphrase lab/env sets when none is given: in the repository, hence public (a unit test keeps both equal). */
 export const LAB_PASSPHRASE = "podlab-lab-passphrase";

@@ -17,14 +17,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { FlagSpec, SubcommandSpec, UsageError, parseCommandLine } from "./args";
+import { FlagSpec, SubcommandSpec, parseCommandLine } from "./args";
 import { PROJECT_DIR, ensurePassword, inlinePodlab, openExistingStack, openStack, repairFileBackend } from "./automation";
 import { PassphraseKeys, configPassphrase, passphraseBackend } from "./passphrase";
 import { defaultStackPicture, writeStackPicture } from "./picture/live";
-import { PulumiSetupError, preparePulumi } from "./pulumiEnv";
+import { preparePulumi } from "./pulumiEnv";
 import { PulumiCli, initStack, refreshConfig } from "./pulumiRun";
 import { randomProviderInstalled, stackFile, upStack } from "./stackUp";
 import { defaultStackWorkspace, openWorkspaceStack, writeStackConfig } from "./stackWorkspace";
+import { runMain } from "./runMain";
 
 const COMMAND = "npm run stack --";
 
@@ -239,7 +240,4 @@ function stackFileSecretsProvider(opts: Options): string | undefined {
     return undefined;
 }
 
-main().catch((err: Error) => {
-    console.error(err instanceof PulumiSetupError ? `podlab: ${err.message}` : err.message);
-    process.exit(err instanceof UsageError ? 2 : 1);
-});
+runMain("stack", main);

@@ -21,7 +21,7 @@ import * as yaml from "js-yaml";
 import { PASSWORD_KEY } from "./automation";
 import { PassphraseKeys } from "./passphrase";
 import { OperationResult, PulumiCli, PulumiRunError, UpOptions, initStack, runPulumi, tagStack, upInline } from "./pulumiRun";
-import { writeFileAtomic } from "./course/layout";
+import { writeFileAtomic } from "./files";
 
 /** How the stack got its postgres password this time. */
 export type PasswordOutcome =

@@ -15,7 +15,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY, PROJECT_DIR, PROJECT_NAME, openStack } from "./automation";
-import { stateDir } from "./pulumiEnv";
+import { stateDir } from "./files";
 
 /** The settings of a stack's config file that the secrets provider writes. */
 export const SECRETS_SETTINGS = ["encryptionsalt", "secretsprovider", "encryptedkey"] as const;

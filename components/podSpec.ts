@@ -5,7 +5,7 @@
  * well-behaved lab need is written once, here.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { PodlabConfigError, assertUnique } from "./validation";
+import { PodlabConfigError, assertCpu, assertMemory, assertUnique, objectWithKnownKeys } from "./validation";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -16,6 +16,18 @@ type Volume = k8s.types.input.core.v1.Volume;
 export const PROJECT_LABELS = {
     "app.kubernetes.io/part-of": "podlab",
     "app.kubernetes.io/managed-by": "pulumi",
+} as const;
+
+/**
+ * Pod Security admission labels: enforce, audit and warn at the `restricted`
+ * level. Every namespace podlab makes carries them: each environment's
+ * (environmentNamespace.ts) and the course check's canary (cli/course/canary.ts).
+ */
+export const RESTRICTED_POD_SECURITY = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
 } as const;
 
 /** The labels that mark a course's objects in the cluster (the course command sets them through `podlab:labels`). */
@@ -37,6 +49,35 @@ export type ResourceAmounts = Record<ResourceName, string>;
 export interface ResourceSpec {
     requests: ResourceAmounts;
     limits: ResourceAmounts;
+}
+
+/**
+ * Requests and limits of one container, checked: each amount left out takes
+ * its default, so adding `ephemeral-storage` to the defaults keeps older stack files valid.
+ */
+export function resolveResources(key: string, value: unknown, defaults: ResourceSpec): ResourceSpec {
+    const r = objectWithKnownKeys(key, value, ["requests", "limits"]);
+    const requests = objectWithKnownKeys(`${key}.requests`, r.requests, [...RESOURCE_NAMES]);
+    const limits = objectWithKnownKeys(`${key}.limits`, r.limits, [...RESOURCE_NAMES]);
+    const resolved: ResourceSpec = { requests: { ...defaults.requests }, limits: { ...defaults.limits } };
+    for (const name of RESOURCE_NAMES) {
+        const check = name === "cpu" ? assertCpu : assertMemory;
+        const request = check(`${key}.requests.${name}`, requests[name] ?? defaults.requests[name]);
+        const limit = check(`${key}.limits.${name}`, limits[name] ?? defaults.limits[name]);
+        const size = (q: { millis: number } | { bytes: number }) => ("millis" in q ? q.millis : q.bytes);
+        if (size(request) > size(limit)) {
+            throw new PodlabConfigError(`${key}.requests.${name} ${request.text} exceeds ${key}.limits.${name} ${limit.text}`);
+        }
+        resolved.requests[name] = request.text;
+        resolved.limits[name] = limit.text;
+    }
+    return resolved;
+}
+
+/** Requests and limits as a stack's config or a component's args give them: each amount left out takes its default ({@link resolveResources}). */
+export interface ResourceSpecInput {
+    requests?: Partial<ResourceAmounts>;
+    limits?: Partial<ResourceAmounts>;
 }
 
 /** One container as the stack outputs describe it: what a learner needs to find it. */

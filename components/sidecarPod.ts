@@ -1,13 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSummary, ResourceSpec, childMetadata, container, emptyDir, execProbe, podLabels, podSpec } from "./podSpec";
+import { nginxContainer, nginxSiteFiles, nginxVolumes } from "./nginx";
+import { ContainerSummary, ResourceSpec, ResourceSpecInput, childMetadata, container, execProbe, podLabels, podSpec, resolveResources } from "./podSpec";
+import { PodlabConfigError, assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort, objectWithKnownKeys } from "./validation";
 
-type Container = k8s.types.input.core.v1.Container;
-type Volume = k8s.types.input.core.v1.Volume;
-import { assertDnsLabel, assertId, assertIntInRange, assertPinnedImage, assertPort } from "./validation";
-
-/** Defaults of {@link SidecarPodArgs}, stated once. */
+/**
+ * Defaults of a sidecar pod's settings, stated once: every `podlab:sidecar` key
+ * of a stack's config, and every {@link SidecarPodArgs} field of the same name.
+ */
 export const SIDECAR_DEFAULTS = {
+    /** The pod's name, when the stack's config names none (a SidecarPod's own is its component name). */
+    name: "sidecar",
     /** The unprivileged nginx build runs as uid 101 and needs no root to bind a port above 1023. */
     nginxImage: "docker.io/nginxinc/nginx-unprivileged:1.27.5-alpine",
     nginxPort: 8080,
@@ -16,19 +19,66 @@ export const SIDECAR_DEFAULTS = {
     curlImage: "docker.io/curlimages/curl:8.11.1",
     curlUser: 100,
     fetchIntervalSeconds: 5,
-    nginxResources: {
-        requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
-        limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "64Mi" },
-    } as ResourceSpec,
-    curlResources: {
-        requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
-        limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" },
-    } as ResourceSpec,
-} as const;
+    resources: {
+        nginx: {
+            requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "16Mi" },
+            limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+        } as ResourceSpec,
+        curl: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
+            limits: { cpu: "100m", memory: "32Mi", "ephemeral-storage": "32Mi" },
+        } as ResourceSpec,
+    },
+};
 
-/** nginx's writable /tmp (pid file, temp paths); within the nginx container's 64Mi ephemeral-storage limit. */
-export const NGINX_TMP_SIZE_LIMIT = "32Mi";
+/** The settings a sidecar pod may be given (`podlab:sidecar`'s keys): the defaults' and sidecarPort, which has none. */
+export const SIDECAR_SETTING_KEYS: readonly string[] = [...Object.keys(SIDECAR_DEFAULTS), "sidecarPort"];
 
+/** A sidecar pod's settings, checked and with every default filled in (`podlab:sidecar` but its name). */
+export interface SidecarSettings {
+    nginxImage: string;
+    nginxPort: number;
+    nginxUser: number;
+    curlImage: string;
+    curlUser: number;
+    fetchIntervalSeconds: number;
+    sidecarPort?: number;
+    resources: { nginx: ResourceSpec; curl: ResourceSpec };
+}
+
+/**
+ * Checks a sidecar pod's settings and fills in their defaults: the one check of
+ * `podlab:sidecar` (stackConfig.ts, before anything is registered) and of a
+ * SidecarPod's args. Throws a {@link PodlabConfigError} naming the setting as
+ * the caller calls it (`key`) and the bad value.
+ */
+export function resolveSidecarSettings(given: { readonly [K in keyof SidecarSettings]?: unknown }, key: (setting: string) => string): SidecarSettings {
+    const d = SIDECAR_DEFAULTS;
+    const nginxPort = assertPort(key("nginxPort"), given.nginxPort ?? d.nginxPort);
+    const sidecarPort = given.sidecarPort === undefined ? undefined : assertPort(key("sidecarPort"), given.sidecarPort);
+    if (sidecarPort === nginxPort) {
+        throw new PodlabConfigError(
+            `${key("sidecarPort")} ${sidecarPort} is also ${key("nginxPort")}: the nginx and sidecar containers ` +
+                `share one network namespace, so two containers of one pod cannot use the same containerPort`,
+        );
+    }
+    const resources = objectWithKnownKeys(key("resources"), given.resources, Object.keys(d.resources));
+    return {
+        nginxImage: assertPinnedImage(key("nginxImage"), given.nginxImage ?? d.nginxImage),
+        nginxPort,
+        nginxUser: assertId(key("nginxUser"), given.nginxUser ?? d.nginxUser),
+        curlImage: assertPinnedImage(key("curlImage"), given.curlImage ?? d.curlImage),
+        curlUser: assertId(key("curlUser"), given.curlUser ?? d.curlUser),
+        fetchIntervalSeconds: assertIntInRange(key("fetchIntervalSeconds"), given.fetchIntervalSeconds ?? d.fetchIntervalSeconds, 1, 3600),
+        sidecarPort,
+        resources: {
+            nginx: resolveResources(key("resources.nginx"), resources.nginx, d.resources.nginx),
+            curl: resolveResources(key("resources.curl"), resources.curl, d.resources.curl),
+        },
+    };
+}
+
+/** A SidecarPod's arguments: the settings of `podlab:sidecar` (same names, same defaults) and where the pod goes. */
 export interface SidecarPodArgs {
     /** Namespace for the pod and its ConfigMap. */
     readonly namespace: pulumi.Input<string>;
@@ -52,16 +102,14 @@ export interface SidecarPodArgs {
      * because both containers share one network namespace.
      */
     readonly sidecarPort?: number;
-    /** nginx container resources (cpu/memory/ephemeral-storage). Default: 50m/32Mi/16Mi requested, 250m/64Mi/64Mi limit. */
-    readonly nginxResources?: ResourceSpec;
-    /** Sidecar container resources (cpu/memory/ephemeral-storage). Default: 10m/16Mi/8Mi requested, 100m/32Mi/32Mi limit. */
-    readonly curlResources?: ResourceSpec;
+    /**
+     * Each container's requests and limits (cpu/memory/ephemeral-storage); an amount left out takes its default.
+     * Default: nginx 50m/32Mi/16Mi requested, 250m/64Mi/64Mi limit; curl 10m/16Mi/8Mi requested, 100m/32Mi/32Mi limit.
+     */
+    readonly resources?: { readonly nginx?: ResourceSpecInput; readonly curl?: ResourceSpecInput };
     /** Extra labels on the pod and its ConfigMap (e.g. the course and learner). Default: none. */
     readonly labels?: Readonly<Record<string, string>>;
 }
-
-/** Where the ConfigMap's page is served from, independent of the image's own html root. */
-const SITE_ROOT = "/srv/podlab";
 
 /**
  * One pod, two containers, one network namespace: nginx serves a page and a
@@ -81,22 +129,17 @@ export class SidecarPod extends pulumi.ComponentResource {
     public readonly containers: ContainerSummary[];
 
     constructor(name: string, args: SidecarPodArgs, opts?: pulumi.ComponentResourceOptions) {
-        const d = SIDECAR_DEFAULTS;
         const podName = assertDnsLabel(`SidecarPod ${name}: podName`, args.podName ?? name);
-        const nginxImage = assertPinnedImage(`SidecarPod ${name}: nginxImage`, args.nginxImage ?? d.nginxImage);
-        const curlImage = assertPinnedImage(`SidecarPod ${name}: curlImage`, args.curlImage ?? d.curlImage);
-        const nginxPort = assertPort(`SidecarPod ${name}: nginxPort`, args.nginxPort ?? d.nginxPort);
-        const nginxUser = assertId(`SidecarPod ${name}: nginxUser`, args.nginxUser ?? d.nginxUser);
-        const curlUser = assertId(`SidecarPod ${name}: curlUser`, args.curlUser ?? d.curlUser);
-        const interval = assertIntInRange(`SidecarPod ${name}: fetchIntervalSeconds`, args.fetchIntervalSeconds ?? d.fetchIntervalSeconds, 1, 3600);
-        const sidecarPorts = args.sidecarPort === undefined ? [] : [assertPort(`SidecarPod ${name}: sidecarPort`, args.sidecarPort)];
+        const { nginxImage, nginxPort, nginxUser, curlImage, curlUser, fetchIntervalSeconds, sidecarPort, resources } = resolveSidecarSettings(
+            args,
+            (setting) => `SidecarPod ${name}: ${setting}`,
+        );
+        const sidecarPorts = sidecarPort === undefined ? [] : [sidecarPort];
         const target = `http://localhost:${nginxPort}/`;
         const labels = podLabels("nginx-sidecar", podName, "web", args.labels);
-        const nginxResources = args.nginxResources ?? d.nginxResources;
-        const curlResources = args.curlResources ?? d.curlResources;
         const configMapName = `${podName}-nginx`;
 
-        const nginx = nginxContainer({ image: nginxImage, uid: nginxUser, port: nginxPort, resources: nginxResources });
+        const nginx = nginxContainer({ image: nginxImage, uid: nginxUser, port: nginxPort, resources: resources.nginx });
         const sidecar = container({
             name: "sidecar",
             image: curlImage,
@@ -105,9 +148,9 @@ export class SidecarPod extends pulumi.ComponentResource {
             ports: sidecarPorts.map((p) => ({ name: "sidecar", containerPort: p })),
             env: [
                 { name: "TARGET_URL", value: target },
-                { name: "INTERVAL_SECONDS", value: String(interval) },
+                { name: "INTERVAL_SECONDS", value: String(fetchIntervalSeconds) },
             ],
-            resources: curlResources,
+            resources: resources.curl,
             // Ready only while nginx answers over the pod's shared loopback.
             readinessProbe: execProbe(["curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", target]),
         });
@@ -147,41 +190,6 @@ export class SidecarPod extends pulumi.ComponentResource {
 }
 
 /**
- * The nginx container of a podlab pod: started directly (image entrypoint
- * scripts try to rewrite config on a read-only root), its config and page from
- * the ConfigMap of {@link nginxSiteFiles} mounted by {@link nginxVolumes}, a
- * writable /tmp, ready once it serves `/`. Shared by SidecarPod and the course
- * check's canary pods.
- */
-export function nginxContainer(args: { image: string; uid: number; port: number; resources: ResourceSpec }): Container {
-    return container({
-        name: "nginx",
-        image: args.image,
-        uid: args.uid,
-        command: ["nginx", "-g", "daemon off;"],
-        ports: [{ name: "http", containerPort: args.port }],
-        resources: args.resources,
-        volumeMounts: [
-            { name: "nginx-config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
-            { name: "nginx-config", mountPath: `${SITE_ROOT}/index.html`, subPath: "index.html", readOnly: true },
-            { name: "nginx-tmp", mountPath: "/tmp" },
-        ],
-        readinessProbe: { httpGet: { path: "/", port: args.port }, periodSeconds: 5, timeoutSeconds: 2 },
-        livenessProbe: { tcpSocket: { port: args.port }, initialDelaySeconds: 5, periodSeconds: 10 },
-    });
-}
-
-/** The volumes {@link nginxContainer} mounts: its ConfigMap and a size-limited /tmp. */
-export function nginxVolumes(configMapName: string): Volume[] {
-    return [{ name: "nginx-config", configMap: { name: configMapName } }, emptyDir("nginx-tmp", NGINX_TMP_SIZE_LIMIT)];
-}
-
-/** The ConfigMap data {@link nginxContainer} serves: its nginx.conf and the pod's page. */
-export function nginxSiteFiles(podName: string, port: number): Record<string, string> {
-    return { "nginx.conf": nginxConf(port), "index.html": nginxIndexHtml(podName) };
-}
-
-/**
  * The sidecar's main loop: fetch nginx over localhost, log each result, sleep.
  * It runs until the pod stops (a fixed `sleep 300` would end the lesson after five minutes).
  */
@@ -197,35 +205,3 @@ const SIDECAR_LOOP = [
     "done",
 ].join("\n");
 
-/** A complete nginx.conf that runs unprivileged on a read-only root: everything writable is under /tmp. */
-export function nginxConf(port: number): string {
-    return `worker_processes 1;
-pid /tmp/nginx.pid;
-error_log /dev/stderr notice;
-events { worker_connections 128; }
-http {
-    include /etc/nginx/mime.types;
-    access_log /dev/stdout;
-    client_body_temp_path /tmp/client_body;
-    proxy_temp_path /tmp/proxy;
-    fastcgi_temp_path /tmp/fastcgi;
-    uwsgi_temp_path /tmp/uwsgi;
-    scgi_temp_path /tmp/scgi;
-    server {
-        listen ${port};
-        root ${SITE_ROOT};
-        index index.html;
-    }
-}
-`;
-}
-
-/** The page nginx serves in pod `podName`: what a fetch over localhost must return. */
-export function nginxIndexHtml(podName: string): string {
-    return `<!doctype html>
-<html><head><title>podlab</title></head>
-<body><h1>Hello from nginx in pod ${podName}</h1>
-<p>You reached this page over localhost: containers in one pod share one network namespace.</p>
-</body></html>
-`;
-}

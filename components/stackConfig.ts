@@ -6,18 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { FENCE_SCOPES, FenceScope } from "./admissionFence";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
 import { NetworkConfig, resolveNetworkConfig } from "./networkConfig";
-import { COURSE_LABEL, RESOURCE_NAMES, ResourceSpec } from "./podSpec";
+import { COURSE_LABEL, ResourceSpec, resolveResources } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
-import { SIDECAR_DEFAULTS } from "./sidecarPod";
+import { SIDECAR_DEFAULTS, SIDECAR_SETTING_KEYS, SidecarSettings, resolveSidecarSettings } from "./sidecarPod";
 import { WORKBENCH_DEFAULTS } from "./workbench";
 import {
     PodlabConfigError,
-    assertCpu,
     assertDnsLabel,
     assertId,
     assertIntInRange,
     assertLabels,
-    assertMemory,
     assertPinnedImage,
     assertPort,
     assertUnique,
@@ -53,18 +51,8 @@ export interface StackConfig {
         runAsUser: number;
         resources: ResourceSpec;
     };
-    sidecar: {
-        name: string;
-        nginxImage: string;
-        nginxPort: number;
-        nginxUser: number;
-        curlImage: string;
-        curlUser: number;
-        fetchIntervalSeconds: number;
-        sidecarPort?: number;
-        nginxResources: ResourceSpec;
-        curlResources: ResourceSpec;
-    };
+    /** The sidecar pod: its name and its settings, in the shape of `podlab:sidecar` and of SidecarPodArgs. */
+    sidecar: { name: string } & SidecarSettings;
     workbench: {
         enabled: boolean;
         image: string;
@@ -98,18 +86,6 @@ export const POSTGRES_CONFIG_DEFAULTS = {
     resources: POSTGRES_DEFAULTS.resources,
 };
 
-/** Defaults of every key under `podlab:sidecar`, as written in Pulumi.dev.yaml. */
-export const SIDECAR_CONFIG_DEFAULTS = {
-    name: "sidecar",
-    nginxImage: SIDECAR_DEFAULTS.nginxImage,
-    nginxPort: SIDECAR_DEFAULTS.nginxPort,
-    nginxUser: SIDECAR_DEFAULTS.nginxUser,
-    curlImage: SIDECAR_DEFAULTS.curlImage,
-    curlUser: SIDECAR_DEFAULTS.curlUser,
-    fetchIntervalSeconds: SIDECAR_DEFAULTS.fetchIntervalSeconds,
-    resources: { nginx: SIDECAR_DEFAULTS.nginxResources, curl: SIDECAR_DEFAULTS.curlResources },
-};
-
 /** Defaults of every key under `podlab:quota`, as written in Pulumi.dev.yaml. */
 export const QUOTA_CONFIG_DEFAULTS = {
     extraPods: ENVIRONMENT_QUOTA_DEFAULTS.extraPods,
@@ -132,8 +108,6 @@ export const DEFAULT_FENCE: FenceScope = "stack";
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
 export const STACK_CONFIG_KEYS = ["namespace", "mode", "labels", "fence", "quota", "network", "postgres", "sidecar", "workbench", "postgresPassword"] as const;
 
-/** Optional `podlab:sidecar` keys that have no default. */
-const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
 /** Optional `podlab:workbench` keys that have no default. */
 const WORKBENCH_OPTIONAL_KEYS = ["apiServer"];
 
@@ -173,18 +147,10 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     const baseName = assertDnsLabel("podlab:postgres.baseName", pg.baseName ?? pgd.baseName);
     const names = postgresPodNames(baseName, count).map((n, i) => assertDnsLabel(`podlab:postgres pod name #${i + 1}`, n));
 
-    const sc = objectWithKnownKeys("podlab:sidecar", raw.sidecar, [...Object.keys(SIDECAR_CONFIG_DEFAULTS), ...SIDECAR_OPTIONAL_KEYS]);
-    const scd = SIDECAR_CONFIG_DEFAULTS;
-    const sidecarName = assertDnsLabel("podlab:sidecar.name", sc.name ?? scd.name);
-    const nginxPort = assertPort("podlab:sidecar.nginxPort", sc.nginxPort ?? scd.nginxPort);
-    const sidecarPort = sc.sidecarPort === undefined ? undefined : assertPort("podlab:sidecar.sidecarPort", sc.sidecarPort);
-    if (sidecarPort === nginxPort) {
-        throw new PodlabConfigError(
-            `podlab:sidecar.sidecarPort ${sidecarPort} is also podlab:sidecar.nginxPort: the nginx and sidecar containers ` +
-                `share one network namespace, so two containers of one pod cannot use the same containerPort`,
-        );
-    }
-    const sidecarResources = objectWithKnownKeys("podlab:sidecar.resources", sc.resources, ["nginx", "curl"]);
+    // The sidecar pod's settings are checked by the component's own check, under their config keys.
+    const sc = objectWithKnownKeys("podlab:sidecar", raw.sidecar, [...SIDECAR_SETTING_KEYS]);
+    const sidecarName = assertDnsLabel("podlab:sidecar.name", sc.name ?? SIDECAR_DEFAULTS.name);
+    const sidecar = resolveSidecarSettings(sc, (setting) => `podlab:sidecar.${setting}`);
 
     assertUnique("pod name", [
         ...names.map((n, i) => ({ key: i === 0 ? "podlab:postgres.baseName" : `podlab:postgres pod #${i + 1}`, value: n })),
@@ -216,18 +182,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
             runAsUser: assertId("podlab:postgres.runAsUser", pg.runAsUser ?? pgd.runAsUser),
             resources: resolveResources("podlab:postgres.resources", pg.resources, pgd.resources),
         },
-        sidecar: {
-            name: sidecarName,
-            nginxImage: assertPinnedImage("podlab:sidecar.nginxImage", sc.nginxImage ?? scd.nginxImage),
-            nginxPort,
-            nginxUser: assertId("podlab:sidecar.nginxUser", sc.nginxUser ?? scd.nginxUser),
-            curlImage: assertPinnedImage("podlab:sidecar.curlImage", sc.curlImage ?? scd.curlImage),
-            curlUser: assertId("podlab:sidecar.curlUser", sc.curlUser ?? scd.curlUser),
-            fetchIntervalSeconds: assertIntInRange("podlab:sidecar.fetchIntervalSeconds", sc.fetchIntervalSeconds ?? scd.fetchIntervalSeconds, 1, 3600),
-            sidecarPort,
-            nginxResources: resolveResources("podlab:sidecar.resources.nginx", sidecarResources.nginx, scd.resources.nginx),
-            curlResources: resolveResources("podlab:sidecar.resources.curl", sidecarResources.curl, scd.resources.curl),
-        },
+        sidecar: { name: sidecarName, ...sidecar },
         workbench: {
             enabled: workbenchEnabled,
             image: assertPinnedImage("podlab:workbench.image", wb.image ?? wbd.image),
@@ -315,29 +270,6 @@ function resolveFence(value: unknown, labels: Record<string, string>): FenceScop
         throw new PodlabConfigError(`podlab:fence course needs podlab:labels.${COURSE_LABEL}: the course's policy selects its learners' namespaces by that label`);
     }
     return fence as FenceScope;
-}
-
-/**
- * Requests and limits of one container: each amount the config leaves out takes
- * its default, so adding `ephemeral-storage` to the defaults keeps older stack files valid.
- */
-function resolveResources(key: string, value: unknown, defaults: ResourceSpec): ResourceSpec {
-    const r = objectWithKnownKeys(key, value, ["requests", "limits"]);
-    const requests = objectWithKnownKeys(`${key}.requests`, r.requests, [...RESOURCE_NAMES]);
-    const limits = objectWithKnownKeys(`${key}.limits`, r.limits, [...RESOURCE_NAMES]);
-    const resolved: ResourceSpec = { requests: { ...defaults.requests }, limits: { ...defaults.limits } };
-    for (const name of RESOURCE_NAMES) {
-        const check = name === "cpu" ? assertCpu : assertMemory;
-        const request = check(`${key}.requests.${name}`, requests[name] ?? defaults.requests[name]);
-        const limit = check(`${key}.limits.${name}`, limits[name] ?? defaults.limits[name]);
-        const size = (q: { millis: number } | { bytes: number }) => ("millis" in q ? q.millis : q.bytes);
-        if (size(request) > size(limit)) {
-            throw new PodlabConfigError(`${key}.requests.${name} ${request.text} exceeds ${key}.limits.${name} ${limit.text}`);
-        }
-        resolved.requests[name] = request.text;
-        resolved.limits[name] = limit.text;
-    }
-    return resolved;
 }
 
 /** Levenshtein distance, for "did you mean" on a misspelt key. */

@@ -8,6 +8,7 @@
 import { LIMIT_RANGE_DEFAULTS, MAX_EXTRA_PODS } from "../components/environmentQuota";
 import { NETWORK_CONFIG_DEFAULTS } from "../components/networkConfig";
 import { ResourceSpec } from "../components/podSpec";
+import { SIDECAR_DEFAULTS } from "../components/sidecarPod";
 import {
     DEFAULT_FENCE,
     DEFAULT_MODE,
@@ -15,7 +16,6 @@ import {
     MAX_POSTGRES_COUNT,
     POSTGRES_CONFIG_DEFAULTS,
     QUOTA_CONFIG_DEFAULTS,
-    SIDECAR_CONFIG_DEFAULTS,
     STACK_CONFIG_KEYS,
     WORKBENCH_CONFIG_DEFAULTS,
     defaultNamespace,
@@ -134,7 +134,7 @@ export function codeDefaults(): Map<string, unknown> {
         ["mode", DEFAULT_MODE],
         ["fence", DEFAULT_FENCE],
         ...leaves("postgres", POSTGRES_CONFIG_DEFAULTS),
-        ...leaves("sidecar", SIDECAR_CONFIG_DEFAULTS),
+        ...leaves("sidecar", SIDECAR_DEFAULTS),
         ...leaves("quota", QUOTA_CONFIG_DEFAULTS),
         ...leaves("network", NETWORK_CONFIG_DEFAULTS),
         ...leaves("workbench", WORKBENCH_CONFIG_DEFAULTS),

@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { runMain } from "../cli/runMain";
 import { BLOCKS, FILES } from "./blocks";
 
 /** The repository root (this file is docs/generate.ts, or bin/docs/generate.js once built). */
@@ -102,10 +103,12 @@ function ensureNewline(s: string): string {
 }
 
 if (require.main === module) {
-    const check = process.argv.includes("--check");
-    const stale = generateDocs({ write: !check });
-    for (const s of stale) {
-        console.log(`${s.file}: ${s.name} ${check ? "is stale: run npm run docs" : "rewritten"}`);
-    }
-    process.exit(check && stale.length > 0 ? 1 : 0);
+    runMain("docs", async () => {
+        const check = process.argv.includes("--check");
+        const stale = generateDocs({ write: !check });
+        for (const s of stale) {
+            console.log(`${s.file}: ${s.name} ${check ? "is stale: run npm run docs" : "rewritten"}`);
+        }
+        return check && stale.length > 0 ? 1 : 0;
+    });
 }

@@ -4,7 +4,7 @@
  * was tried and what came back. Pure: a report in, text out.
  */
 import { STEP_IDS } from "../lesson/steps";
-import { CHECK_NAMES, CheckReport, CheckResult, CheckStatus, worstStatus } from "./checkModel";
+import { CHECK_NAMES, CheckReport, CheckResult, CheckStatus, worstStatus } from "../checkReport";
 
 const LABEL: Record<CheckStatus, string> = { pass: "pass", fail: "FAIL", "not-enforced": "NOT ENFORCED", "not-possible": "n/a" };
 const ANSI: Record<CheckStatus, string> = { pass: "\x1b[32m", fail: "\x1b[1;31m", "not-enforced": "\x1b[1;33m", "not-possible": "\x1b[2m" };

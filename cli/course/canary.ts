@@ -17,9 +17,8 @@
 import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
 import { KubePod } from "../picture/model";
-import { RESTRICTED_POD_SECURITY } from "../../components/labNamespace";
-import { PROJECT_LABELS, ResourceSpec, container, execProbe, podLabels, podSpec } from "../../components/podSpec";
-import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/sidecarPod";
+import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/nginx";
+import { PROJECT_LABELS, RESTRICTED_POD_SECURITY, ResourceSpec, container, execProbe, podLabels, podSpec } from "../../components/podSpec";
 import { COURSE_LABEL } from "./roster";
 
 /** Marks the canary's objects: "namespace" on its namespace, the pod's name (open, fenced, prober) on a pod and what belongs to it. */

@@ -16,10 +16,11 @@ import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../
 import { checkStep } from "../lesson/check";
 import { StepResult } from "../lesson/model";
 import { STEP_IDS } from "../lesson/steps";
-import { nginxIndexHtml } from "../../components/sidecarPod";
+import { nginxIndexHtml } from "../../components/nginx";
 import { Canary, CanaryImages, removeCanaries, setUpCanary } from "./canary";
-import { psqlRoutes } from "./card";
-import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings, judgeCredential, judgePsql, judgeSandbox, judgeSidecarPage } from "./checkModel";
+import { psqlRoutes } from "../environmentOutputs";
+import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings } from "../checkReport";
+import { judgeCredential, judgePsql, judgeSandbox, judgeSidecarPage } from "./checkModel";
 import { readOutputs } from "./environment";
 import { canaryVerdict, judgeNetworkFence } from "./fenceModel";
 import { LearnerFenceObservation, NetworkFacts, probeCanary, probeLearnerFence } from "./fenceProbe";
@@ -168,7 +169,7 @@ async function readFacts(course: string, now: () => Date): Promise<ClusterFacts>
 /** The course's own nginx and curl (the first checked learner's images, users, port and resources), for the canary. */
 function canaryImages(l: Learner): CanaryImages {
     const s = learnerConfig(l).sidecar;
-    return { nginx: { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources }, curl: { image: s.curlImage, uid: s.curlUser, resources: s.curlResources } };
+    return { nginx: { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.resources.nginx }, curl: { image: s.curlImage, uid: s.curlUser, resources: s.resources.curl } };
 }
 
 async function checkLearner(

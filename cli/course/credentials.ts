@@ -22,7 +22,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { kubectl, kubectlJson } from "../kubectl";
 import { PROJECT_LABELS } from "../../components/podSpec";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
 
 /** A credential without an `expires` in the roster lives this long. */

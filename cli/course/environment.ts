@@ -17,9 +17,11 @@ import { lessonSteps } from "../lesson/steps";
 import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
 import { kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
-import { EnvironmentOutputs, lessonOf, renderCard, withLink } from "./card";
+import { renderCard, withLink } from "./card";
+import { EnvironmentOutputs, lessonOf } from "../environmentOutputs";
 import { ClusterAccess, CredentialRecord, grantNote, mintCredential } from "./credentials";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */

@@ -10,7 +10,7 @@
  * cluster whose network plugin ignores NetworkPolicy, per family and per
  * direction: a pass is only ever given where enforcement was shown.
  */
-import { CanaryFinding, CheckResult, FamilyFinding } from "./checkModel";
+import { CanaryFinding, CheckResult, FamilyFinding } from "../checkReport";
 
 export const FAMILIES = ["IPv4", "IPv6"] as const;
 export type Family = (typeof FAMILIES)[number];

@@ -15,12 +15,9 @@
  * credentials' records on the cluster (records.ts). A second instructor with
  * another course directory, on another machine, works on the same class.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../automation";
-import { stateDir } from "../pulumiEnv";
-
-export { stateDir };
+import { stateDir } from "../files";
 
 export class CourseLayout {
     /** Where learners' files are written. */
@@ -80,13 +77,4 @@ export class CourseLayout {
     get lockFile(): string {
         return path.join(this.workDir, "lock");
     }
-}
-
-/** Writes a file atomically (a killed run leaves the old file or the new one, never half of one). */
-export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, content, { mode });
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, file);
 }

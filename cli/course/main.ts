@@ -17,26 +17,28 @@ import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automat
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
-import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
+import { preparePulumi } from "../pulumiEnv";
 import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
+import { runMain } from "../runMain";
 import { kubectlJson } from "../kubectl";
 import { resolveStackConfig } from "../../components/stackConfig";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
-import { checkExitStatus } from "./checkModel";
+import { checkExitStatus } from "../checkReport";
 import { downCourseStack, upCourseStack } from "./courseStack";
 import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
 import { CourseContext, failureReason, learnerByName, renewCredentials, stackConfigFile, writeLearnerWorkspace } from "./environment";
 import { LearnerFacts, downLearner, resetLearner, upLearner } from "./learnerUp";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, RosterError, deepMerge, loadRoster } from "./roster";
+import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
 
@@ -528,11 +530,5 @@ async function main(): Promise<number> {
 
 // Run as a command; imported (the benchmark renders learners' objects with baseConfig), it only exports.
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: Error) => {
-            console.error(err instanceof RosterError || err instanceof UsageError ? err.message : err instanceof PulumiSetupError ? `podlab: ${err.message}` : `course: ${err.message}`);
-            process.exit(err instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain("course", main);
 }

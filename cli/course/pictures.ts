@@ -12,10 +12,11 @@ import { liveCommands } from "../picture/live";
 import { KubePod, environmentView } from "../picture/model";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
 import { cardLink } from "../serve/links";
-import { CheckReport } from "./checkModel";
+import { CheckReport } from "../checkReport";
 import { courseCredentials } from "./credentials";
 import { learnerByName } from "./environment";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { COURSE_LABEL, Learner } from "./roster";
 
 /** The last check's report, if there is one for this course. */

@@ -20,7 +20,8 @@ import { PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, pidAlive } from "../automation";
 import { runPulumi, runPulumiIn } from "../stackWorkspace";
 import type { CourseOutputs } from "./environment";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 
 /** The stack tag that makes a stack one of a course's learners; its value is the course. */
 export const COURSE_TAG = "podlab:course";

@@ -24,7 +24,8 @@ import { kubectl } from "../kubectl";
 import { CREDENTIAL_ANNOTATION } from "../lesson/workbenchCredential";
 import { WORKBENCH_POD_NAME } from "../../components/workbench";
 import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, AnchorSecret, boundAnchorUid, credentialStateOf } from "./credentials";
-import { CourseLayout, writeFileAtomic } from "./layout";
+import { CourseLayout } from "./layout";
+import { writeFileAtomic } from "../files";
 import { COURSE_LABEL, Learner } from "./roster";
 
 /** A Kubernetes object an update reported. */

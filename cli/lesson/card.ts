@@ -5,7 +5,7 @@
  * offer, so the commands work as printed from the card's directory too.
  */
 import * as path from "path";
-import { writeFileAtomic } from "../course/layout";
+import { writeFileAtomic } from "../files";
 import { LessonStep } from "./model";
 
 /** Writes each step's files into `dir`; returns their names. */

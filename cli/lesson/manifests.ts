@@ -12,7 +12,7 @@
 import { LESSON_PASSWORD_SECRET } from "../../components/lessonPassword";
 import { ResourceSpec } from "../../components/podSpec";
 import { PGDATA, POSTGRES_DATA_MOUNT, POSTGRES_PASSWORD_KEY, POSTGRES_VOLUME_SIZE_LIMITS } from "../../components/postgresPod";
-import { NGINX_TMP_SIZE_LIMIT } from "../../components/sidecarPod";
+import { NGINX_TMP_SIZE_LIMIT } from "../../components/nginx";
 import { StackConfig, postgresPodNames } from "../../components/stackConfig";
 
 /** The pods the exercise has the learner make, by the names its files give them. */
@@ -118,8 +118,8 @@ spec:
       ports:
         - containerPort: ${s.nginxPort}
       resources:
-        requests: ${amounts(s.nginxResources.requests)}
-        limits: ${amounts(s.nginxResources.limits)}
+        requests: ${amounts(s.resources.nginx.requests)}
+        limits: ${amounts(s.resources.nginx.limits)}
       securityContext:
         runAsUser: ${s.nginxUser}
         runAsGroup: ${s.nginxUser}
@@ -135,8 +135,8 @@ spec:
       image: ${s.curlImage}
       command: [/bin/sh, -c, ${JSON.stringify(loop)}]
       resources:
-        requests: ${amounts(s.curlResources.requests)}
-        limits: ${amounts(s.curlResources.limits)}
+        requests: ${amounts(s.resources.curl.requests)}
+        limits: ${amounts(s.resources.curl.limits)}
       securityContext:
         runAsUser: ${s.curlUser}
         runAsGroup: ${s.curlUser}

@@ -6,8 +6,8 @@
 import * as path from "path";
 import { kubectlJson } from "../kubectl";
 import { readCri } from "../cri";
-import { lessonCommands, lessonOf } from "../course/card";
-import { stateDir, writeFileAtomic } from "../course/layout";
+import { lessonCommands, lessonOf } from "../environmentOutputs";
+import { stateDir, writeFileAtomic } from "../files";
 import { KubePod, environmentView, liveOutputs } from "./model";
 import { PageCommand, stackPage } from "./pages";
 

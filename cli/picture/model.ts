@@ -4,7 +4,7 @@
  * podlab can see the node's runtime, each pod's sandbox. Pure functions: the
  * reading is in live.ts, the drawing in svg.ts and pages.ts.
  */
-import { EnvironmentOutputs } from "../course/card";
+import { EnvironmentOutputs } from "../environmentOutputs";
 import { CriView } from "../cri";
 
 /** A pod as `kubectl get pods -o json` returns it (the fields podlab reads). */

@@ -5,7 +5,7 @@
  * script, font or image from anywhere, so a page reads the same offline and
  * printed (a card per page). Pure: data in, HTML out.
  */
-import { CHECK_NAMES, CheckReport, CheckResult, CheckStatus, worstStatus } from "../course/checkModel";
+import { CHECK_NAMES, CheckReport, CheckResult, CheckStatus, worstStatus } from "../checkReport";
 import { EnvironmentView } from "./model";
 import { environmentSvg, escapeXml as esc } from "./svg";
 

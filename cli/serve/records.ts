@@ -11,7 +11,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { StepResult } from "../lesson/model";
-import { CourseLayout, writeFileAtomic } from "../course/layout";
+import { CourseLayout } from "../course/layout";
+import { writeFileAtomic } from "../files";
 
 /** The secrets of a course's links: the instructor's and one per learner. */
 export interface LinkSecrets {

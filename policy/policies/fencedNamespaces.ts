@@ -4,7 +4,7 @@ import { labelMapSetting, stringListSetting } from "./settings";
 
 /**
  * Pod Security admission labels at the `restricted` level. The same values as
- * `RESTRICTED_POD_SECURITY` in components/labNamespace.ts: the pack does not
+ * `RESTRICTED_POD_SECURITY` in components/podSpec.ts: the pack does not
  * import the program it checks, and a root test asserts the two are equal.
  */
 export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {

@@ -124,3 +124,12 @@ describe("repairFileBackend", () => {
         expect(repairFileBackend()).toEqual([]);
     });
 });
+
+describe("importing cli/automation.ts", () => {
+    it("installs no process-wide handler: each command's entry point does (cli/runMain.ts)", () => {
+        const before = process.listeners("unhandledRejection").length;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        jest.isolateModules(() => require("../../cli/automation"));
+        expect(process.listeners("unhandledRejection")).toHaveLength(before);
+    });
+});

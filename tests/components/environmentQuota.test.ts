@@ -6,7 +6,7 @@ import { SIDECAR_DEFAULTS } from "../../components/sidecarPod";
 
 beforeEach(() => resetMocks());
 
-const COURSE_PODS = [[POSTGRES_DEFAULTS.resources], [POSTGRES_DEFAULTS.resources], [SIDECAR_DEFAULTS.nginxResources, SIDECAR_DEFAULTS.curlResources]];
+const COURSE_PODS = [[POSTGRES_DEFAULTS.resources], [POSTGRES_DEFAULTS.resources], [SIDECAR_DEFAULTS.resources.nginx, SIDECAR_DEFAULTS.resources.curl]];
 
 describe("quotaHard", () => {
     it("makes room for podlab's pods plus the extra pods at the LimitRange defaults", () => {

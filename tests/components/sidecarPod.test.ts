@@ -1,5 +1,6 @@
-import { ofType, resetMocks, valueOf } from "../mocks";
-import { SidecarPod, nginxConf } from "../../components/sidecarPod";
+import { ofType, registered, resetMocks, valueOf } from "../mocks";
+import { SIDECAR_DEFAULTS, SidecarPod } from "../../components/sidecarPod";
+import { resolveStackConfig } from "../../components/stackConfig";
 
 beforeEach(() => resetMocks());
 
@@ -65,23 +66,26 @@ describe("SidecarPod", () => {
 
     it("refuses a sidecar port equal to the nginx port: one network namespace", () => {
         expect(() => new SidecarPod("web", { namespace: "lab", nginxPort: 8080, sidecarPort: 8080 })).toThrow(
-            'pod web: duplicate containerPort "8080/TCP": container nginx and container sidecar',
+            "SidecarPod web: sidecarPort 8080 is also SidecarPod web: nginxPort: the nginx and sidecar containers share one network namespace",
         );
         expect(ofType("kubernetes:core/v1:Pod")).toHaveLength(0);
     });
 
-    it("moves nginx's pid file and all five temp paths under /tmp: the public image's root is read-only", () => {
-        // Each directive nginx would otherwise write outside /tmp, from its compiled-in defaults.
-        const writable = ["pid", "client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path"];
-        const directives = new Map<string, string[]>();
-        for (const m of nginxConf(8080).matchAll(/^\s*([a-z_]+)\s+([^;{]+);/gm)) {
-            directives.set(m[1], [...(directives.get(m[1]) ?? []), m[2].trim()]);
-        }
-        for (const name of writable) {
-            expect([name, directives.get(name)]).toEqual([name, [expect.stringMatching(/^\/tmp\/[^/\s]+$/)]]);
-        }
-        // Logs go to the container's stdout and stderr, never to a file.
-        expect(directives.get("error_log")).toEqual([expect.stringMatching(/^\/dev\/stderr\b/)]);
-        expect(directives.get("access_log")).toEqual(["/dev/stdout"]);
+    it("takes each container's resources as podlab:sidecar.resources writes them, an amount left out taking its default", async () => {
+        const { nginx, sidecar } = await deploy({ resources: { curl: { requests: { cpu: "20m" }, limits: { memory: "48Mi" } } } });
+        expect(nginx.resources).toEqual(SIDECAR_DEFAULTS.resources.nginx);
+        expect(sidecar.resources).toEqual({
+            requests: { ...SIDECAR_DEFAULTS.resources.curl.requests, cpu: "20m" },
+            limits: { ...SIDECAR_DEFAULTS.resources.curl.limits, memory: "48Mi" },
+        });
+    });
+
+    it("checks its settings with the config's own check, naming its args: a request over its limit is refused before anything is registered", () => {
+        const resources = { nginx: { requests: { cpu: "1" }, limits: { cpu: "500m" } } };
+        expect(() => new SidecarPod("web", { namespace: "lab", resources })).toThrow("SidecarPod web: resources.nginx.requests.cpu 1 exceeds SidecarPod web: resources.nginx.limits.cpu 500m");
+        expect(() => resolveStackConfig({ sidecar: { resources } }, { project: "podlab", stack: "dev" })).toThrow(
+            "podlab:sidecar.resources.nginx.requests.cpu 1 exceeds podlab:sidecar.resources.nginx.limits.cpu 500m",
+        );
+        expect(registered).toHaveLength(0);
     });
 });

@@ -6,13 +6,13 @@ import {
     MAX_POSTGRES_COUNT,
     POSTGRES_CONFIG_DEFAULTS,
     QUOTA_CONFIG_DEFAULTS,
-    SIDECAR_CONFIG_DEFAULTS,
     WORKBENCH_CONFIG_DEFAULTS,
     DEFAULT_MODE,
     defaultNamespace,
     postgresPodNames,
     resolveStackConfig,
 } from "../../components/stackConfig";
+import { SIDECAR_DEFAULTS } from "../../components/sidecarPod";
 import { NETWORK_CONFIG_DEFAULTS } from "../../components/networkConfig";
 import { PodlabConfigError } from "../../components/validation";
 import { labImageRef } from "../labImages";
@@ -32,7 +32,7 @@ describe("defaults", () => {
     it("Pulumi.dev.yaml writes down exactly the defaults the code uses", () => {
         const dev = devStackConfig();
         expect(dev["podlab:postgres"]).toEqual(POSTGRES_CONFIG_DEFAULTS);
-        expect(dev["podlab:sidecar"]).toEqual(SIDECAR_CONFIG_DEFAULTS);
+        expect(dev["podlab:sidecar"]).toEqual(SIDECAR_DEFAULTS);
         expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
         expect(dev["podlab:workbench"]).toEqual(WORKBENCH_CONFIG_DEFAULTS);
         expect(dev["podlab:mode"]).toBe(DEFAULT_MODE);

@@ -8,10 +8,11 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../cli/automation";
-import { CheckReport } from "../../cli/course/checkModel";
+import { CheckReport } from "../../cli/checkReport";
 import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
-import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
-import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab, setPodIpv6 } from "./lab";
+import { eventually, runCourse, tokenOf, writeRoster } from "./courseRun";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { podlabObjects, podsIn, printed, privateBackend, requireLab, setPodIpv6, WAIT_MS } from "./lab";
 
 const COURSE = "e2ec";
 const LEARNERS = ["ada", "grace", "linus"];
@@ -36,8 +37,8 @@ const BASE_ROSTER = {
 const course = runCourse;
 
 /** kubectl with a learner's own kubeconfig. */
-function asLearner(learner: string, ...args: string[]): { status: number; output: string; stdout: string } {
-    return kubectlWith(kubeconfigOf(learner), args);
+function asLearner(learner: string, ...args: string[]): KubectlResult {
+    return kubectlRunSync(args, { kubeconfig: kubeconfigOf(learner) });
 }
 
 /** The pods of each learner of the base roster, by role. */
@@ -58,8 +59,8 @@ function findings(report: CheckReport, learner: string, check: string): string[]
  * policy fences. "000" (refused or timed out) when enforced, "200" when not.
  */
 function labEnforcesNetworkPolicy(): boolean {
-    const ip = kubectl("get", "pod", "sidecar", "-n", ns("grace"), "-o", "jsonpath={.status.podIP}");
-    const r = spawnSync("kubectl", ["exec", "-n", ns("ada"), "sidecar", "-c", "sidecar", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${ip}:8080/`], { encoding: "utf8" });
+    const ip = kubectlSync(["get", "pod", "sidecar", "-n", ns("grace"), "-o", "jsonpath={.status.podIP}"]);
+    const r = kubectlRunSync(["exec", "-n", ns("ada"), "sidecar", "-c", "sidecar", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${ip}:8080/`]);
     expect(["000", "200"]).toContain(r.stdout.trim());
     return r.stdout.trim() !== "200";
 }
@@ -69,17 +70,17 @@ function kubeconfigOf(learner: string): string {
 }
 
 function podUids(learner: string): Record<string, string> {
-    const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner));
+    const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner)]);
     return Object.fromEntries(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
 }
 
 function secretPassword(learner: string, secret: string): string {
-    return Buffer.from(kubectl("get", "secret", secret, "-n", ns(learner), "-o", "jsonpath={.data.password}"), "base64").toString("utf8");
+    return Buffer.from(kubectlSync(["get", "secret", secret, "-n", ns(learner), "-o", "jsonpath={.data.password}"]), "base64").toString("utf8");
 }
 
 /** The learner's lesson pods, and the workbench every learner of a course has, are all Ready. */
 function expectAllReady(learner: string, names: string[]): void {
-    const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab");
+    const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab"]);
     expect(pods.items.map((p) => p.metadata.name).sort()).toEqual([...names, "workbench"].sort());
     for (const p of pods.items) {
         expect(`${p.metadata.name} ${p.status.conditions?.find((c: any) => c.type === "Ready")?.status}`).toBe(`${p.metadata.name} True`);
@@ -89,7 +90,7 @@ function expectAllReady(learner: string, names: string[]): void {
 /** Everything in the cluster with the course's label, as kind/namespace/name. */
 function labelled(): string[] {
     const kinds = "namespaces,pods,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,resourcequotas,limitranges,validatingadmissionpolicies,validatingadmissionpolicybindings";
-    return kubectlJson<{ items: any[] }>("get", kinds, "-A", "-l", `podlab.dev/course=${COURSE}`).items.map(
+    return kubectlJsonSync<{ items: any[] }>(["get", kinds, "-A", "-l", `podlab.dev/course=${COURSE}`]).items.map(
         (o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
     );
 }
@@ -115,7 +116,7 @@ function backendText(): string {
 beforeAll(() => {
     requireLab();
     // A run killed half-way leaves its namespaces behind; their state went with its private backend.
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
     root = privateBackend();
     backend = path.join(root, "backend");
     out = path.join(root, "course");
@@ -124,8 +125,8 @@ beforeAll(() => {
 afterAll(() => {
     // Leave the lab as we found it even when a test failed half-way.
     course("down", "--roster", roster("cleanup", { ...BASE_ROSTER, learners: [...LEARNERS, "margaret"] }), "--out", out);
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
-    kubectlResult("delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`);
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`]);
 });
 
 describe("npm run course on the lab's real node", () => {
@@ -173,13 +174,13 @@ describe("npm run course on the lab's real node", () => {
 
     it("each learner's own credential: lists their pods, reads their postgres Secret, execs into their sidecar", () => {
         for (const l of LEARNERS) {
-            expect(asLearner(l, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").output).toBe(`system:serviceaccount:${ns(l)}:learner`);
+            expect(printed(asLearner(l, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))).toBe(`system:serviceaccount:${ns(l)}:learner`);
             const pods = asLearner(l, "get", "pods", "-o", "name");
-            expect(pods.status).toBe(0);
-            expect(pods.output).toContain("pod/sidecar");
-            expect(asLearner(l, "get", "secret", "postgres-credentials", "-o", "jsonpath={.data.password}").status).toBe(0);
+            expect(pods.exitCode).toBe(0);
+            expect(printed(pods)).toContain("pod/sidecar");
+            expect(asLearner(l, "get", "secret", "postgres-credentials", "-o", "jsonpath={.data.password}").exitCode).toBe(0);
             const page = asLearner(l, "exec", "sidecar", "-c", "sidecar", "--", "curl", "-s", "http://localhost:8080/");
-            expect(page.output).toContain("You reached this page over localhost");
+            expect(printed(page)).toContain("You reached this page over localhost");
         }
     });
 
@@ -193,7 +194,7 @@ describe("npm run course on the lab's real node", () => {
             ["get", "nodes"],
         ]) {
             const r = asLearner("ada", ...args);
-            expect(`${args.join(" ")} -> ${r.status} ${/forbidden/i.test(r.output)}`).toBe(`${args.join(" ")} -> 1 true`);
+            expect(`${args.join(" ")} -> ${r.exitCode} ${/forbidden/i.test(printed(r))}`).toBe(`${args.join(" ")} -> 1 true`);
         }
         const own = ns("ada");
         const denied: string[][] = [
@@ -231,13 +232,13 @@ describe("npm run course on the lab's real node", () => {
     });
 
     it("the network fence: a learner's pod cannot connect to another learner's pods (it times out), their own pods answer", () => {
-        const podIp = (learner: string, pod: string) => kubectl("get", "pod", pod, "-n", ns(learner), "-o", "jsonpath={.status.podIP}");
+        const podIp = (learner: string, pod: string) => kubectlSync(["get", "pod", pod, "-n", ns(learner), "-o", "jsonpath={.status.podIP}"]);
         const curl = (ip: string) => asLearner("ada", "exec", "sidecar", "-c", "sidecar", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--connect-timeout", "3", `http://${ip}:8080/`);
         // curl exit 28: timed out (blocked by the other learner's NetworkPolicy), not 7 (refused).
-        expect(curl(podIp("grace", "sidecar")).status).toBe(28);
-        expect(curl(podIp("linus", "sidecar")).status).toBe(28);
+        expect(curl(podIp("grace", "sidecar")).exitCode).toBe(28);
+        expect(curl(podIp("linus", "sidecar")).exitCode).toBe(28);
         const own = curl(podIp("ada", "sidecar"));
-        expect(`${own.status} ${own.stdout}`).toBe("0 200");
+        expect(`${own.exitCode} ${own.stdout}`).toBe("0 200");
     });
 
     it("every command on a card works as printed, with that learner's kubeconfig", () => {
@@ -288,7 +289,7 @@ describe("npm run course on the lab's real node", () => {
         expect(report.canary.families).toEqual({ IPv4: expect.objectContaining({ verdict: "enforced" }), IPv6: expect.objectContaining({ verdict: "closed" }) });
         expect(report.results.find((x) => x.learner === "ada" && x.check === "credential-fenced")!.tried).toBe(`kubectl get pods -n ${ns("grace")} (with ada's kubeconfig: GET /api/v1/namespaces/${ns("grace")}/pods)`);
         // The canary is being deleted (the namespace controller finishes within seconds), and no object of any environment changed (same resourceVersions).
-        const canaries = kubectlJson<{ items: any[] }>("get", "namespaces", "-l", `podlab.dev/course=${COURSE},podlab.dev/canary=namespace`).items;
+        const canaries = kubectlJsonSync<{ items: any[] }>(["get", "namespaces", "-l", `podlab.dev/course=${COURSE},podlab.dev/canary=namespace`]).items;
         expect(canaries.map((n) => `${n.metadata.name} ${n.metadata.deletionTimestamp !== undefined}`)).toEqual(canaries.map((n) => `${n.metadata.name} true`));
         expect(podlabObjects(namespaces)).toEqual(before);
     });
@@ -298,8 +299,8 @@ describe("npm run course on the lab's real node", () => {
             const r = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
             return { status: r.status, stdout: r.stdout, report: readCheck() };
         };
-        const policy = kubectlJson("get", "networkpolicy", "same-namespace-only", "-n", ns("grace"));
-        kubectl("delete", "networkpolicy", "same-namespace-only", "-n", ns("grace"));
+        const policy = kubectlJsonSync(["get", "networkpolicy", "same-namespace-only", "-n", ns("grace")]);
+        kubectlSync(["delete", "networkpolicy", "same-namespace-only", "-n", ns("grace")]);
         try {
             const r = checkNow();
             expect(r.status).toBe(1);
@@ -309,7 +310,7 @@ describe("npm run course on the lab's real node", () => {
             // ada's and linus's own fences still keep them out of grace's pods.
             expect(["ada", "linus"].map((l) => findings(r.report, l, "network-fence")[0])).toEqual(["pass", "pass"]);
         } finally {
-            execFileSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "same-namespace-only", namespace: ns("grace"), labels: policy.metadata.labels }, spec: policy.spec }) });
+            kubectlSync(["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "same-namespace-only", namespace: ns("grace"), labels: policy.metadata.labels }, spec: policy.spec }) });
         }
         const turned = [[ns("ada"), "sidecar"], [ns("grace"), "postgres"], [ns("grace"), "sidecar"]];
         try {
@@ -407,7 +408,7 @@ describe("npm run course on the lab's real node", () => {
     it("a broken environment fails its learner only; up puts it back, and the next check passes", () => {
         const enforced = labEnforcesNetworkPolicy();
         const fence = enforced ? "pass" : "not-enforced";
-        expect(kubectlResult("delete", "pod", "sidecar", "-n", ns("grace"), "--wait=true").status).toBe(0);
+        expect(kubectlRunSync(["delete", "pod", "sidecar", "-n", ns("grace"), "--wait=true"], { timeoutMs: WAIT_MS }).exitCode).toBe(0);
         const broken = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
         expect(broken.status).toBe(1);
         const report = readCheck();
@@ -456,20 +457,17 @@ describe("npm run course on the lab's real node", () => {
                     ],
                 },
             });
-        const create = (manifest: string) => {
-            const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfigOf("grace")}`, "create", "-f", "-"], { input: manifest, encoding: "utf8" });
-            return { status: r.status, output: `${r.stdout}${r.stderr}` };
-        };
+        const create = (manifest: string) => kubectlRunSync(["create", "-f", "-"], { kubeconfig: kubeconfigOf("grace"), input: manifest });
         const privileged = create(pod("try-privileged", true));
-        expect(privileged.status).toBe(1);
-        expect(privileged.output).toContain('violates PodSecurity "restricted:latest"');
+        expect(privileged.exitCode).toBe(1);
+        expect(printed(privileged)).toContain('violates PodSecurity "restricted:latest"');
         // Two extra pods fit (podlab:quota.extraPods, default 2); the third does not.
-        expect(create(pod("extra1")).status).toBe(0);
-        expect(create(pod("extra2")).status).toBe(0);
+        expect(create(pod("extra1")).exitCode).toBe(0);
+        expect(create(pod("extra2")).exitCode).toBe(0);
         const third = create(pod("extra3"));
-        expect(third.status).toBe(1);
-        expect(third.output).toMatch(/exceeded quota: environment, requested: .*pods=1/);
-        expect(asLearner("grace", "delete", "pod", "extra1", "extra2", "--wait=true").status).toBe(0);
+        expect(third.exitCode).toBe(1);
+        expect(printed(third)).toMatch(/exceeded quota: environment, requested: .*pods=1/);
+        expect(asLearner("grace", "delete", "pod", "extra1", "extra2", "--wait=true").exitCode).toBe(0);
     });
 
     it("reset changes only its learner: new pods, password and credential; everyone else untouched", async () => {
@@ -489,21 +487,21 @@ describe("npm run course on the lab's real node", () => {
         expect(podUids("linus")).toEqual(before.linus);
         expect(secretPassword("ada", "postgres-credentials")).not.toBe(oldPassword);
         expect(tokenOf(kubeconfigOf("ada"))).not.toBe(tokenOf(oldAda));
-        await eventually("ada's old token refused", () => /Unauthorized|must be logged in/i.test(spawnSync("kubectl", [`--kubeconfig=${oldAda}`, "get", "pods"], { encoding: "utf8" }).stderr), 30);
-        expect(asLearner("ada", "get", "pods").status).toBe(0);
+        await eventually("ada's old token refused", () => /Unauthorized|must be logged in/i.test(kubectlRunSync(["get", "pods"], { kubeconfig: oldAda }).stderr), 30);
+        expect(asLearner("ada", "get", "pods").exitCode).toBe(0);
     });
 
     it("credentials: a fresh kubeconfig, the old token stops working, pods untouched", async () => {
         const uids = podUids("grace");
         const old = path.join(root, "grace-old-kubeconfig");
         fs.copyFileSync(kubeconfigOf("grace"), old);
-        expect(spawnSync("kubectl", [`--kubeconfig=${old}`, "get", "pods"]).status).toBe(0);
+        expect(kubectlRunSync(["get", "pods"], { kubeconfig: old }).exitCode).toBe(0);
         const r = course("credentials", "--roster", roster("base", BASE_ROSTER), "--out", out, "grace");
         expect(r.status).toBe(0);
         expect(tokenOf(kubeconfigOf("grace"))).not.toBe(tokenOf(old));
-        const seconds = await eventually("grace's old token refused", () => spawnSync("kubectl", [`--kubeconfig=${old}`, "get", "pods"]).status !== 0, 30);
-        expect(spawnSync("kubectl", [`--kubeconfig=${old}`, "get", "pods"], { encoding: "utf8" }).stderr).toMatch(/Unauthorized|must be logged in/i);
-        expect(asLearner("grace", "get", "pods").status).toBe(0);
+        const seconds = await eventually("grace's old token refused", () => kubectlRunSync(["get", "pods"], { kubeconfig: old }).exitCode !== 0, 30);
+        expect(kubectlRunSync(["get", "pods"], { kubeconfig: old }).stderr).toMatch(/Unauthorized|must be logged in/i);
+        expect(asLearner("grace", "get", "pods").exitCode).toBe(0);
         expect(podUids("grace")).toEqual(uids);
         console.log(`old token refused ${seconds.toFixed(1)} s after credentials returned`);
     });
@@ -513,7 +511,7 @@ describe("npm run course on the lab's real node", () => {
         const up = course("up", "--roster", without, "--out", out);
         expect(up.status).toBe(0);
         expect(up.stdout).toContain("linus: no longer in the roster");
-        expect(kubectlResult("get", "namespace", ns("linus")).status).toBe(0);
+        expect(kubectlRunSync(["get", "namespace", ns("linus")]).exitCode).toBe(0);
         const adaUids = podUids("ada");
         const down = course("down", "--roster", without, "--out", out, "linus");
         expect(`${down.stdout}${down.stderr}`).toContain("course down: 1 done, 0 failed");
@@ -535,8 +533,8 @@ describe("npm run course on the lab's real node", () => {
         });
         // Kill the whole process group (the course command, its Pulumi CLIs and providers) once objects are being created.
         await eventually("margaret's namespace or ada's postgres3 being created", () => {
-            const r = kubectlResult("get", "pods,namespaces", "-A", "-l", `podlab.dev/course=${COURSE}`, "-o", "name");
-            return r.output.includes(`namespace/${ns("margaret")}`) || r.output.includes("pod/postgres3");
+            const r = kubectlRunSync(["get", "pods,namespaces", "-A", "-l", `podlab.dev/course=${COURSE}`, "-o", "name"]);
+            return printed(r).includes(`namespace/${ns("margaret")}`) || printed(r).includes("pod/postgres3");
         }, 120);
         process.kill(-child.pid!, "SIGKILL");
         await new Promise((r) => setTimeout(r, 1000));

@@ -22,12 +22,6 @@ export function runCourse(...args: string[]): { status: number; stdout: string; 
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** kubectl with a kubeconfig (a learner's own), optionally fed `input` on stdin. */
-export function kubectlWith(kubeconfig: string, args: string[], input?: string): { status: number; output: string; stdout: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfig}`, ...args], { encoding: "utf8", timeout: 60_000, input });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
-}
-
 /** The token of a kubeconfig's first user. */
 export function tokenOf(file: string): string {
     const cfg = yaml.load(fs.readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> };

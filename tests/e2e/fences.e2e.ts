@@ -6,12 +6,12 @@
  * needs no running containers, so this suite runs on KWOK too; the few tests
  * that need containers that run and finish are skipped there, by name.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ADMISSION_RULES } from "../../components/admissionRules";
-import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
-import { LAB_NODE, kubectl, kubectlJson, kubectlResult, privateBackend, requireLab } from "./lab";
+import { eventually, runCourse, tokenOf, writeRoster } from "./courseRun";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { LAB_NODE, printed, privateBackend, requireLab, WAIT_MS } from "./lab";
 
 const COURSE = "e2ef";
 const LEARNER = "ada";
@@ -32,7 +32,7 @@ const refusedBy = new Set<string>();
 
 const kubeconfig = () => path.join(out, LEARNER, "kubeconfig");
 /** kubectl with the learner's own kubeconfig. */
-const asLearner = (...args: string[]) => kubectlWith(kubeconfig(), args);
+const asLearner = (...args: string[]) => kubectlRunSync(args, { kubeconfig: kubeconfig() });
 
 interface PodOverrides {
     metadata?: Record<string, unknown>;
@@ -58,38 +58,37 @@ function learnerPod(name: string, o: PodOverrides = {}): Record<string, unknown>
 }
 
 /** `kubectl create` of a manifest with the learner's kubeconfig. */
-function createAsLearner(manifest: Record<string, unknown>): { status: number; output: string } {
-    return kubectlWith(kubeconfig(), ["create", "-f", "-"], JSON.stringify(manifest));
+function createAsLearner(manifest: Record<string, unknown>): KubectlResult {
+    return kubectlRunSync(["create", "-f", "-"], { kubeconfig: kubeconfig(), input: JSON.stringify(manifest) });
 }
 
 /** Creates the pod with the learner's credential and expects `podlab fence "<rule>"` to refuse it; returns the message. */
 function expectRefusedBy(rule: string, manifest: Record<string, unknown>, create = createAsLearner): string {
     const r = create(manifest);
-    const got = /podlab fence "([a-z-]+)": .*/.exec(r.output);
-    expect(`${r.status} ${got?.[1] ?? r.output.trim()}`).toBe(`1 ${rule}`);
-    expect(r.output).toContain(`ValidatingAdmissionPolicy '${FENCE}' with binding '${FENCE}' denied request`);
+    const got = /podlab fence "([a-z-]+)": .*/.exec(printed(r));
+    expect(`${r.exitCode} ${got?.[1] ?? printed(r).trim()}`).toBe(`1 ${rule}`);
+    expect(printed(r)).toContain(`ValidatingAdmissionPolicy '${FENCE}' with binding '${FENCE}' denied request`);
     refusedBy.add(rule);
     return got![0];
 }
 
 function deleteAsLearner(...pods: string[]): void {
-    expect(asLearner("delete", "pod", "--ignore-not-found", "--wait=true", ...pods).status).toBe(0);
+    expect(asLearner("delete", "pod", "--ignore-not-found", "--wait=true", ...pods).exitCode).toBe(0);
 }
 
-function adminCreate(manifest: Record<string, unknown>): { status: number; output: string } {
-    const r = spawnSync("kubectl", ["create", "-n", NS, "-f", "-"], { input: JSON.stringify(manifest), encoding: "utf8" });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+function adminCreate(manifest: Record<string, unknown>): KubectlResult {
+    return kubectlRunSync(["create", "-n", NS, "-f", "-"], { input: JSON.stringify(manifest) });
 }
 
 function ip(pod: string): string {
-    return kubectl("get", "pod", pod, "-n", NS, "-o", "jsonpath={.status.podIP}");
+    return kubectlSync(["get", "pod", pod, "-n", NS, "-o", "jsonpath={.status.podIP}"]);
 }
 
 beforeAll(() => {
     requireLab();
     // A run killed half-way leaves its namespaces and fence behind; their state went with its private backend.
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
-    kubectlResult("delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`);
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`]);
     root = privateBackend();
     out = path.join(root, "course");
     // One learner, one postgres: room for two pods of their own (podlab:quota.extraPods); credentials end in two hours.
@@ -102,33 +101,33 @@ beforeAll(() => {
         throw new Error(`course up failed: ${up.stdout}${up.stderr}`);
     }
     // podlab's own pods (postgres, the sidecar pod, the workbench): the quota counts them before any of the learner's.
-    podlabPods = kubectlJson<{ items: unknown[] }>("get", "pods", "-n", NS).items.length;
+    podlabPods = kubectlJsonSync<{ items: unknown[] }>(["get", "pods", "-n", NS]).items.length;
 });
 
 afterAll(() => {
     runCourse("down", "--roster", rosterFile, "--out", out);
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
-    kubectlResult("delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`);
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`]);
 });
 
 describe("the course's admission fence", () => {
     it("exists before the learner's environment: one policy and one binding, from the course-level stack, selecting the course's namespaces", () => {
-        const binding = kubectlJson("get", "validatingadmissionpolicybinding", FENCE);
+        const binding = kubectlJsonSync(["get", "validatingadmissionpolicybinding", FENCE]);
         expect(binding.spec).toEqual({ policyName: FENCE, validationActions: ["Deny"], matchResources: expect.objectContaining({ namespaceSelector: { matchLabels: { "podlab.dev/course": COURSE, "podlab.dev/fence": "course" } } }) });
-        expect(kubectlJson("get", "namespace", NS).metadata.labels).toMatchObject({ "podlab.dev/course": COURSE, "podlab.dev/fence": "course" });
-        const policy = kubectlJson("get", "validatingadmissionpolicy", FENCE);
+        expect(kubectlJsonSync(["get", "namespace", NS]).metadata.labels).toMatchObject({ "podlab.dev/course": COURSE, "podlab.dev/fence": "course" });
+        const policy = kubectlJsonSync(["get", "validatingadmissionpolicy", FENCE]);
         expect(policy.spec.validations).toHaveLength(ADMISSION_RULES.length);
         // The API server compiled every expression: type checking found nothing to warn about.
         expect(policy.status?.typeChecking?.expressionWarnings ?? []).toEqual([]);
-        expect(asLearner("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").output).toBe(`system:serviceaccount:${NS}:learner`);
+        expect(printed(asLearner("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))).toBe(`system:serviceaccount:${NS}:learner`);
     });
 
     it("admits the learner's own compliant pod, with no token mounted though it never asked (the default ServiceAccount automounts none)", () => {
-        expect(createAsLearner(learnerPod("mine")).status).toBe(0);
-        const pod = kubectlJson("get", "pod", "mine", "-n", NS);
+        expect(createAsLearner(learnerPod("mine")).exitCode).toBe(0);
+        const pod = kubectlJsonSync(["get", "pod", "mine", "-n", NS]);
         expect(pod.spec.serviceAccountName).toBe("default");
         expect(JSON.stringify(pod.spec.volumes ?? [])).not.toContain("serviceAccountToken");
-        expect(kubectlJson("get", "serviceaccount", "default", "-n", NS).automountServiceAccountToken).toBe(false);
+        expect(kubectlJsonSync(["get", "serviceaccount", "default", "-n", NS]).automountServiceAccountToken).toBe(false);
         deleteAsLearner("mine");
     });
 });
@@ -153,8 +152,8 @@ describe("issue 20's ways, with the learner's kubeconfig", () => {
 
     it("a gRPC probe has no host to set: the API refuses the field as unknown, and the kubelet dials the pod's own IP", () => {
         const r = createAsLearner(learnerPod("grpc", { container: { readinessProbe: { grpc: { port: 5432, host: "10.245.0.1" } } } }));
-        expect(r.status).toBe(1);
-        expect(r.output).toContain('unknown field "spec.containers[0].readinessProbe.grpc.host"');
+        expect(r.exitCode).toBe(1);
+        expect(printed(r)).toContain('unknown field "spec.containers[0].readinessProbe.grpc.host"');
     });
 
     it("no-priority-class: system-node-critical (way 3)", () => {
@@ -178,25 +177,25 @@ describe("issue 20's ways, with the learner's kubeconfig", () => {
     it("no TokenRequest for any account of the namespace either: the Role has no serviceaccounts/token", () => {
         for (const account of ["learner", "default"]) {
             const r = asLearner("create", "token", account);
-            expect(`${r.status} ${r.output}`).toMatch(new RegExp(`^1 .*cannot create resource "serviceaccounts/token"`, "s"));
+            expect(`${r.exitCode} ${printed(r)}`).toMatch(new RegExp(`^1 .*cannot create resource "serviceaccounts/token"`, "s"));
         }
     });
 
     realNodeOnly("count/pods: finished pods free a `pods` slot, not a `count/pods` one; the next is refused (way 5, real node)", async () => {
-        const hard = kubectlJson("get", "resourcequota", "environment", "-n", NS).spec.hard;
+        const hard = kubectlJsonSync(["get", "resourcequota", "environment", "-n", NS]).spec.hard;
         expect(hard["count/pods"]).toBe(hard.pods);
         // The quota leaves room for two pods beside podlab's own.
         expect(hard.pods).toBe(String(podlabPods + 2));
         for (const name of ["done1", "done2"]) {
-            expect(createAsLearner(learnerPod(name, { spec: { restartPolicy: "Never" }, container: { command: ["true"] } })).status).toBe(0);
-            await eventually(`${name} Succeeded`, () => kubectl("get", "pod", name, "-n", NS, "-o", "jsonpath={.status.phase}") === "Succeeded", 60);
+            expect(createAsLearner(learnerPod(name, { spec: { restartPolicy: "Never" }, container: { command: ["true"] } })).exitCode).toBe(0);
+            await eventually(`${name} Succeeded`, () => kubectlSync(["get", "pod", name, "-n", NS, "-o", "jsonpath={.status.phase}"]) === "Succeeded", 60);
         }
-        await eventually(`the quota's used pods back to ${podlabPods}`, () => kubectlJson("get", "resourcequota", "environment", "-n", NS).status.used.pods === String(podlabPods), 30);
+        await eventually(`the quota's used pods back to ${podlabPods}`, () => kubectlJsonSync(["get", "resourcequota", "environment", "-n", NS]).status.used.pods === String(podlabPods), 30);
         const third = createAsLearner(learnerPod("done3", { spec: { restartPolicy: "Never" }, container: { command: ["true"] } }));
-        expect(third.status).toBe(1);
+        expect(third.exitCode).toBe(1);
         // Refused by count/pods alone: only podlab's pods run, under `pods: podlab's + 2`.
         const full = podlabPods + 2;
-        expect(third.output).toContain(`exceeded quota: environment, requested: count/pods=1, used: count/pods=${full}, limited: count/pods=${full}`);
+        expect(printed(third)).toContain(`exceeded quota: environment, requested: count/pods=1, used: count/pods=${full}, limited: count/pods=${full}`);
         deleteAsLearner("done1", "done2");
     });
 
@@ -206,9 +205,9 @@ describe("issue 20's ways, with the learner's kubeconfig", () => {
             container: { volumeMounts: [{ name: "disk", mountPath: "/data" }] },
         });
         expect(expectRefusedBy("volume-kinds", claim)).toContain("volume disk: use only emptyDir, configMap, secret, downwardAPI, projected volumes");
-        expect(kubectlJson("get", "resourcequota", "environment", "-n", NS).spec.hard).toMatchObject({ persistentvolumeclaims: "0", "requests.storage": "0" });
-        const direct = kubectlWith(kubeconfig(), ["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "disk" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }));
-        expect(direct.output).toContain('cannot create resource "persistentvolumeclaims"');
+        expect(kubectlJsonSync(["get", "resourcequota", "environment", "-n", NS]).spec.hard).toMatchObject({ persistentvolumeclaims: "0", "requests.storage": "0" });
+        const direct = kubectlRunSync(["create", "-f", "-"], { kubeconfig: kubeconfig(), input: JSON.stringify({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "disk" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }) });
+        expect(printed(direct)).toContain('cannot create resource "persistentvolumeclaims"');
     });
 
     it("emptydir-size-limit: an emptyDir without a sizeLimit", () => {
@@ -223,29 +222,29 @@ describe("issue 20's ways, with the learner's kubeconfig", () => {
 
 describe("beyond issue 20's ways", () => {
     it("no-ephemeral-containers: kubectl debug is refused to the learner by RBAC, and to anyone by the rule (an ephemeral container escapes the quota)", async () => {
-        expect(createAsLearner(learnerPod("target")).status).toBe(0);
+        expect(createAsLearner(learnerPod("target")).exitCode).toBe(0);
         // The restricted profile, so that Pod Security (which runs first) admits the container.
         const learner = asLearner("debug", "target", `--image=${BUSYBOX}`, "--container=dbg", "--profile=restricted", "--", "true");
-        expect(learner.status).not.toBe(0);
-        expect(learner.output).toContain('cannot patch resource "pods/ephemeralcontainers"');
-        const admin = kubectlResult("debug", "-n", NS, "target", `--image=${BUSYBOX}`, "--container=dbg", "--profile=restricted", "--", "true");
-        expect(admin.status).not.toBe(0);
-        expect(admin.output).toContain('podlab fence "no-ephemeral-containers"');
+        expect(learner.exitCode).not.toBe(0);
+        expect(printed(learner)).toContain('cannot patch resource "pods/ephemeralcontainers"');
+        const admin = kubectlRunSync(["debug", "-n", NS, "target", `--image=${BUSYBOX}`, "--container=dbg", "--profile=restricted", "--", "true"]);
+        expect(admin.exitCode).not.toBe(0);
+        expect(printed(admin)).toContain('podlab fence "no-ephemeral-containers"');
         refusedBy.add("no-ephemeral-containers");
-        expect(kubectlJson("get", "pod", "target", "-n", NS).spec.ephemeralContainers).toBeUndefined();
+        expect(kubectlJsonSync(["get", "pod", "target", "-n", NS]).spec.ephemeralContainers).toBeUndefined();
     });
 
     it("updates: the learner cannot update a pod at all; an admin's update may not add what a create may not, and may change the rest", () => {
-        expect(asLearner("label", "pod", "target", "x=y").output).toContain('cannot patch resource "pods"');
+        expect(printed(asLearner("label", "pod", "target", "x=y"))).toContain('cannot patch resource "pods"');
         expect(asLearner("auth", "can-i", "update", "pods").stdout.trim()).toBe("no");
-        const addFinalizer = kubectlResult("patch", "pod", "target", "-n", NS, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: ["example.com/hold"] } }));
-        expect(addFinalizer.output).toContain('podlab fence "no-finalizers"');
-        expect(kubectlResult("label", "pod", "target", "-n", NS, "checked=yes").status).toBe(0);
+        const addFinalizer = kubectlRunSync(["patch", "pod", "target", "-n", NS, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: ["example.com/hold"] } })]);
+        expect(printed(addFinalizer)).toContain('podlab fence "no-finalizers"');
+        expect(kubectlRunSync(["label", "pod", "target", "-n", NS, "checked=yes"]).exitCode).toBe(0);
     });
 
     it("a foreground deletion (the API adds a finalizer, the garbage collector removes it by an update) still completes", () => {
-        expect(asLearner("delete", "pod", "target", "--cascade=foreground", "--wait=true", "--timeout=60s").status).toBe(0);
-        expect(kubectlResult("get", "pod", "target", "-n", NS).output).toContain("NotFound");
+        expect(asLearner("delete", "pod", "target", "--cascade=foreground", "--wait=true", "--timeout=60s").exitCode).toBe(0);
+        expect(printed(kubectlRunSync(["get", "pod", "target", "-n", NS]))).toContain("NotFound");
     });
 
     it.each([
@@ -253,7 +252,7 @@ describe("beyond issue 20's ways", () => {
         ["a toleration of the control plane's taint", { spec: { tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] } }, "tolerations of node-role.kubernetes.io/control-plane"],
         ["a toleration of every taint", { spec: { tolerations: [{ operator: "Exists" }] } }, "tolerations of every taint"],
     ] as Array<[string, PodOverrides, string]>)("no-node-choice: %s", (_, o, found) => {
-        const node = kubectlJson<{ items: any[] }>("get", "nodes").items[0].metadata.name as string;
+        const node = kubectlJsonSync<{ items: any[] }>(["get", "nodes"]).items[0].metadata.name as string;
         const manifest = JSON.parse(JSON.stringify(learnerPod("placed", o)).replace(/@node/g, node));
         expect(expectRefusedBy("no-node-choice", manifest)).toContain(found);
     });
@@ -286,31 +285,31 @@ describe("beyond issue 20's ways", () => {
         expect(expectRefusedBy("reserved-labels", learnerPod("fake-workbench", { metadata: { labels: { "podlab.dev/workbench": "true" } } }))).toContain("label podlab.dev/workbench");
         expect(expectRefusedBy("reserved-labels", learnerPod("fake-learner", { metadata: { labels: { "podlab.dev/learner": "grace" } } }))).toContain("label podlab.dev/learner");
         const own = adminCreate(learnerPod("podlab-own", { metadata: { labels: { "podlab.dev/workbench": "true" } } }));
-        expect(own.status).toBe(0);
-        expect(kubectlResult("delete", "pod", "podlab-own", "-n", NS, "--wait=true").status).toBe(0);
+        expect(own.exitCode).toBe(0);
+        expect(kubectlRunSync(["delete", "pod", "podlab-own", "-n", NS, "--wait=true"], { timeoutMs: WAIT_MS }).exitCode).toBe(0);
     });
 
     it("Pod Security refuses unsafe sysctls (only namespaced safe ones pass, and harm only the pod's own network namespace)", () => {
         const unsafe = createAsLearner(learnerPod("sysctl", { spec: { securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" }, sysctls: [{ name: "kernel.msgmax", value: "65536" }] } } }));
-        expect(unsafe.status).toBe(1);
-        expect(unsafe.output).toContain('violates PodSecurity "restricted:latest": forbidden sysctls (kernel.msgmax)');
+        expect(unsafe.exitCode).toBe(1);
+        expect(printed(unsafe)).toContain('violates PodSecurity "restricted:latest": forbidden sysctls (kernel.msgmax)');
     });
 
     it("the RuntimeClass plugin refuses a pod's own spec.overhead and an unknown runtimeClassName; the rule refuses any other", () => {
         const overhead = createAsLearner(learnerPod("overhead", { spec: { overhead: { cpu: "10" } } }));
-        expect(overhead.status).toBe(1);
-        expect(overhead.output).toContain("pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead");
+        expect(overhead.exitCode).toBe(1);
+        expect(printed(overhead)).toContain("pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead");
         const runtime = createAsLearner(learnerPod("runtime", { spec: { runtimeClassName: "runc" } }));
-        expect(runtime.status).toBe(1);
-        expect(runtime.output).toMatch(/RuntimeClass "runc" not found|podlab fence "no-node-choice"/);
+        expect(runtime.exitCode).toBe(1);
+        expect(printed(runtime)).toMatch(/RuntimeClass "runc" not found|podlab fence "no-node-choice"/);
     });
 
     it("harmless, with the reason: a scheduling gate keeps the learner's own pod Pending, counted by the quota, and only an update (which the learner may not make) lifts it", async () => {
-        expect(createAsLearner(learnerPod("gated", { spec: { schedulingGates: [{ name: "example.com/wait" }] } })).status).toBe(0);
+        expect(createAsLearner(learnerPod("gated", { spec: { schedulingGates: [{ name: "example.com/wait" }] } })).exitCode).toBe(0);
         try {
-            await eventually("gated pod SchedulingGated", () => /SchedulingGated/.test(kubectl("get", "pod", "gated", "-n", NS, "-o", "jsonpath={.status.conditions}")), 30);
+            await eventually("gated pod SchedulingGated", () => /SchedulingGated/.test(kubectlSync(["get", "pod", "gated", "-n", NS, "-o", "jsonpath={.status.conditions}"])), 30);
             // Counted like any other pod: podlab's, and this one (the quota controller catches up on earlier deletions first).
-            await eventually(`count/pods used ${podlabPods + 1}`, () => kubectlJson("get", "resourcequota", "environment", "-n", NS).status.used["count/pods"] === String(podlabPods + 1), 30);
+            await eventually(`count/pods used ${podlabPods + 1}`, () => kubectlJsonSync(["get", "resourcequota", "environment", "-n", NS]).status.used["count/pods"] === String(podlabPods + 1), 30);
             expect(asLearner("auth", "can-i", "patch", "pods").stdout.trim()).toBe("no");
         } finally {
             deleteAsLearner("gated");
@@ -319,8 +318,8 @@ describe("beyond issue 20's ways", () => {
 
     it("harmless, with the reason: hostUsers and resourceClaims are dropped by this API server (their feature gates are off), hostname and subdomain name only the pod itself (no Service to publish them: the Role cannot create one)", () => {
         const pod = learnerPod("dropped", { spec: { hostUsers: false, hostname: "postgres", subdomain: "lab", resourceClaims: [{ name: "gpu", resourceClaimName: "gpu" }] } });
-        expect(createAsLearner(pod).status).toBe(0);
-        const stored = kubectlJson("get", "pod", "dropped", "-n", NS).spec;
+        expect(createAsLearner(pod).exitCode).toBe(0);
+        const stored = kubectlJsonSync(["get", "pod", "dropped", "-n", NS]).spec;
         expect({ hostUsers: stored.hostUsers, resourceClaims: stored.resourceClaims, hostname: stored.hostname, subdomain: stored.subdomain }).toEqual({ hostUsers: undefined, resourceClaims: undefined, hostname: "postgres", subdomain: "lab" });
         for (const args of [["create", "services"], ["create", "endpoints"], ["create", "endpointslices.discovery.k8s.io"], ["create", "resourceclaims.resource.k8s.io"]]) {
             expect(`${args[1]} ${asLearner("auth", "can-i", ...args).stdout.trim()}`).toBe(`${args[1]} no`);
@@ -330,15 +329,15 @@ describe("beyond issue 20's ways", () => {
 
     it("a Service, Endpoints and a binding of a pod to a node: the Role refuses each", () => {
         const svc = asLearner("create", "service", "clusterip", "reach", "--tcp=5432:5432");
-        expect(svc.output).toContain('cannot create resource "services"');
-        const endpoints = kubectlWith(kubeconfig(), ["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Endpoints", metadata: { name: "reach" }, subsets: [{ addresses: [{ ip: "10.245.0.1" }], ports: [{ port: 6443 }] }] }));
-        expect(endpoints.output).toContain('cannot create resource "endpoints"');
+        expect(printed(svc)).toContain('cannot create resource "services"');
+        const endpoints = kubectlRunSync(["create", "-f", "-"], { kubeconfig: kubeconfig(), input: JSON.stringify({ apiVersion: "v1", kind: "Endpoints", metadata: { name: "reach" }, subsets: [{ addresses: [{ ip: "10.245.0.1" }], ports: [{ port: 6443 }] }] }) });
+        expect(printed(endpoints)).toContain('cannot create resource "endpoints"');
         // Binding a pod to a node of the learner's choosing: the scheduler's right, not the learner's.
-        expect(createAsLearner(learnerPod("unbound", { spec: { schedulingGates: [{ name: "example.com/hold" }] } })).status).toBe(0);
-        const node = kubectlJson<{ items: any[] }>("get", "nodes").items[0].metadata.name as string;
+        expect(createAsLearner(learnerPod("unbound", { spec: { schedulingGates: [{ name: "example.com/hold" }] } })).exitCode).toBe(0);
+        const node = kubectlJsonSync<{ items: any[] }>(["get", "nodes"]).items[0].metadata.name as string;
         const binding = { apiVersion: "v1", kind: "Binding", metadata: { name: "unbound" }, target: { apiVersion: "v1", kind: "Node", name: node } };
-        const bound = kubectlWith(kubeconfig(), ["create", "--raw", `/api/v1/namespaces/${NS}/pods/unbound/binding`, "-f", "-"], JSON.stringify(binding));
-        expect(bound.output).toContain('cannot create resource "pods/binding"');
+        const bound = kubectlRunSync(["create", "--raw", `/api/v1/namespaces/${NS}/pods/unbound/binding`, "-f", "-"], { kubeconfig: kubeconfig(), input: JSON.stringify(binding) });
+        expect(printed(bound)).toContain('cannot create resource "pods/binding"');
         deleteAsLearner("unbound");
         for (const sub of ["binding", "eviction", "ephemeralcontainers"]) {
             expect(`${sub} ${asLearner("auth", "can-i", "create", "pods", `--subresource=${sub}`).stdout.trim()}`).toBe(`${sub} no`);
@@ -349,10 +348,10 @@ describe("beyond issue 20's ways", () => {
         const sidecar = { name: "second", image: BUSYBOX, command: ["sleep", "3601"], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } };
         const pod = learnerPod("shared", { spec: { shareProcessNamespace: true } });
         (pod.spec as any).containers.push(sidecar);
-        expect(createAsLearner(pod).status).toBe(0);
-        await eventually("shared Running", () => kubectl("get", "pod", "shared", "-n", NS, "-o", "jsonpath={.status.phase}") === "Running", 60);
+        expect(createAsLearner(pod).exitCode).toBe(0);
+        await eventually("shared Running", () => kubectlSync(["get", "pod", "shared", "-n", NS, "-o", "jsonpath={.status.phase}"]) === "Running", 60);
         const ps = asLearner("exec", "shared", "-c", "main", "--", "sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done");
-        expect(ps.status).toBe(0);
+        expect(ps.exitCode).toBe(0);
         expect(ps.stdout).toContain("sleep 3601");
         expect(ps.stdout).not.toMatch(/postgres|nginx|kubelet|containerd/);
         deleteAsLearner("shared");
@@ -374,8 +373,8 @@ describe("credentials, revocation, and the course's commands after a learner tri
         fs.copyFileSync(kubeconfig(), old);
         const r = runCourse("credentials", "--roster", rosterFile, "--out", out);
         expect(r.status).toBe(0);
-        const seconds = await eventually("the old token refused", () => /Unauthorized|must be logged in/i.test(kubectlWith(old, ["get", "pods"]).output), 30);
-        expect(asLearner("get", "pods").status).toBe(0);
+        const seconds = await eventually("the old token refused", () => /Unauthorized|must be logged in/i.test(printed(kubectlRunSync(["get", "pods"], { kubeconfig: old }))), 30);
+        expect(asLearner("get", "pods").exitCode).toBe(0);
         console.log(`old token refused ${seconds.toFixed(1)} s after credentials returned`);
     });
 
@@ -386,6 +385,6 @@ describe("credentials, revocation, and the course's commands after a learner tri
         expect(down.stdout).toContain(`course fence ${FENCE} removed`);
         expect(down.stdout).toContain(`nothing carrying podlab.dev/course=${COURSE} remains in the cluster`);
         expect(down.status).toBe(0);
-        expect(kubectlResult("get", "validatingadmissionpolicy", FENCE).output).toContain("NotFound");
+        expect(printed(kubectlRunSync(["get", "validatingadmissionpolicy", FENCE]))).toContain("NotFound");
     });
 });

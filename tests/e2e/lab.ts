@@ -13,7 +13,17 @@ import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../cli/automation";
 import { readCri } from "../../cli/cri";
 import { Ipv6Address, compressIpv6 } from "../../cli/course/fenceModel";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { isConfigErrorEcho } from "../../cli/runMain";
 import { labImageArchive, labImageRef } from "../labImages";
+
+// The suites run the program inline, as the commands do: a config error's echoes are dropped the
+// same way (cli/runMain.ts), and any other unhandled rejection still fails the run.
+process.on("unhandledRejection", (reason) => {
+    if (!isConfigErrorEcho(reason)) {
+        throw reason;
+    }
+});
 
 /** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
 export const POD_CIDR = process.env.PODLAB_POD_CIDR ?? "10.245.0.0/24";
@@ -49,8 +59,8 @@ export function requireLab(): void {
     if (!process.env.KUBECONFIG || !fs.existsSync(process.env.KUBECONFIG)) {
         throw new Error("no lab kubeconfig: run the suite with `npm run e2e`, which starts the lab (lab/cluster.sh up) first");
     }
-    const version = spawnSync("kubectl", ["version", "-o", "json"], { encoding: "utf8" });
-    if (version.status !== 0) {
+    const version = kubectlRunSync(["version", "-o", "json"]);
+    if (version.exitCode !== 0) {
         throw new Error(`the lab's API server does not answer: ${version.stderr}`);
     }
 }
@@ -65,31 +75,28 @@ export function requireRealNode(): void {
         throw new Error("this suite needs the lab's real node: run it with `npm run e2e`, not with PODLAB_NODE=kwok");
     }
     requireLab();
-    const nodes = kubectlJson<{ items: any[] }>("get", "nodes").items;
+    const nodes = kubectlJsonSync<{ items: any[] }>(["get", "nodes"]).items;
     const runtimes = nodes.map((n) => `${n.metadata.name}=${n.status.nodeInfo.containerRuntimeVersion}`);
     if (nodes.length !== 1 || !nodes[0].status.nodeInfo.containerRuntimeVersion.startsWith("containerd://")) {
         throw new Error(`the lab's nodes are not one kubelet on containerd: ${runtimes.join(", ")}`);
     }
 }
 
-/** kubectl against the lab; throws with its stderr on failure. */
-export function kubectl(...args: string[]): string {
-    return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** What a kubectl run printed on both streams, as a terminal shows it. */
+export function printed(r: KubectlResult): string {
+    return `${r.stdout}${r.stderr}`;
 }
 
-/** kubectl that is expected to fail: returns its exit status and output. */
-export function kubectlResult(...args: string[]): { status: number; output: string } {
-    const r = spawnSync("kubectl", args, { encoding: "utf8" });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
-}
-
-export function kubectlJson<T = any>(...args: string[]): T {
-    return JSON.parse(kubectl(...args, "-o", "json")) as T;
-}
+/**
+ * How long a kubectl run that waits for the cluster may take (a namespace's
+ * deletion, `kubectl wait`): kubectl's own default of 60 s is short for a
+ * namespace with pods on a loaded 2-core lab.
+ */
+export const WAIT_MS = 300_000;
 
 /** The pods of a namespace, by name. */
 export function podsIn(namespace: string): Record<string, any> {
-    const list = kubectlJson<{ items: any[] }>("get", "pods", "-n", namespace);
+    const list = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", namespace]);
     return Object.fromEntries(list.items.map((p) => [p.metadata.name, p]));
 }
 
@@ -115,7 +122,7 @@ export function expectReadyPodsAt(namespace: string, podIps: Record<string, stri
  * stacks on the same lab neither break nor hide a check.
  */
 export function podlabObjects(namespaces: string[]): string[] {
-    const list = kubectlJson<{ items: any[] }>("get", "namespaces,pods,secrets,configmaps", "-A", "-l", "app.kubernetes.io/part-of=podlab");
+    const list = kubectlJsonSync<{ items: any[] }>(["get", "namespaces,pods,secrets,configmaps", "-A", "-l", "app.kubernetes.io/part-of=podlab"]);
     return list.items
         .filter((o) => namespaces.includes(o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace))
         .map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}@${o.metadata.resourceVersion}`)
@@ -189,14 +196,13 @@ export function deployCommand(command: string, stackName: string, workDir: strin
  * `kubectl exec` in one container; stdout apart from stderr (kubectl 1.32's
  * websocket client may log "Unknown stream id 1, discarding message" there).
  */
-export function execIn(namespace: string, pod: string, container: string, ...command: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync("kubectl", ["exec", "-n", namespace, pod, "-c", container, "--", ...command], { encoding: "utf8" });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+export function execIn(namespace: string, pod: string, container: string, ...command: string[]): KubectlResult {
+    return kubectlRunSync(["exec", "-n", namespace, pod, "-c", container, "--", ...command]);
 }
 
 /** The password in a postgres pod's Secret (`<pod>-credentials`). */
 export function secretPassword(namespace: string, pod: string): string {
-    const secret = kubectlJson("get", "secret", `${pod}-credentials`, "-n", namespace);
+    const secret = kubectlJsonSync(["get", "secret", `${pod}-credentials`, "-n", namespace]);
     return Buffer.from(secret.data.password, "base64").toString();
 }
 
@@ -246,8 +252,8 @@ export async function waitFor(what: string, timeoutMs: number, check: () => bool
  * admin's, never impersonation.
  */
 export function learnerKubeconfig(dir: string, namespace: string, serviceAccount = "learner"): string {
-    const token = kubectl("create", "token", serviceAccount, "-n", namespace, "--duration=1h").trim();
-    const admin = JSON.parse(kubectl("config", "view", "--raw", "--minify", "-o", "json"));
+    const token = kubectlSync(["create", "token", serviceAccount, "-n", namespace, "--duration=1h"]).trim();
+    const admin = JSON.parse(kubectlSync(["config", "view", "--raw", "--minify", "-o", "json"]));
     const file = path.join(dir, `${namespace}-${serviceAccount}.kubeconfig`);
     const doc = {
         apiVersion: "v1",
@@ -261,11 +267,6 @@ export function learnerKubeconfig(dir: string, namespace: string, serviceAccount
     return file;
 }
 
-/** kubectl with another kubeconfig (a learner's): exit status and output, never throws. */
-export function kubectlAs(kubeconfig: string, ...args: string[]): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfig}`, ...args], { encoding: "utf8", timeout: 120_000 });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** The network namespace of a pod's ready sandbox on the lab's real node (crictl). */
 export async function podNetns(namespace: string, pod: string): Promise<string> {

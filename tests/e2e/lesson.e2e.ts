@@ -14,14 +14,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
-import { CheckReport } from "../../cli/course/checkModel";
+import { CheckReport } from "../../cli/checkReport";
 import { baseConfig } from "../../cli/course/main";
 import { Learner, learnerConfig, parseRoster } from "../../cli/course/roster";
 import { checkStep } from "../../cli/lesson/check";
 import { LessonStep, StepResult } from "../../cli/lesson/model";
 import { lessonSteps } from "../../cli/lesson/steps";
 import { WORKBENCH_CONTAINER, WORKBENCH_POD_NAME, WORKBENCH_SHELL } from "../../components/workbench";
-import { kubectl, kubectlJson, kubectlResult, privateBackend, requireRealNode, waitFor } from "./lab";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { privateBackend, requireRealNode, WAIT_MS, waitFor } from "./lab";
 
 const COURSE = "e2el";
 const ns = (learner: string) => `podlab-${COURSE}-${learner}`;
@@ -41,9 +42,8 @@ function course(...args: string[]): { status: number; stdout: string; stderr: st
 const kubeconfigOf = (learner: string) => path.join(out, learner, "kubeconfig");
 
 /** kubectl as the learner, from outside (their kubeconfig): what the browser's terminal runs to open a shell. */
-function asLearner(learner: string, args: string[], input?: string) {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfigOf(learner)}`, ...args], { encoding: "utf8", input, timeout: 300_000 });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function asLearner(learner: string, args: string[], input?: string): KubectlResult {
+    return kubectlRunSync(args, { kubeconfig: kubeconfigOf(learner), input, timeoutMs: WAIT_MS });
 }
 
 /**
@@ -60,7 +60,7 @@ function terminal(learner: string, lines: string[]) {
 /** Saves a file in the learner's home in the workbench, as the page's "save" does. */
 function save(learner: string, name: string, text: string): void {
     const r = asLearner(learner, ["exec", "-i", WORKBENCH_POD_NAME, "-c", WORKBENCH_CONTAINER, "--", "sh", "-c", 'cat > "$1"', "sh", name], text);
-    expect(`${r.status} ${r.stderr}`).toBe("0 ");
+    expect(`${r.exitCode} ${r.stderr}`).toBe("0 ");
 }
 
 async function check(step: string): Promise<StepResult> {
@@ -70,11 +70,11 @@ async function check(step: string): Promise<StepResult> {
 
 const stepOf = (id: string) => steps.find((s) => s.id === id)!;
 const tokenOf = (file: string) => (yaml.load(fs.readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> }).users[0].user.token;
-const uidOf = (learner: string, pod: string) => kubectl("get", "pod", pod, "-n", ns(learner), "-o", "jsonpath={.metadata.uid}");
+const uidOf = (learner: string, pod: string) => kubectlSync(["get", "pod", pod, "-n", ns(learner), "-o", "jsonpath={.metadata.uid}"]);
 
 beforeAll(() => {
     requireRealNode();
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
     root = privateBackend();
     out = path.join(root, "course");
     rosterFile = path.join(root, "roster.yaml");
@@ -86,7 +86,7 @@ beforeAll(() => {
 
 afterAll(() => {
     course("down");
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
 });
 
 describe("the lesson as an exercise, on the lab's real node", () => {
@@ -96,10 +96,10 @@ describe("the lesson as an exercise, on the lab's real node", () => {
         console.log(`course up, 1 exercise + 1 environment learner: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stdout}${r.stderr}`);
         expect(`${r.stdout}${r.stderr}`).toContain("course up: 2 done, 0 failed");
         expect(r.status).toBe(0);
-        const pods = (learner: string) => kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner)).items;
+        const pods = (learner: string) => kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner)]).items;
         expect(pods("ada").map((p) => `${p.metadata.name} ${p.status.conditions.find((c: any) => c.type === "Ready").status}`)).toEqual(["workbench True"]);
         expect(pods("grace").map((p) => p.metadata.name).sort()).toEqual(["postgres", "postgres2", "sidecar", "workbench"]);
-        expect(kubectl("get", "secrets", "-n", ns("ada"), "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toEqual(expect.arrayContaining(["postgres-credentials", "workbench-kubeconfig"]));
+        expect(kubectlSync(["get", "secrets", "-n", ns("ada"), "-o", "jsonpath={.items[*].metadata.name}"]).split(" ")).toEqual(expect.arrayContaining(["postgres-credentials", "workbench-kubeconfig"]));
         // The card lists the steps; the files are beside it.
         const card = fs.readFileSync(path.join(out, "ada", "card.txt"), "utf8");
         expect(card).toContain("podlab course e2el: ada (exercise)");
@@ -139,7 +139,7 @@ describe("the lesson as an exercise, on the lab's real node", () => {
         const refused = stepOf("postgres").files["postgres-pod.yaml"].replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true");
         save("ada", "postgres-pod.yaml", refused);
         const r = terminal("ada", ["kubectl apply -f postgres-pod.yaml"]);
-        expect(r.status).not.toBe(0);
+        expect(r.exitCode).not.toBe(0);
         expect(r.stderr).toContain('violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
         const v = await check("postgres");
         console.log(`${v.summary}\n${v.evidence.join("\n")}`);
@@ -152,13 +152,13 @@ describe("the lesson as an exercise, on the lab's real node", () => {
         const elsewhere = stepOf("postgres").files["postgres-pod.yaml"].replace(/image: .*/, "image: docker.io/library/postgres:17.6-bookworm");
         save("ada", "postgres-pod.yaml", elsewhere);
         expect(terminal("ada", ["kubectl apply -f postgres-pod.yaml"]).stdout).toContain("pod/postgres created");
-        await waitFor("the kubelet to give up on the image", 60_000, () => /ErrImagePull|ImagePullBackOff/.test(kubectl("get", "pod", "postgres", "-n", ns("ada"), "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}")));
+        await waitFor("the kubelet to give up on the image", 60_000, () => /ErrImagePull|ImagePullBackOff/.test(kubectlSync(["get", "pod", "postgres", "-n", ns("ada"), "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}"])));
         const v = await check("postgres");
         console.log(`${v.summary}\n${v.evidence.join("\n")}`);
         expect(v.status).toBe("fail");
         expect(v.summary).toMatch(/^postgres cannot start: container postgres's image docker\.io\/library\/postgres:17\.6-bookworm is not on this cluster \((ErrImagePull|ImagePullBackOff)\)/);
         expect(v.evidence.join("\n")).toMatch(/docker\.io\/library\/postgres:17\.6-bookworm/);
-        expect(terminal("ada", ["kubectl delete pod postgres --wait=true"]).status).toBe(0);
+        expect(terminal("ada", ["kubectl delete pod postgres --wait=true"]).exitCode).toBe(0);
     });
 
     it("each step done as written turns its check from fail to pass", async () => {
@@ -171,7 +171,7 @@ describe("the lesson as an exercise, on the lab's real node", () => {
             const r = terminal("ada", step.commands);
             console.log(`step ${step.id}: ${step.commands.join(" ; ")}\n${r.stdout}${r.stderr}`);
             if (step.id === "second-postgres") {
-                const ip = kubectl("get", "pod", "postgres", "-n", ns("ada"), "-o", "jsonpath={.status.podIP}");
+                const ip = kubectlSync(["get", "pod", "postgres", "-n", ns("ada"), "-o", "jsonpath={.status.podIP}"]);
                 expect(r.stdout).toMatch(new RegExp(`${ip.replace(/\./g, "\\.")}\\s*\\|\\s*5432`));
             }
             if (step.id === "localhost") {
@@ -215,7 +215,7 @@ describe("the lesson as an exercise, on the lab's real node", () => {
         expect(terminal("ada", ["kubectl get pods -o name | sort"]).stdout.trim().split("\n")).toEqual(["pod/nginx-with-sidecar", "pod/postgres", "pod/postgres2", "pod/workbench"]);
         const oldConfig = path.join(root, "ada-old-kubeconfig");
         fs.writeFileSync(oldConfig, fs.readFileSync(kubeconfigOf("ada"), "utf8").replace(tokenOf(kubeconfigOf("ada")), old), { mode: 0o600 });
-        await waitFor("ada's old token refused", 30_000, () => /Unauthorized|must be logged in/i.test(spawnSync("kubectl", [`--kubeconfig=${oldConfig}`, "get", "pods"], { encoding: "utf8" }).stderr));
+        await waitFor("ada's old token refused", 30_000, () => /Unauthorized|must be logged in/i.test(kubectlRunSync(["get", "pods"], { kubeconfig: oldConfig }).stderr));
     });
 
     it("reset: the exercise back to its start (the learner's pods gone, a fresh workbench that works); the other learner untouched", async () => {
@@ -225,7 +225,7 @@ describe("the lesson as an exercise, on the lab's real node", () => {
         const r = course("reset", "ada");
         console.log(`course reset ada: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stdout}${r.stderr}`);
         expect(r.status).toBe(0);
-        expect(kubectlJson<{ items: any[] }>("get", "pods", "-n", ns("ada")).items.map((p) => p.metadata.name)).toEqual(["workbench"]);
+        expect(kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns("ada")]).items.map((p) => p.metadata.name)).toEqual(["workbench"]);
         expect(uidOf("ada", "workbench")).not.toBe(workbenchUid);
         expect(["postgres", "sidecar", "workbench"].map((p) => uidOf("grace", p))).toEqual(graceUids);
         expect(terminal("ada", ["ls", "kubectl get pods -o name"]).stdout.trim()).toBe("pod/workbench");

@@ -5,27 +5,11 @@
  * `npm run e2e`. The tests run in order and share one deployment of the lab
  * stack (Pulumi.lab.yaml: the dev stack's values with the lab's images).
  */
-import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import {
-    LAB_STACK_CONFIG,
-    deployCommand,
-    expectReadyPodsAt,
-    kubectl,
-    kubectlJson,
-    kubectlResult,
-    labImageDigest,
-    podlabObjects,
-    podsIn,
-    privateBackend,
-    requireLab,
-    scratchStack,
-    stateFile,
-    stepRecorder,
-    urnName,
-} from "./lab";
+import { kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { deployCommand, expectReadyPodsAt, LAB_STACK_CONFIG, labImageDigest, podlabObjects, podsIn, printed, privateBackend, requireLab, scratchStack, stateFile, stepRecorder, urnName, WAIT_MS } from "./lab";
 
 const STACK = "lab";
 const NS = "podlab-e2e-lab";
@@ -44,7 +28,7 @@ beforeAll(async () => {
     requireLab();
     // A run killed half-way leaves its namespaces behind; their state went with its private backend.
     for (const ns of [NS, LEARNER2_NS]) {
-        kubectlResult("delete", "namespace", ns, "--ignore-not-found", "--wait=true");
+        kubectlRunSync(["delete", "namespace", ns, "--ignore-not-found", "--wait=true"], { timeoutMs: WAIT_MS });
     }
     root = privateBackend();
     // The lab stack's config, with its namespace moved aside so a learner's own lab stack is left alone.
@@ -78,23 +62,23 @@ describe("podlab on the lab cluster", () => {
     });
 
     it("the namespace enforces Pod Security restricted, and refuses a privileged pod", () => {
-        const ns = kubectlJson("get", "namespace", NS);
+        const ns = kubectlJsonSync(["get", "namespace", NS]);
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-        const refused = kubectlResult("run", "intruder", "-n", NS, "--image=docker.io/library/busybox:1.36", "--privileged", "--dry-run=server");
-        expect(refused.status).not.toBe(0);
-        expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
+        const refused = kubectlRunSync(["run", "intruder", "-n", NS, "--image=docker.io/library/busybox:1.36", "--privileged", "--dry-run=server"]);
+        expect(refused.exitCode).not.toBe(0);
+        expect(printed(refused)).toMatch(/violates PodSecurity "restricted:latest"/);
         // Every podlab pod was admitted under that profile: re-admitting each spec changes nothing.
         for (const name of Object.keys(podsIn(NS))) {
-            const readmit = kubectlResult("label", "--dry-run=server", "--overwrite", "-n", NS, `pod/${name}`, "podlab.dev/e2e=readmitted");
-            expect(readmit.status).toBe(0);
+            const readmit = kubectlRunSync(["label", "--dry-run=server", "--overwrite", "-n", NS, `pod/${name}`, "podlab.dev/e2e=readmitted"]);
+            expect(readmit.exitCode).toBe(0);
         }
-        const warn = kubectlResult("label", "--dry-run=server", "--overwrite", `namespace/${NS}`, "pod-security.kubernetes.io/enforce=restricted");
-        expect(warn.output).not.toMatch(/violate/);
+        const warn = kubectlRunSync(["label", "--dry-run=server", "--overwrite", `namespace/${NS}`, "pod-security.kubernetes.io/enforce=restricted"]);
+        expect(printed(warn)).not.toMatch(/violate/);
     });
 
     it("a single stack has its own admission fence, named after its namespace, which refuses what a learner has no business asking for", () => {
         const fence = `podlab-fence-stack-${NS}`;
-        expect(kubectlJson("get", "validatingadmissionpolicybinding", fence).spec.matchResources.namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": NS, "podlab.dev/fence": "stack" });
+        expect(kubectlJsonSync(["get", "validatingadmissionpolicybinding", fence]).spec.matchResources.namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": NS, "podlab.dev/fence": "stack" });
         // Restricted in every other way, so that Pod Security (which runs first) admits it.
         const pod = {
             apiVersion: "v1",
@@ -106,10 +90,10 @@ describe("podlab on the lab cluster", () => {
                 containers: [{ name: "main", image: "podlab.local/busybox:1.35-deb12", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
             },
         };
-        const critical = spawnSync("kubectl", ["create", "--dry-run=server", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
+        const critical = kubectlRunSync(["create", "--dry-run=server", "-f", "-"], { input: JSON.stringify(pod) });
         expect(critical.stderr).toContain(`ValidatingAdmissionPolicy '${fence}' with binding '${fence}' denied request: podlab fence "no-priority-class"`);
         // The other learner's stack has its own, which does not cover this namespace.
-        expect(kubectlResult("get", "validatingadmissionpolicy", `podlab-fence-stack-${LEARNER2_NS}`).output).toContain("NotFound");
+        expect(printed(kubectlRunSync(["get", "validatingadmissionpolicy", `podlab-fence-stack-${LEARNER2_NS}`]))).toContain("NotFound");
     });
 
     it("keeps the postgres password encrypted: not in state, outputs or pod specs", async () => {
@@ -119,9 +103,9 @@ describe("podlab on the lab cluster", () => {
         expect(state).not.toContain(password);
         expect(state).toContain("ciphertext");
         expect(JSON.stringify(await labStack.outputs())).not.toContain(password);
-        expect(kubectl("get", "pods", "-n", NS, "-o", "json")).not.toContain(password);
+        expect(kubectlSync(["get", "pods", "-n", NS, "-o", "json"])).not.toContain(password);
         // The Secret does hold it, for the pod's secretKeyRef.
-        const secret = kubectlJson("get", "secret", "postgres-credentials", "-n", NS);
+        const secret = kubectlJsonSync(["get", "secret", "postgres-credentials", "-n", NS]);
         expect(Buffer.from(secret.data.password, "base64").toString()).toBe(password);
     });
 
@@ -167,7 +151,7 @@ describe("podlab on the lab cluster", () => {
     });
 
     it("detects a pod deleted behind Pulumi's back, and the next up recreates it", async () => {
-        kubectl("delete", "pod", "postgres2", "-n", NS, "--wait=true");
+        kubectlSync(["delete", "pod", "postgres2", "-n", NS, "--wait=true"], { timeoutMs: WAIT_MS });
         await labStack.refresh();
         const urns = (await labStack.exportStack()).deployment.resources.map((r: any) => urnName(r.urn));
         expect(urns).not.toContain("postgres2-pod");
@@ -189,7 +173,7 @@ describe("podlab on the lab cluster", () => {
         await learner2.destroy();
         await learner2.workspace.removeStack(LEARNER2);
         learner2 = undefined;
-        expect(kubectlResult("get", "namespace", LEARNER2_NS).status).not.toBe(0);
+        expect(kubectlRunSync(["get", "namespace", LEARNER2_NS]).exitCode).not.toBe(0);
         const after = podsIn(NS);
         expect(Object.fromEntries(Object.entries(after).map(([n, p]) => [n, p.metadata.uid]))).toEqual(
             Object.fromEntries(Object.entries(before).map(([n, p]) => [n, p.metadata.uid])),
@@ -222,7 +206,7 @@ describe("podlab on the lab cluster", () => {
         expect(podlabObjects([NS])).not.toEqual([]);
         await labStack.destroy();
         expect(podlabObjects([NS, LEARNER2_NS])).toEqual([]);
-        expect(kubectlResult("get", "validatingadmissionpolicy,validatingadmissionpolicybinding", `podlab-fence-stack-${NS}`).output).toMatch(/NotFound/);
-        expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
+        expect(printed(kubectlRunSync(["get", "validatingadmissionpolicy,validatingadmissionpolicybinding", `podlab-fence-stack-${NS}`]))).toMatch(/NotFound/);
+        expect(kubectlRunSync(["get", "namespace", NS]).exitCode).not.toBe(0);
     });
 });

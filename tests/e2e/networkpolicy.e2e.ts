@@ -22,36 +22,18 @@
  * the same moment the same server accepts the same connection from a pod
  * without the fence and from the host, and again once a policy is deleted.
  */
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { compressIpv6 } from "../../cli/course/fenceModel";
-import { LabNamespace } from "../../components/labNamespace";
+import { EnvironmentNamespace } from "../../components/environmentNamespace";
 import { resolveNetworkConfig } from "../../components/networkConfig";
 import { API_SERVER_ACCESS_POLICY_NAME, NETWORK_FENCE_POLICY_NAME, NetworkFence } from "../../components/networkFence";
-import {
-    LAB_STACK_CONFIG,
-    execIn,
-    expectReadyPodsAt,
-    kubectl,
-    kubectlAs,
-    kubectlJson,
-    kubectlResult,
-    labImageDigest,
-    learnerKubeconfig,
-    podIpv6,
-    podsIn,
-    privateBackend,
-    psqlServerAddress,
-    requireRealNode,
-    scratchStack,
-    secretPassword,
-    setPodIpv6,
-    tcpConnects,
-} from "./lab";
+import { kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { execIn, expectReadyPodsAt, LAB_STACK_CONFIG, labImageDigest, learnerKubeconfig, podIpv6, podsIn, privateBackend, psqlServerAddress, requireRealNode, scratchStack, secretPassword, setPodIpv6, tcpConnects, WAIT_MS } from "./lab";
 import { labImageRef } from "../labImages";
 
 const ENVS = { a: "e2e-np-a", b: "e2e-np-b", open: "e2e-np-open" } as const;
@@ -86,19 +68,19 @@ let linkLocalOfB = "";
  * object as the cluster holds it, so exactly the program's policy).
  */
 function restoreEnvironmentPolicy(namespace: string): void {
-    const fromA = JSON.parse(kubectl("get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "json"));
+    const fromA = JSON.parse(kubectlSync(["get", "networkpolicy", POLICY, "-n", ns("a"), "-o", "json"]));
     const policy = { apiVersion: fromA.apiVersion, kind: fromA.kind, metadata: { name: POLICY, namespace, labels: fromA.metadata.labels }, spec: fromA.spec };
-    execFileSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(policy), encoding: "utf8" });
+    kubectlSync(["apply", "-f", "-"], { input: JSON.stringify(policy) });
 }
 
 /** curl from a pod's curl container to a URL: curl's exit code (0 ok, 7 refused, 28 timed out), the page, and whether a connection was set up. */
 const CURL_TIMED_OUT = 28;
-function curlIn(namespace: string, pod: string, container: string, url: string, ...extra: string[]): { exit: number; page: string; connected: boolean; stderr: string } {
+function curlIn(namespace: string, pod: string, container: string, url: string, ...extra: string[]): { exit: number | null; page: string; connected: boolean; stderr: string } {
     const r = execIn(namespace, pod, container, "curl", "-s", "-S", "-g", "--connect-timeout", "3", "--max-time", "5", "-w", "\n@connect=%{time_connect}", ...extra, url);
     const [page, connect] = r.stdout.split("\n@connect=");
-    return { exit: r.status, page, connected: Number(connect) > 0, stderr: r.stderr };
+    return { exit: r.exitCode, page, connected: Number(connect) > 0, stderr: r.stderr };
 }
-function curlFrom(env: Env, ip: string, port = NGINX_PORT): { exit: number; page: string } {
+function curlFrom(env: Env, ip: string, port = NGINX_PORT): { exit: number | null; page: string } {
     const r = curlIn(ns(env), "sidecar", "sidecar", `http://${ip}:${port}/`);
     return { exit: r.exit, page: r.page };
 }
@@ -216,7 +198,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         requireRealNode();
         // A run killed half-way leaves its namespaces (and policies) behind; their state went with its private backend.
         for (const namespace of [...(Object.keys(ENVS) as Env[]).map(ns), API_NS]) {
-            kubectlResult("delete", "namespace", namespace, "--ignore-not-found", "--wait=true");
+            kubectlRunSync(["delete", "namespace", namespace, "--ignore-not-found", "--wait=true"], { timeoutMs: WAIT_MS });
         }
         root = privateBackend();
     });
@@ -235,12 +217,12 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
             expect(result.summary.result).toBe("succeeded");
             podIps[env] = result.outputs.podIps.value;
             expectReadyPodsAt(ns(env), podIps[env]);
-            expect(kubectl("get", "networkpolicies", "-n", ns(env), "-o", "name").trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
-            expect(kubectlJson("get", "networkpolicy", POLICY, "-n", ns(env)).spec.policyTypes).toEqual(["Ingress", "Egress"]);
+            expect(kubectlSync(["get", "networkpolicies", "-n", ns(env), "-o", "name"]).trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
+            expect(kubectlJsonSync(["get", "networkpolicy", POLICY, "-n", ns(env)]).spec.policyTypes).toEqual(["Ingress", "Egress"]);
         }
         // The admin takes the policy away from B and OPEN.
         for (const env of ["b", "open"] as Env[]) {
-            kubectl("delete", "networkpolicy", POLICY, "-n", ns(env));
+            kubectlSync(["delete", "networkpolicy", POLICY, "-n", ns(env)]);
         }
         await new Promise((r) => setTimeout(r, 1000));
         const page = curlFrom("open", podIps.b.sidecar);
@@ -253,7 +235,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         const t = await timePolicyChange("blocked", () => restoreEnvironmentPolicy(ns("b")));
         policyAppliedAt = Date.now();
         console.info(`networkpolicy: apply -> blocked: ${t.fromReturn} ms after kubectl apply returned (${t.fromStart} ms after it started)`);
-        expect(kubectl("get", "networkpolicy", POLICY, "-n", ns("b"), "-o", "name").trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
+        expect(kubectlSync(["get", "networkpolicy", POLICY, "-n", ns("b"), "-o", "name"]).trim()).toBe(`networkpolicy.networking.k8s.io/${POLICY}`);
     });
 
     it("under the policy, A's own pods answer at their IPs: postgres on 5432, nginx on 8080", () => {
@@ -261,7 +243,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
             const client = POSTGRES[(i + 1) % POSTGRES.length];
             expect(psqlFrom("a", "a", pod, client).stdout.trim()).toBe(`${podIps.a[pod]}:5432`);
             const page = httpGetFromPostgres("a", client, podIps.a.sidecar);
-            expect(page.status).toBe(0);
+            expect(page.exitCode).toBe(0);
             expect(page.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
             expect(page.stdout).toContain(NGINX_PAGE);
         }
@@ -272,13 +254,13 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         expect(curlFrom("a", podIps.b.sidecar)).toEqual({ exit: CURL_TIMED_OUT, page: "" });
         for (const pod of POSTGRES) {
             const blocked = psqlFrom("a", "b", pod);
-            expect(blocked.status).not.toBe(0);
+            expect(blocked.exitCode).not.toBe(0);
             expect(blocked.stderr).toContain("timeout expired");
             expect(blocked.stderr).not.toContain("Connection refused");
         }
         // bash's /dev/tcp waits until `timeout 5` ends it (exit 124).
         const nginxFromA = httpGetFromPostgres("a", "postgres", podIps.b.sidecar);
-        expect(nginxFromA.status).toBe(124);
+        expect(nginxFromA.exitCode).toBe(124);
         // The same servers, at the same time: from their own namespace and from the host.
         expect(psqlFrom("b", "b", "postgres", "postgres2").stdout.trim()).toBe(`${podIps.b.postgres}:5432`);
         expect(httpGetFromPostgres("b", "postgres", podIps.b.sidecar).stdout).toContain(NGINX_PAGE);
@@ -306,7 +288,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
                 const fromA = curlIn(ns("a"), "sidecar", "sidecar", `http://${NODE_IP}:${port}/`);
                 expect(`${port}: exit ${fromA.exit}, connected ${fromA.connected}`).toBe(`${port}: exit ${CURL_TIMED_OUT}, connected false`);
                 const fromPostgres = execIn(ns("a"), "postgres", "postgres", "timeout", "5", "bash", "-c", 'exec 3<>"/dev/tcp/$0/$1"', NODE_IP, String(port));
-                expect(fromPostgres.status).toBe(124);
+                expect(fromPostgres.exitCode).toBe(124);
                 // A pod without the fence connects: something listens there, and only the policy keeps A off it.
                 expect(curlIn(ns("open"), "sidecar", "sidecar", `http://${NODE_IP}:${port}/`).connected).toBe(true);
                 expect(await tcpConnects(NODE_IP, port)).toBe(true);
@@ -324,7 +306,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
     it("the API server answers a pod the fence explicitly allows (apiServerAccess): TLS verified with the cluster's CA, 401 without a token; a plain pod of the same namespace times out", async () => {
         const network = resolveNetworkConfig("PODLAB_API_SERVER_FROM_PODS", { apiServer: { url: API_FROM_PODS.href.replace(/\/$/, "") } });
         const program = async () => {
-            const namespace = new LabNamespace(API_NS, { stack: pulumi.getStack() });
+            const namespace = new EnvironmentNamespace(API_NS, { stack: pulumi.getStack() });
             new NetworkFence(API_NS, { namespace: namespace.name, apiServerAccess: { podSelector: API_CLIENT_LABELS, addresses: network.apiServer!.addresses, port: network.apiServer!.port } });
             return { namespace: namespace.name };
         };
@@ -332,11 +314,11 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         apiStack = await LocalWorkspace.createOrSelectStack({ stackName: "e2e-np-api", projectName: "podlab-e2e-fence", program }, { workDir });
         const up = await apiStack.up();
         expect(up.summary.result).toBe("succeeded");
-        expect(kubectl("get", "networkpolicies", "-n", API_NS, "-o", "name").trim().split("\n").sort()).toEqual(
+        expect(kubectlSync(["get", "networkpolicies", "-n", API_NS, "-o", "name"]).trim().split("\n").sort()).toEqual(
             [API_SERVER_ACCESS_POLICY_NAME, POLICY].map((n) => `networkpolicy.networking.k8s.io/${n}`).sort(),
         );
-        execFileSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [apiClientPod("allowed", API_CLIENT_LABELS), apiClientPod("plain", {})] }), encoding: "utf8" });
-        kubectl("wait", "--for=condition=Ready", "pod", "--all", "-n", API_NS, "--timeout=90s");
+        kubectlSync(["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [apiClientPod("allowed", API_CLIENT_LABELS), apiClientPod("plain", {})] }) });
+        kubectlSync(["wait", "--for=condition=Ready", "pod", "--all", "-n", API_NS, "--timeout=90s"], { timeoutMs: WAIT_MS });
         const url = `https://${NODE_IP}:${API_PORT}/api`;
         const allowed = curlIn(API_NS, "allowed", "curl", url, "--cacert", "/etc/lab-ca/ca.crt", "-o", "/dev/null", "-w", "%{http_code}");
         expect(`${allowed.exit} ${allowed.page.slice(0, 3)}`).toBe("0 401");
@@ -375,8 +357,8 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
         expect(r.status).not.toBe(0);
         expect(r.stderr).toContain('violates PodSecurity "restricted:latest": forbidden sysctls (net.ipv6.conf.all.disable_ipv6)');
         for (const [pod, container] of [["sidecar", "sidecar"], ["postgres", "postgres"]]) {
-            const write = kubectlAs(kubeconfig, "exec", "-n", ns("a"), pod, "-c", container, "--", "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6");
-            expect(write.status).not.toBe(0);
+            const write = kubectlRunSync(["exec", "-n", ns("a"), pod, "-c", container, "--", "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6"], { kubeconfig, timeoutMs: 120_000 });
+            expect(write.exitCode).not.toBe(0);
             expect(write.stderr).toMatch(/Read-only file system/);
         }
         expect(execIn(ns("a"), "sidecar", "sidecar", "cat", "/proc/net/if_inet6").stdout).toBe("");
@@ -401,9 +383,9 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
 
     it("the sidecar's fetch from localhost is unaffected by the policy", () => {
         const page = execIn(ns("a"), "sidecar", "sidecar", "curl", "-s", "--max-time", "5", `http://localhost:${NGINX_PORT}/`);
-        expect(page.status).toBe(0);
+        expect(page.exitCode).toBe(0);
         expect(page.stdout).toContain(NGINX_PAGE);
-        expect(kubectl("logs", "-n", ns("a"), "sidecar", "-c", "sidecar", "--since=15s")).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
+        expect(kubectlSync(["logs", "-n", ns("a"), "sidecar", "-c", "sidecar", "--since=15s"])).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
     });
 
     it("the kubelet's probes and the host still reach the pods under the policy: every pod stays Ready", async () => {
@@ -430,7 +412,7 @@ describe("NetworkPolicy on the lab's real node (kube-router), with real packets"
     });
 
     it("after the admin deletes B's policy, OPEN reaches B again (measured); A's own policy still keeps A out", async () => {
-        const t = await timePolicyChange("reachable", () => kubectl("delete", "networkpolicy", POLICY, "-n", ns("b")));
+        const t = await timePolicyChange("reachable", () => kubectlSync(["delete", "networkpolicy", POLICY, "-n", ns("b")]));
         console.info(`networkpolicy: delete -> reachable: ${t.fromReturn} ms after kubectl delete returned (${t.fromStart} ms after it started)`);
         expect(curlFrom("open", podIps.b.sidecar).page).toContain(NGINX_PAGE);
         expect(curlFrom("a", podIps.b.sidecar).exit).toBe(CURL_TIMED_OUT);
@@ -449,6 +431,6 @@ function eui64LinkLocal(mac: string): string {
 
 /** Creates a pod with a learner's kubeconfig: exit status and what kubectl said. */
 function spawnAs(kubeconfig: string, pod: Record<string, unknown>): { status: number; stderr: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfig}`, "create", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
-    return { status: r.status ?? -1, stderr: `${r.stdout}${r.stderr}` };
+    const r = kubectlRunSync(["create", "-f", "-"], { kubeconfig, input: JSON.stringify(pod) });
+    return { status: r.exitCode ?? -1, stderr: `${r.stdout}${r.stderr}` };
 }

@@ -14,20 +14,8 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import {
-    LAB_STACK_CONFIG,
-    kubectl,
-    kubectlAs,
-    kubectlJson,
-    kubectlResult,
-    labImageDigest,
-    learnerKubeconfig,
-    privateBackend,
-    requireRealNode,
-    scratchStack,
-    secretPassword,
-    waitFor,
-} from "./lab";
+import { kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { LAB_STACK_CONFIG, labImageDigest, learnerKubeconfig, privateBackend, requireRealNode, scratchStack, secretPassword, WAIT_MS, waitFor } from "./lab";
 import { labImageRef } from "../labImages";
 
 const NS = "podlab-e2e-node";
@@ -58,7 +46,7 @@ const readNumber = (file: string) => Number(fs.readFileSync(file, "utf8").trim()
 describe("the lab's real node, hardened", () => {
     beforeAll(async () => {
         requireRealNode();
-        kubectlResult("delete", "namespace", NS, "--ignore-not-found", "--wait=true");
+        kubectlRunSync(["delete", "namespace", NS, "--ignore-not-found", "--wait=true"], { timeoutMs: WAIT_MS });
         root = privateBackend();
         stack = await scratchStack(root, "e2e-node", LAB_STACK_CONFIG);
         await stack.setConfig("podlab:namespace", { value: NS });
@@ -71,7 +59,7 @@ describe("the lab's real node, hardened", () => {
     });
 
     it("the kubelet's configuration, read through the API server (configz), is the lab's: PID limit and eviction, reservations, no anonymous access, no read-only port", () => {
-        const k = JSON.parse(kubectl("get", "--raw", `/api/v1/nodes/${NODE}/proxy/configz`)).kubeletconfig;
+        const k = JSON.parse(kubectlSync(["get", "--raw", `/api/v1/nodes/${NODE}/proxy/configz`])).kubeletconfig;
         expect({
             podPidsLimit: k.podPidsLimit,
             pid: k.evictionHard["pid.available"],
@@ -93,13 +81,13 @@ describe("the lab's real node, hardened", () => {
             seccompDefault: true,
             tlsMinVersion: "VersionTLS12",
         });
-        const node = kubectlJson("get", "node", NODE);
+        const node = kubectlJsonSync(["get", "node", NODE]);
         console.info(`node ${NODE}: capacity cpu ${node.status.capacity.cpu}, memory ${node.status.capacity.memory}; allocatable cpu ${node.status.allocatable.cpu}, memory ${node.status.allocatable.memory}`);
         expect(node.status.allocatable.cpu).toBe("1880m");
     });
 
     it("the lesson's pods run well inside the PID limit (measured in their pids cgroups)", () => {
-        const pods = kubectlJson("get", "pods", "-n", NS).items;
+        const pods = kubectlJsonSync(["get", "pods", "-n", NS]).items;
         const used: Record<string, number> = {};
         for (const p of pods) {
             const dir = podPidsCgroup(p.metadata.uid);
@@ -134,18 +122,18 @@ describe("the lab's real node, hardened", () => {
                 ],
             },
         };
-        const created = spawnSync("kubectl", [`--kubeconfig=${learner}`, "create", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
-        expect(`${created.status} ${created.stdout}${created.stderr}`.trim()).toBe("0 pod/forker created");
+        const created = kubectlRunSync(["create", "-f", "-"], { kubeconfig: learner, input: JSON.stringify(pod) });
+        expect(`${created.exitCode} ${created.stdout}${created.stderr}`.trim()).toBe("0 pod/forker created");
         try {
             let log = "";
             const ms = await waitFor("the forker to be refused a fork", 90_000, () => {
-                log = kubectlAs(learner, "logs", "-n", NS, "forker").stdout;
+                log = kubectlRunSync(["logs", "-n", NS, "forker"], { kubeconfig: learner, timeoutMs: 120_000 }).stdout;
                 return /fork refused/.test(log);
             });
             const refused = /^fork refused after (\d+) children: Resource temporarily unavailable$/m.exec(log);
             expect(refused).not.toBeNull();
             const children = Number(refused![1]);
-            const uid = kubectlJson("get", "pod", "forker", "-n", NS).metadata.uid;
+            const uid = kubectlJsonSync(["get", "pod", "forker", "-n", NS]).metadata.uid;
             const dir = podPidsCgroup(uid);
             const current = readNumber(path.join(dir, "pids.current"));
             console.info(`forker: ${children} children, then "Resource temporarily unavailable" (${ms} ms after creation); pids.current ${current} of pids.max ${readNumber(path.join(dir, "pids.max"))}`);
@@ -153,13 +141,13 @@ describe("the lab's real node, hardened", () => {
             expect(children).toBeGreaterThan(POD_PIDS_LIMIT - 10);
             expect(children).toBeLessThan(POD_PIDS_LIMIT);
             expect(current).toBeLessThanOrEqual(POD_PIDS_LIMIT);
-            const node = kubectlJson("get", "node", NODE);
+            const node = kubectlJsonSync(["get", "node", NODE]);
             expect(node.status.conditions.find((c: any) => c.type === "Ready").status).toBe("True");
             expect(node.status.conditions.find((c: any) => c.type === "PIDPressure").status).toBe("False");
             // The lesson's pods go on.
-            expect(kubectlAs(learner, "exec", "-n", NS, "sidecar", "-c", "sidecar", "--", "curl", "-s", "http://localhost:8080/").stdout).toContain("Hello from nginx");
+            expect(kubectlRunSync(["exec", "-n", NS, "sidecar", "-c", "sidecar", "--", "curl", "-s", "http://localhost:8080/"], { kubeconfig: learner, timeoutMs: 120_000 }).stdout).toContain("Hello from nginx");
         } finally {
-            expect(kubectlAs(learner, "delete", "pod", "forker", "-n", NS, "--wait=true").status).toBe(0);
+            expect(kubectlRunSync(["delete", "pod", "forker", "-n", NS, "--wait=true"], { kubeconfig: learner, timeoutMs: 120_000 }).exitCode).toBe(0);
         }
     });
 
@@ -199,7 +187,7 @@ describe("the lab's real node, hardened", () => {
     });
 
     it("tokens live at most 24 h, whatever was asked; Secrets are encrypted in etcd; the audit log says who did what, never a Secret's value or a token", async () => {
-        const token = kubectl("create", "token", "learner", "-n", NS, "--duration=48h").trim();
+        const token = kubectlSync(["create", "token", "learner", "-n", NS, "--duration=48h"]).trim();
         const claims = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
         expect(claims.exp - claims.iat).toBe(MAX_TOKEN_SECONDS);
 
@@ -213,7 +201,7 @@ describe("the lab's real node, hardened", () => {
         expect(stored.includes(Buffer.from(password))).toBe(false);
 
         // The learner reads the Secret with their own token: the audit log records it, at Metadata level.
-        expect(kubectlAs(learner, "get", "secret", secret, "-n", NS, "-o", "name").stdout.trim()).toBe(`secret/${secret}`);
+        expect(kubectlRunSync(["get", "secret", secret, "-n", NS, "-o", "name"], { kubeconfig: learner, timeoutMs: 120_000 }).stdout.trim()).toBe(`secret/${secret}`);
         let audit = "";
         const learnerReads = () =>
             audit

@@ -16,7 +16,8 @@ import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
 import { LAB_PASSPHRASE } from "../../cli/pulumiEnv";
 import { labImageRef } from "../labImages";
-import { kubectlResult, requireLab } from "./lab";
+import { kubectlRunSync } from "../../cli/kubectl";
+import { printed, requireLab, WAIT_MS } from "./lab";
 
 const COURSE = "e2eoff";
 
@@ -83,13 +84,13 @@ function installProvider(env: NodeJS.ProcessEnv): void {
 
 beforeAll(() => {
     requireLab();
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
     root = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-e2e-offlab-"));
     labBackendBefore = snapshot(LAB_BACKEND);
 });
 
 afterAll(() => {
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
 });
 
 describe("off the lab, podlab never falls back to the lab's passphrase or backend", () => {
@@ -100,7 +101,7 @@ describe("off the lab, podlab never falls back to the lab's passphrase or backen
         const out = path.join(root, "refused", "course");
         const up = run("course/main.js", env, "up", "--roster", roster(), "--out", out);
         expect(up.status).toBe(1);
-        expect(up.stderr).toContain(`podlab: podlab's stacks on file://${own} keep their secrets with a passphrase (the default on a file backend), and neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set`);
+        expect(up.stderr).toContain(`course: podlab's stacks on file://${own} keep their secrets with a passphrase (the default on a file backend), and neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set`);
         const stack = run("stack.js", env, "up", "--stack", "e2eoff");
         expect(stack.status).toBe(1);
         expect(stack.stderr).toContain("neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set");
@@ -108,7 +109,7 @@ describe("off the lab, podlab never falls back to the lab's passphrase or backen
         expect(fs.existsSync(out)).toBe(false);
         expect(fs.existsSync(env.PODLAB_STATE!)).toBe(false);
         expect(fs.readdirSync(own)).toEqual([]);
-        expect(kubectlResult("get", "namespaces", "-l", `podlab.dev/course=${COURSE}`, "-o", "name").output.trim()).toBe("");
+        expect(printed(kubectlRunSync(["get", "namespaces", "-l", `podlab.dev/course=${COURSE}`, "-o", "name"])).trim()).toBe("");
     });
 
     it("the lab's passphrase, or the lab's backend, is refused by name", () => {

@@ -19,7 +19,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import { kubectl, kubectlJson, kubectlResult, requireRealNode } from "./lab";
+import { KubectlResult, kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { printed, requireRealNode, WAIT_MS } from "./lab";
 import { PostgresServer, startPostgres } from "./postgresServer";
 
 const COURSE = "e2epg";
@@ -128,21 +129,20 @@ function tokenOf(file: string): string {
     return (yaml.load(fs.readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> }).users[0].user.token;
 }
 
-function asLearner(kubeconfig: string, ...args: string[]): { status: number; output: string } {
-    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfig}`, ...args], { encoding: "utf8", timeout: 60_000 });
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+function asLearner(kubeconfig: string, ...args: string[]): KubectlResult {
+    return kubectlRunSync(args, { kubeconfig });
 }
 
 function podUids(learner: string): Record<string, string> {
-    return Object.fromEntries(kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner)).items.map((p) => [p.metadata.name, p.metadata.uid]));
+    return Object.fromEntries(kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner)]).items.map((p) => [p.metadata.name, p.metadata.uid]));
 }
 
 function postgresPassword(learner: string): string {
-    return Buffer.from(kubectl("get", "secret", "postgres-credentials", "-n", ns(learner), "-o", "jsonpath={.data.password}"), "base64").toString();
+    return Buffer.from(kubectlSync(["get", "secret", "postgres-credentials", "-n", ns(learner), "-o", "jsonpath={.data.password}"]), "base64").toString();
 }
 
 function expectReady(learner: string): void {
-    const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab").items;
+    const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab"]).items;
     expect(pods.map((p) => `${p.metadata.name} ${p.status.conditions?.find((c: any) => c.type === "Ready")?.status}`).sort()).toEqual(["postgres True", "sidecar True"]);
 }
 
@@ -158,7 +158,7 @@ async function eventually(what: string, check: () => boolean, seconds: number): 
 
 beforeAll(async () => {
     requireRealNode();
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
     root = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-e2e-pg-"));
     pg = await startPostgres(path.join(root, "postgres"));
     const passphrase = randomBytes(18).toString("base64url"); // the team's, shared by both instructors
@@ -174,7 +174,7 @@ afterAll(() => {
             course(a, "down");
         }
     } finally {
-        kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+        kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
         pg?.stop();
     }
 });
@@ -195,7 +195,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(backendKeys("tags")).toEqual(LEARNERS.map((l) => `.pulumi/stacks/podlab/${stackOf(l)}.pulumi-tags`));
         expect(backendKeys("locks")).toEqual([]);
         for (const l of LEARNERS) {
-            expect(asLearner(path.join(a.out, l, "kubeconfig"), "get", "pods").status).toBe(0);
+            expect(asLearner(path.join(a.out, l, "kubeconfig"), "get", "pods").exitCode).toBe(0);
         }
         // Nothing of the lab's: no course.json registry, no credential record files; the secrets are encrypted with the team's passphrase.
         expect(fs.existsSync(path.join(a.out, ".podlab", "course.json"))).toBe(false);
@@ -223,7 +223,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(report.results.filter((x) => x.check === "postgres-port").map((x) => `${x.learner} ${x.status}`)).toEqual(LEARNERS.map((l) => `${l} pass`));
         LEARNERS.forEach((l, i) => {
             expect(tokenOf(path.join(a.out, l, "kubeconfig"))).toBe(aTokens[i]);
-            expect(asLearner(path.join(a.out, l, "kubeconfig"), "get", "pods").status).toBe(0);
+            expect(asLearner(path.join(a.out, l, "kubeconfig"), "get", "pods").exitCode).toBe(0);
         });
     });
 
@@ -235,11 +235,11 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         for (const l of LEARNERS) {
             const kubeconfig = path.join(b.out, l, "kubeconfig");
             expect(fs.statSync(kubeconfig).mode & 0o777).toBe(0o600);
-            expect(asLearner(kubeconfig, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").output).toBe(`system:serviceaccount:${ns(l)}:learner`);
+            expect(printed(asLearner(kubeconfig, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))).toBe(`system:serviceaccount:${ns(l)}:learner`);
             expect(fs.readFileSync(path.join(b.out, l, "card.txt"), "utf8")).toContain(`namespace:  ${ns(l)}`);
             expect(r.output).not.toContain(tokenOf(kubeconfig));
         }
-        await eventually("A's old token of grace refused", () => asLearner(aKubeconfig, "get", "pods").status !== 0, 30);
+        await eventually("A's old token of grace refused", () => asLearner(aKubeconfig, "get", "pods").exitCode !== 0, 30);
     });
 
     it("B: reset of one learner gives it new pods and a new password; the other is untouched", () => {
@@ -289,7 +289,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
     it("an up killed with SIGKILL mid-update leaves a lock row and pending operations; the next up releases the lock (pulumi cancel) and converges", async () => {
         writeRoster(["ada", { name: "grace", config: { postgres: { count: 2 } } }]);
         const killed = courseInBackground(a, "up", "grace");
-        await eventually("grace's postgres2 being created", () => kubectlResult("get", "pod", "postgres2", "-n", ns("grace")).status === 0, 180);
+        await eventually("grace's postgres2 being created", () => kubectlRunSync(["get", "pod", "postgres2", "-n", ns("grace")]).exitCode === 0, 180);
         process.kill(-killed.child.pid!, "SIGKILL");
         await killed.done;
         expect(backendKeys("locks").filter((k) => k.includes(`/${stackOf("grace")}/`))).toHaveLength(1);
@@ -297,7 +297,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(r.output).toContain("released the lock of a killed pulumi");
         expect(r.output).toContain("course up: 1 done, 0 failed");
         expect(r.status).toBe(0);
-        const pods = kubectlJson<{ items: any[] }>("get", "pods", "-n", ns("grace"), "-l", "app.kubernetes.io/part-of=podlab").items.map((p) => p.metadata.name).sort();
+        const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns("grace"), "-l", "app.kubernetes.io/part-of=podlab"]).items.map((p) => p.metadata.name).sort();
         expect(pods).toEqual(["postgres", "postgres2", "sidecar"]);
         expect(backendKeys("locks")).toEqual([]);
         expect(blob(`.pulumi/stacks/podlab/${stackOf("grace")}.json`).checkpoint.latest.pending_operations ?? []).toEqual([]);
@@ -307,7 +307,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         const r = course(a, "down");
         expect(r.output).toContain(`nothing carrying podlab.dev/course=${COURSE} remains in the cluster`);
         expect(r.status).toBe(0);
-        expect(kubectlJson<{ items: any[] }>("get", "namespaces,pods,secrets", "-A", "-l", `podlab.dev/course=${COURSE}`).items).toEqual([]);
+        expect(kubectlJsonSync<{ items: any[] }>(["get", "namespaces,pods,secrets", "-A", "-l", `podlab.dev/course=${COURSE}`]).items).toEqual([]);
         expect(backendKeys("stacks")).toEqual([]);
         expect(backendKeys("tags")).toEqual([]);
         expect(backendKeys("locks")).toEqual([]);

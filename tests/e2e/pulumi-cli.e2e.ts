@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { PASSWORD_KEY, scratchProject } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import { expectReadyPodsAt, kubectlResult, podlabObjects, privateBackend, requireLab } from "./lab";
+import { kubectlRunSync } from "../../cli/kubectl";
+import { expectReadyPodsAt, podlabObjects, privateBackend, requireLab, WAIT_MS } from "./lab";
 
 const STACK = "e2e-cli";
 const NS = "podlab-e2e-cli";
@@ -62,7 +63,7 @@ function podIps(): Record<string, string> {
 beforeAll(() => {
     requireLab();
     // A run killed half-way leaves its namespace behind; its state went with its private backend.
-    kubectlResult("delete", "namespace", NS, "--ignore-not-found", "--wait=true");
+    kubectlRunSync(["delete", "namespace", NS, "--ignore-not-found", "--wait=true"], { timeoutMs: WAIT_MS });
     root = privateBackend();
     project = scratchProject(path.join(root, "project"), undefined, undefined, { program: true });
 });
@@ -106,7 +107,7 @@ describe("the plain pulumi CLI in the project directory", () => {
             expect(up.output).not.toMatch(/unhandled/i);
             expect(up.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
         }
-        expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
+        expect(kubectlRunSync(["get", "namespace", NS]).exitCode).not.toBe(0);
         expect(JSON.parse(pulumiOk("stack", "export")).deployment.resources ?? []).toEqual([]);
     });
 
@@ -152,7 +153,7 @@ describe("the plain pulumi CLI in the project directory", () => {
     it("pulumi destroy --yes leaves no podlab object; pulumi stack rm forgets the stack", () => {
         pulumiOk("destroy", "--yes");
         expect(podlabObjects([NS])).toEqual([]);
-        expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
+        expect(kubectlRunSync(["get", "namespace", NS]).exitCode).not.toBe(0);
         pulumiOk("stack", "rm", "--yes", STACK);
         stackCreated = false;
         expect(JSON.parse(pulumiOk("stack", "ls", "--json"))).toEqual([]);

@@ -12,24 +12,8 @@ import { gzipSync } from "zlib";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../cli/automation";
 import { labImageRef } from "../labImages";
-import {
-    LAB_STACK_CONFIG,
-    POD_CIDR,
-    execIn,
-    expectReadyPodsAt,
-    ipInCidr,
-    kubectl,
-    kubectlJson,
-    kubectlResult,
-    privateBackend,
-    psqlOverTcp,
-    psqlServerAddress,
-    requireRealNode,
-    scratchStack,
-    secretPassword,
-    tcpConnects,
-    waitFor,
-} from "./lab";
+import { kubectlJsonSync, kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { execIn, expectReadyPodsAt, ipInCidr, LAB_STACK_CONFIG, POD_CIDR, printed, privateBackend, psqlOverTcp, psqlServerAddress, requireRealNode, scratchStack, secretPassword, tcpConnects, WAIT_MS, waitFor } from "./lab";
 
 
 const STACK = "e2e-real";
@@ -49,7 +33,7 @@ function crictlJson<T = any>(command: string, ...args: string[]): T {
 }
 
 function containerReady(pod: string, container: string): boolean {
-    const p = kubectlJson("get", "pod", pod, "-n", NS);
+    const p = kubectlJsonSync(["get", "pod", pod, "-n", NS]);
     return (p.status.containerStatuses ?? []).some((c: any) => c.name === container && c.ready === true);
 }
 
@@ -91,14 +75,14 @@ function applyBarePod(name: string, image: string, container: Record<string, unk
             }],
         },
     };
-    const r = spawnSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(pod), encoding: "utf8" });
-    if (r.status !== 0) {
+    const r = kubectlRunSync(["apply", "-f", "-"], { input: JSON.stringify(pod) });
+    if (r.exitCode !== 0) {
         throw new Error(`kubectl apply of pod ${name} failed: ${r.stderr}`);
     }
 }
 
 function deleteBarePods(...names: string[]): void {
-    kubectlResult("delete", "pod", "-n", NS, "--ignore-not-found", "--wait=true", ...names);
+    kubectlRunSync(["delete", "pod", "-n", NS, "--ignore-not-found", "--wait=true", ...names], { timeoutMs: WAIT_MS });
 }
 
 let root: string;
@@ -126,7 +110,7 @@ describe("podlab on the lab's real node", () => {
     });
 
     it("the node is a kubelet v1.32.13 on containerd, at an address on the lab bridge", () => {
-        const node = kubectlJson<{ items: any[] }>("get", "nodes").items[0];
+        const node = kubectlJsonSync<{ items: any[] }>(["get", "nodes"]).items[0];
         expect(node.status.nodeInfo.kubeletVersion).toBe("v1.32.13");
         expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
         expect(node.metadata.annotations?.["kwok.x-k8s.io/node"]).toBeUndefined();
@@ -161,18 +145,18 @@ describe("podlab on the lab's real node", () => {
             const query = (password: string) => psqlServerAddress(NS, client, ip, password);
             const ok = query(secretPassword(NS, pod));
             expect(ok.stdout.trim()).toBe(`${ip}:5432`);
-            expect(ok.status).toBe(0);
+            expect(ok.exitCode).toBe(0);
             const wrong = query("not-the-password");
-            expect(wrong.status).not.toBe(0);
+            expect(wrong.exitCode).not.toBe(0);
             expect(wrong.stderr).toContain("password authentication failed");
         }
     });
 
     it("from the sidecar container, curl localhost:8080 returns nginx's page (kubectl exec -c sidecar)", () => {
         const page = execIn(NS, "sidecar", "sidecar", "curl", "-s", "--max-time", "5", "http://localhost:8080/");
-        expect(page.status).toBe(0);
+        expect(page.exitCode).toBe(0);
         expect(page.stdout).toContain("<h1>Hello from nginx in pod sidecar</h1>");
-        expect(kubectl("logs", "-n", NS, "sidecar", "-c", "sidecar")).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
+        expect(kubectlSync(["logs", "-n", NS, "sidecar", "-c", "sidecar"])).toMatch(/GET http:\/\/localhost:8080\/ -> 200/);
     });
 
     it("the sidecar is Ready only while nginx answers on localhost", async () => {
@@ -180,7 +164,7 @@ describe("podlab on the lab's real node", () => {
         const worker = execIn(NS, "sidecar", "nginx", "sh", "-c",
             'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in "nginx: worker"*) echo ${p#/proc/};; esac; done').stdout.trim();
         expect(worker).toMatch(/^\d+$/);
-        expect(execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).status).toBe(0);
+        expect(execIn(NS, "sidecar", "nginx", "sh", "-c", `kill -STOP ${worker}`).exitCode).toBe(0);
         try {
             await waitFor("the sidecar to turn unready", 60000, () => !containerReady("sidecar", "sidecar"));
         } finally {
@@ -218,11 +202,11 @@ describe("podlab on the lab's real node", () => {
     });
 
     it("runs under the restricted Pod Security profile, as the images' own users", () => {
-        const ns = kubectlJson("get", "namespace", NS);
+        const ns = kubectlJsonSync(["get", "namespace", NS]);
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-        const refused = kubectlResult("run", "intruder", "-n", NS, `--image=${labImageRef("busybox")}`, "--privileged", "--dry-run=server");
-        expect(refused.status).not.toBe(0);
-        expect(refused.output).toMatch(/violates PodSecurity "restricted:latest"/);
+        const refused = kubectlRunSync(["run", "intruder", "-n", NS, `--image=${labImageRef("busybox")}`, "--privileged", "--dry-run=server"]);
+        expect(refused.exitCode).not.toBe(0);
+        expect(printed(refused)).toMatch(/violates PodSecurity "restricted:latest"/);
         const id = (pod: string, container: string) => execIn(NS, pod, container, "id").stdout.trim();
         for (const pod of POSTGRES) {
             expect(id(pod, "postgres")).toMatch(/^uid=999\(postgres\) gid=999\(postgres\)/);
@@ -248,7 +232,7 @@ describe("podlab on the lab's real node", () => {
             for (const [pod, message] of Object.entries(refused)) {
                 let waiting: any;
                 await waitFor(`the kubelet to refuse ${pod}`, 60000, () => {
-                    waiting = kubectlJson("get", "pod", pod, "-n", NS).status.containerStatuses?.[0]?.state?.waiting;
+                    waiting = kubectlJsonSync(["get", "pod", pod, "-n", NS]).status.containerStatuses?.[0]?.state?.waiting;
                     return waiting?.reason === "CreateContainerConfigError";
                 });
                 expect(waiting.message).toMatch(message);
@@ -292,8 +276,8 @@ describe("podlab on the lab's real node", () => {
             },
             binaryData: { "30-more.sql.gz": gzipSync("INSERT INTO lesson VALUES ('sidecars');\n").toString("base64") },
         };
-        const r = spawnSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify(configMap), encoding: "utf8" });
-        expect(r.status).toBe(0);
+        const r = kubectlRunSync(["apply", "-f", "-"], { input: JSON.stringify(configMap) });
+        expect(r.exitCode).toBe(0);
         applyBarePod("init-sequence", labImageRef("postgres"), {
             securityContext: { runAsUser: 999, runAsGroup: 999 },
             env: [
@@ -318,11 +302,11 @@ describe("podlab on the lab's real node", () => {
         });
         try {
             await waitFor("pod init-sequence to be Ready", 120000, () => containerReady("init-sequence", "main"));
-            expect(execIn(NS, "init-sequence", "main", "touch", "/tmp/probe").status).not.toBe(0);
-            const log = kubectl("logs", "-n", NS, "init-sequence");
+            expect(execIn(NS, "init-sequence", "main", "touch", "/tmp/probe").exitCode).not.toBe(0);
+            const log = kubectlSync(["logs", "-n", NS, "init-sequence"]);
             expect(log).toContain("init script sourced: db=course server on socket only: \n");
             expect(log).toMatch(/running \/docker-entrypoint-initdb.d\/30-more.sql.gz/);
-            const ip = kubectlJson("get", "pod", "init-sequence", "-n", NS).status.podIP;
+            const ip = kubectlJsonSync(["get", "pod", "init-sequence", "-n", NS]).status.podIP;
             // the server proper listens on every address, from the config initdb wrote
             const topics = psqlOverTcp(NS, "postgres", ip, password, "select string_agg(topic, ',' order by topic) from lesson", "course");
             expect(topics.stdout.trim()).toBe("pods,ports,sidecars");
@@ -330,14 +314,14 @@ describe("podlab on the lab's real node", () => {
             expect(psqlOverTcp(NS, "postgres", ip, "wrong", "select 1").stderr).toContain("password authentication failed");
         } finally {
             deleteBarePods("init-sequence");
-            kubectlResult("delete", "configmap", "-n", NS, "--ignore-not-found", "initdb-scripts");
+            kubectlRunSync(["delete", "configmap", "-n", NS, "--ignore-not-found", "initdb-scripts"]);
         }
     });
 
     it("pulumi destroy stops every container of the stack", async () => {
         expect(runtimePids.length).toBe(7); // 3 sandboxes + 4 containers
         await stack!.destroy();
-        expect(kubectlResult("get", "namespace", NS).status).not.toBe(0);
+        expect(kubectlRunSync(["get", "namespace", NS]).exitCode).not.toBe(0);
         const left = crictlJson<{ containers: any[] }>("ps", "--all", "--label", `io.kubernetes.pod.namespace=${NS}`).containers;
         expect(left.filter((c) => c.state === "CONTAINER_RUNNING")).toEqual([]);
         const ready = crictlJson<{ items: any[] }>("pods", "--namespace", NS, "--state", "ready").items;
@@ -382,11 +366,11 @@ describe("postgres as a uid the image does not know, on the lab's real node", ()
         expectReadyPodsAt(UID_NS, ips);
         const id = execIn(UID_NS, "postgres", "postgres", "id").stdout.trim();
         expect(id).toMatch(new RegExp(`^uid=${OTHER_UID} gid=${OTHER_UID}( |$)`));
-        expect(execIn(UID_NS, "postgres", "postgres", "getent", "passwd", String(OTHER_UID)).status).not.toBe(0);
-        const log = kubectl("logs", "-n", UID_NS, "postgres");
+        expect(execIn(UID_NS, "postgres", "postgres", "getent", "passwd", String(OTHER_UID)).exitCode).not.toBe(0);
+        const log = kubectlSync(["logs", "-n", UID_NS, "postgres"]);
         expect(log).toContain('will be owned by user "postgres"');
         const whoami = psqlOverTcp(UID_NS, "postgres", ips.postgres, secretPassword(UID_NS, "postgres"), "select current_user || '@' || host(inet_server_addr())");
         expect(whoami.stdout.trim()).toBe(`postgres@${ips.postgres}`);
-        expect(whoami.status).toBe(0);
+        expect(whoami.exitCode).toBe(0);
     });
 });

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../cli/automation";
+import { kubectlSync } from "../../cli/kubectl";
 import { privateBackend, requireLab } from "./lab";
 
 function lockVersion(pkg: string): string {
@@ -66,7 +67,7 @@ describe("lab toolchain", () => {
         expect(preview.changeSummary).toEqual({ create: 2 });
         await stack.up();
         const name = (await stack.outputs()).name.value as string;
-        expect(execFileSync("kubectl", ["get", "configmap", name, "-n", "default", "-o", "jsonpath={.data.checked}"], { encoding: "utf8" })).toBe("yes");
+        expect(kubectlSync(["get", "configmap", name, "-n", "default", "-o", "jsonpath={.data.checked}"])).toBe("yes");
         await stack.destroy();
         await stack.workspace.removeStack("toolchain");
         fs.rmSync(root, { recursive: true, force: true });

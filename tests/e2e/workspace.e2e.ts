@@ -18,7 +18,8 @@ import { PROJECT_DIR } from "../../cli/automation";
 import { DATA_ROUTES, PROTOCOL, SECRET_PROTOCOL_PREFIX } from "../../cli/serve/http";
 import { newSecret } from "../../cli/serve/links";
 import { keepScreenshot, withChromium } from "./browser";
-import { kubectl, kubectlResult, privateBackend, requireRealNode } from "./lab";
+import { kubectlRunSync, kubectlSync } from "../../cli/kubectl";
+import { privateBackend, requireRealNode, WAIT_MS } from "./lab";
 
 const COURSE = "e2ew";
 const LEARNERS = ["ada", "grace"];
@@ -157,7 +158,7 @@ let server: Server;
 
 beforeAll(() => {
     requireRealNode();
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
     root = privateBackend();
     out = path.join(root, "course");
     rosterFile = path.join(root, "roster.yaml");
@@ -169,7 +170,7 @@ afterAll(async () => {
         await stopServer(server);
     }
     course("down");
-    kubectlResult("delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true");
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
 });
 
 describe("the browser workspace on the lab's real node", () => {
@@ -177,7 +178,7 @@ describe("the browser workspace on the lab's real node", () => {
         const up = course("up");
         expect(up.output).toContain(`course up: ${LEARNERS.length} done, 0 failed`);
         for (const l of LEARNERS) {
-            kubectl("wait", "--for=condition=Ready", "pod/workbench", "-n", ns(l), "--timeout=180s");
+            kubectlSync(["wait", "--for=condition=Ready", "pod/workbench", "-n", ns(l), "--timeout=180s"], { timeoutMs: WAIT_MS });
         }
         server = await startServer("127.0.0.1:0");
         expect(server.output()).toContain("on this machine only");

@@ -1,5 +1,5 @@
 import { FENCE_LABEL as PROGRAM_FENCE_LABEL } from "../../components/admissionFence";
-import { RESTRICTED_POD_SECURITY as PROGRAM_POD_SECURITY } from "../../components/labNamespace";
+import { RESTRICTED_POD_SECURITY as PROGRAM_POD_SECURITY } from "../../components/podSpec";
 import { FENCED_NAMESPACES_DEFAULTS, FENCE_LABEL, RESTRICTED_POD_SECURITY, fencedNamespaces as policy } from "../../policy/policies/fencedNamespaces";
 import { FakeResource, LABELS, stackReports, stackViolations, urnOf } from "./harness";
 
@@ -62,7 +62,7 @@ const admission = (ns = "lab", matchLabels: Record<string, string> = { "kubernet
 const fenced = (name = "lab") => [namespace(name), networkPolicy(undefined, name), quota(HARD, {}, name), limitRange(undefined, name), ...admission(name)];
 
 describe("fenced-namespaces", () => {
-    it("uses the same Pod Security labels and fence label as the program's LabNamespace", () => {
+    it("uses the same Pod Security labels and fence label as the program's EnvironmentNamespace", () => {
         expect(RESTRICTED_POD_SECURITY).toEqual(PROGRAM_POD_SECURITY);
         expect(FENCE_LABEL).toBe(PROGRAM_FENCE_LABEL);
     });

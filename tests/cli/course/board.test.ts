@@ -1,5 +1,5 @@
 import { renderBoard } from "../../../cli/course/board";
-import { CheckReport, CheckResult } from "../../../cli/course/checkModel";
+import { CheckReport, CheckResult } from "../../../cli/checkReport";
 
 const res = (learner: string, check: CheckResult["check"], status: CheckResult["status"], got = "ok", pod?: string): CheckResult => ({ check, learner, pod, status, tried: `tried ${check}`, got });
 

@@ -1,10 +1,10 @@
 import { CANARY_LABEL, canaryManifest, canaryNamespace } from "../../../cli/course/canary";
-import { RESTRICTED_POD_SECURITY } from "../../../components/labNamespace";
+import { RESTRICTED_POD_SECURITY } from "../../../components/podSpec";
 import { SIDECAR_DEFAULTS } from "../../../components/sidecarPod";
 
 const IMAGES = {
-    nginx: { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources },
-    curl: { image: "podlab.local/curl:7.88-deb12", uid: 100, resources: SIDECAR_DEFAULTS.curlResources },
+    nginx: { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.resources.nginx },
+    curl: { image: "podlab.local/curl:7.88-deb12", uid: 100, resources: SIDECAR_DEFAULTS.resources.curl },
 };
 
 describe("the network fence's canary", () => {

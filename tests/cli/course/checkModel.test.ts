@@ -1,5 +1,5 @@
 import * as m from "../../../cli/course/checkModel";
-import { nginxIndexHtml } from "../../../components/sidecarPod";
+import { nginxIndexHtml } from "../../../components/nginx";
 import { environmentView } from "../../../cli/picture/model";
 import { CRI, NS, PODS, READ_AT } from "../picture/fixtures";
 
@@ -64,20 +64,6 @@ describe("judging the course's checks", () => {
 });
 
 describe("summing up", () => {
-    const r = (learner: string, status: "pass" | "fail" | "not-enforced" | "not-possible") => ({ check: "one-sandbox" as const, learner, status, tried: "", got: "" });
-
-    it("a board cell is the learner's worst status for the check", () => {
-        expect(m.worstStatus([r("ada", "pass"), r("ada", "not-possible"), r("grace", "fail")], "ada", "one-sandbox")).toBe("not-possible");
-        expect(m.worstStatus([r("ada", "pass"), r("ada", "fail"), r("ada", "not-enforced")], "ada", "one-sandbox")).toBe("fail");
-        expect(m.worstStatus([r("ada", "pass")], "ada", "network-fence")).toBeUndefined();
-    });
-
-    it("exits 1 on fail or not-enforced; not-possible is informational", () => {
-        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-possible")])).toBe(0);
-        expect(m.checkExitStatus([r("ada", "pass"), r("ada", "not-enforced")])).toBe(1);
-        expect(m.checkExitStatus([r("ada", "fail")])).toBe(1);
-    });
-
     it("says what came back in one line", () => {
         expect(m.gist({ exitCode: 0, stdout: "a\n  b\n", stderr: "" })).toBe("a / b");
         expect(m.gist({ exitCode: null, stdout: "", stderr: "" })).toBe("exit (killed): (nothing)");

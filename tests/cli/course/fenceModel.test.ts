@@ -1,5 +1,5 @@
 import * as f from "../../../cli/course/fenceModel";
-import { CanaryFinding } from "../../../cli/course/checkModel";
+import { CanaryFinding } from "../../../cli/checkReport";
 
 const answered: f.Probe = { kind: "answered", httpCode: 200 };
 const connected: f.Probe = { kind: "connected", detail: "connected, then curl exit 52" };

@@ -182,7 +182,7 @@ describe("the lesson's steps", () => {
         const pods = offeredPods(config).map((x) => x.pod.spec.containers.map((c: any) => c.resources));
         const workbench = [config.workbench.resources];
         // What index.ts asks of EnvironmentQuota in exercise mode, with no room for extra pods.
-        const hard = quotaHard([[config.postgres.resources], [config.postgres.resources], [config.sidecar.nginxResources, config.sidecar.curlResources], workbench], 0);
+        const hard = quotaHard([[config.postgres.resources], [config.postgres.resources], [config.sidecar.resources.nginx, config.sidecar.resources.curl], workbench], 0);
         const used: Record<string, number> = {};
         for (const containers of [...pods, workbench]) {
             for (const c of containers) {

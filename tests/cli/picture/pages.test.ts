@@ -1,5 +1,5 @@
-import { lessonCommands, lessonOf } from "../../../cli/course/card";
-import { CheckReport } from "../../../cli/course/checkModel";
+import { lessonCommands, lessonOf } from "../../../cli/environmentOutputs";
+import { CheckReport } from "../../../cli/checkReport";
 import { environmentView, liveOutputs } from "../../../cli/picture/model";
 import { LearnerCard, instructorPage, learnerCardPage, stackPage } from "../../../cli/picture/pages";
 import { CRI, NS, PODS, READ_AT } from "./fixtures";

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FENCE_LABEL, FenceScope } from "./admissionFence";
-import { PROJECT_LABELS } from "./podSpec";
+import { PROJECT_LABELS, RESTRICTED_POD_SECURITY } from "./podSpec";
 import { assertDnsLabel } from "./validation";
 
-export interface LabNamespaceArgs {
+export interface EnvironmentNamespaceArgs {
     /** Kubernetes name of the namespace (an RFC 1123 label). Default: the component's name. */
     readonly namespaceName?: string;
     /** The Pulumi stack this environment belongs to, recorded as a label. */
@@ -15,13 +15,8 @@ export interface LabNamespaceArgs {
     readonly fence?: FenceScope;
 }
 
-/** Pod Security admission labels: enforce, audit and warn at the `restricted` level. */
-export const RESTRICTED_POD_SECURITY = {
-    "pod-security.kubernetes.io/enforce": "restricted",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-    "pod-security.kubernetes.io/audit": "restricted",
-    "pod-security.kubernetes.io/warn": "restricted",
-} as const;
+/** The type token of this component before it was renamed; stacks made then still hold it. */
+export const LAB_NAMESPACE_TYPE = "podlab:index:LabNamespace";
 
 /**
  * One learner's environment: a namespace that admits only pods meeting the
@@ -30,13 +25,16 @@ export const RESTRICTED_POD_SECURITY = {
  * also select it for an admission fence (admissionFence.ts). A learner has
  * no rights on namespaces (learnerAccess.ts), so cannot relabel theirs.
  */
-export class LabNamespace extends pulumi.ComponentResource {
+export class EnvironmentNamespace extends pulumi.ComponentResource {
     /** The namespace's name, known once it exists. */
     public readonly name: pulumi.Output<string>;
 
-    constructor(name: string, args: LabNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-        const namespaceName = assertDnsLabel(`LabNamespace ${name}: namespaceName`, args.namespaceName ?? name);
-        super("podlab:index:LabNamespace", name, {}, opts);
+    constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        const namespaceName = assertDnsLabel(`EnvironmentNamespace ${name}: namespaceName`, args.namespaceName ?? name);
+        // Stacks made before the rename hold this component as LabNamespace. The alias adopts
+        // it, and through it its Namespace (a child's URN names its parent's type), where the
+        // new type alone would replace them: delete the learner's namespace and all in it.
+        super("podlab:index:EnvironmentNamespace", name, {}, pulumi.mergeOptions(opts, { aliases: [{ type: LAB_NAMESPACE_TYPE }] }));
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
