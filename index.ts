@@ -36,11 +36,12 @@ function podlab() {
         });
     }
     // The fences every environment gets: a learner identity with rights in this namespace only
-    // (and a default ServiceAccount that mounts no token), a resource budget, and no ingress
-    // from other namespaces. Each component is named after
+    // (and a default ServiceAccount that mounts no token), a resource budget, and no traffic to
+    // or from other namespaces. Each component is named after
     // the namespace, so its children (`<namespace>-role`, `<namespace>-quota`, ...) never collide.
     const access = new LearnerAccess(config.namespace, { namespace: ns, labels });
-    new NetworkFence(config.namespace, { namespace: ns, labels });
+    // In and out, pods reach only their own namespace (and the cluster's DNS, where it has one).
+    new NetworkFence(config.namespace, { namespace: ns, labels, dns: config.network.dns });
 
     const wb = config.workbench;
     const s = config.sidecar;

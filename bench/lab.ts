@@ -28,8 +28,10 @@ export async function kubectl(...args: string[]): Promise<string> {
 }
 
 /**
- * Refuses to run unless kubectl talks to a live API server on loopback: the
- * benchmark creates and deletes dozens of namespaces and must only ever do that on the lab.
+ * Refuses to run unless kubectl talks to a live API server of the lab: on
+ * loopback (the KWOK lab), or on the real node's bridge address, which
+ * lab/env exports as PODLAB_API_SERVER_FROM_PODS. The benchmark creates and
+ * deletes dozens of namespaces and must only ever do that on the lab.
  */
 export async function requireLoopbackLab(): Promise<string> {
     if (!process.env.KUBECONFIG || !fs.existsSync(process.env.KUBECONFIG)) {
@@ -37,7 +39,8 @@ export async function requireLoopbackLab(): Promise<string> {
     }
     const server = (await kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")).trim();
     const host = new URL(server).hostname;
-    if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
+    const labNode = process.env.PODLAB_API_SERVER_FROM_PODS && !process.env.PODLAB_KUBECONFIG ? [new URL(process.env.PODLAB_API_SERVER_FROM_PODS).hostname] : [];
+    if (![...labNode, "127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
         throw new Error(`the kubeconfig points at ${server}; the benchmark only runs against the loopback lab`);
     }
     await kubectl("version", "-o", "json");

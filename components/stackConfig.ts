@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FENCE_SCOPES, FenceScope } from "./admissionFence";
 import { ENVIRONMENT_QUOTA_DEFAULTS, MAX_EXTRA_PODS } from "./environmentQuota";
+import { NetworkConfig, resolveNetworkConfig } from "./networkConfig";
 import { COURSE_LABEL, RESOURCE_NAMES, ResourceSpec } from "./podSpec";
 import { POSTGRES_DEFAULTS } from "./postgresPod";
 import { SIDECAR_DEFAULTS } from "./sidecarPod";
@@ -20,6 +21,7 @@ import {
     assertPinnedImage,
     assertPort,
     assertUnique,
+    objectWithKnownKeys,
 } from "./validation";
 
 /** More postgres pods than this is a typo, not a lab. */
@@ -42,6 +44,8 @@ export interface StackConfig {
     /** Which admission fence covers the environment: the stack's own (`stack`) or its course's (`course`). */
     fence: FenceScope;
     quota: { extraPods: number };
+    /** What the network fence needs to know about the cluster (networkConfig.ts). */
+    network: NetworkConfig;
     postgres: {
         names: string[];
         image: string;
@@ -78,6 +82,7 @@ export interface RawStackConfig {
     labels?: unknown;
     fence?: unknown;
     quota?: unknown;
+    network?: unknown;
     postgres?: unknown;
     sidecar?: unknown;
     workbench?: unknown;
@@ -125,7 +130,7 @@ export const DEFAULT_MODE: LessonMode = "environment";
 export const DEFAULT_FENCE: FenceScope = "stack";
 
 /** Every `podlab:*` key a stack may set: a key not listed here is a typo. */
-export const STACK_CONFIG_KEYS = ["namespace", "mode", "labels", "fence", "quota", "postgres", "sidecar", "workbench", "postgresPassword"] as const;
+export const STACK_CONFIG_KEYS = ["namespace", "mode", "labels", "fence", "quota", "network", "postgres", "sidecar", "workbench", "postgresPassword"] as const;
 
 /** Optional `podlab:sidecar` keys that have no default. */
 const SIDECAR_OPTIONAL_KEYS = ["sidecarPort"];
@@ -195,6 +200,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     if (mode === "exercise" && !workbenchEnabled) {
         throw new PodlabConfigError("podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench");
     }
+    const network = resolveNetworkConfig("podlab:network", raw.network);
 
     return {
         namespace,
@@ -202,6 +208,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         labels,
         fence,
         quota: { extraPods },
+        network,
         postgres: {
             names,
             image: assertPinnedImage("podlab:postgres.image", pg.image ?? pgd.image),
@@ -226,7 +233,8 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
             image: assertPinnedImage("podlab:workbench.image", wb.image ?? wbd.image),
             runAsUser: assertId("podlab:workbench.runAsUser", wb.runAsUser ?? wbd.runAsUser),
             resources: resolveResources("podlab:workbench.resources", wb.resources, wbd.resources),
-            apiServer: wb.apiServer === undefined ? undefined : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer),
+            // How the workbench's kubectl reaches the API server: its own key, else the network's (one fact, set once on the lab).
+            apiServer: wb.apiServer === undefined ? network.apiServer?.url : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer),
         },
     };
 }
@@ -283,6 +291,7 @@ export function loadStackConfig(): { config: StackConfig; postgresPassword?: pul
             labels: cfg.getObject("labels"),
             fence: cfg.get("fence"),
             quota: cfg.getObject("quota"),
+            network: cfg.getObject("network"),
             postgres: cfg.getObject("postgres"),
             sidecar: cfg.getObject("sidecar"),
             workbench: cfg.getObject("workbench"),
@@ -329,22 +338,6 @@ function resolveResources(key: string, value: unknown, defaults: ResourceSpec): 
         resolved.limits[name] = limit.text;
     }
     return resolved;
-}
-
-/** An object (or nothing) whose keys are all known; a misspelt key is an error, not a silent default. */
-function objectWithKnownKeys(key: string, value: unknown, known: string[]): Record<string, unknown> {
-    if (value === undefined || value === null) {
-        return {};
-    }
-    if (typeof value !== "object" || Array.isArray(value)) {
-        throw new PodlabConfigError(`${key} must be an object; got ${JSON.stringify(value)}`);
-    }
-    for (const k of Object.keys(value)) {
-        if (!known.includes(k)) {
-            throw new PodlabConfigError(`${key}.${k} is not a podlab setting (known: ${known.join(", ")})`);
-        }
-    }
-    return value as Record<string, unknown>;
 }
 
 /** Levenshtein distance, for "did you mean" on a misspelt key. */

@@ -145,6 +145,15 @@ export const RESERVED_LABEL_PREFIXES = ["app.kubernetes.io/", "pod-security.kube
  * Kubernetes label keys and values, and none under a prefix podlab sets itself.
  */
 export function assertLabels(key: string, value: unknown): Record<string, string> {
+    return labelMap(key, value, true);
+}
+
+/** Labels that select objects (e.g. another component's pods): valid names and values, any prefix. */
+export function assertLabelSelector(key: string, value: unknown): Record<string, string> {
+    return labelMap(key, value, false);
+}
+
+function labelMap(key: string, value: unknown, refuseReserved: boolean): Record<string, string> {
     if (value === undefined || value === null) {
         return {};
     }
@@ -160,7 +169,7 @@ export function assertLabels(key: string, value: unknown): Record<string, string
             throw new PodlabConfigError(`${key}: ${JSON.stringify(name)} is not a valid label name ([prefix/]name, name at most 63 characters)`);
         }
         const reserved = RESERVED_LABEL_PREFIXES.find((p) => name.startsWith(p) || (prefix !== undefined && `${prefix}/`.endsWith(`.${p}`)));
-        if (reserved !== undefined) {
+        if (refuseReserved && reserved !== undefined) {
             throw new PodlabConfigError(`${key}: label ${JSON.stringify(name)} is under ${reserved}, which podlab sets itself`);
         }
         if (typeof v !== "string" || v.length > 63 || (v !== "" && !LABEL_NAME.test(v))) {
@@ -181,4 +190,20 @@ export function assertUnique(what: string, entries: ReadonlyArray<{ key: string;
         }
         seen.set(value, key);
     }
+}
+
+/** An object (or nothing) whose keys are all known; a misspelt key is an error, not a silent default. */
+export function objectWithKnownKeys(key: string, value: unknown, known: string[]): Record<string, unknown> {
+    if (value === undefined || value === null) {
+        return {};
+    }
+    if (typeof value !== "object" || Array.isArray(value)) {
+        throw new PodlabConfigError(`${key} must be an object; got ${JSON.stringify(value)}`);
+    }
+    for (const k of Object.keys(value)) {
+        if (!known.includes(k)) {
+            throw new PodlabConfigError(`${key}.${k} is not a podlab setting (known: ${known.join(", ")})`);
+        }
+    }
+    return value as Record<string, unknown>;
 }

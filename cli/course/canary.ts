@@ -1,42 +1,50 @@
 /**
  * The check's canary: tells a fence that holds from a cluster that ignores
- * NetworkPolicy (several local cluster tools ship a network plugin that does).
- * A namespace of its own, `podlab-<course>--canary-<random>`, with two nginx
- * pods built like the course's own: `open` (no policy) and `fenced` (a
- * NetworkPolicy denies it all ingress). From a learner's pod, `open` must
- * answer (routing across namespaces works) and `fenced` must not (the policy
- * is enforced). Created by the admin at the start of a check, deleted at its
- * end; one left by a killed check is deleted by the next, and `down` removes
- * it with the course. Each check's canary has a name of its own, so neither
- * waits for the namespace controller to finish deleting the other's (seconds).
+ * NetworkPolicy (several local cluster tools ship a network plugin that does),
+ * for ingress and egress, over IPv4 and over IPv6 where pods have it. A
+ * namespace of its own, `podlab-<course>--canary-<random>`, with three pods
+ * built like the course's own: `open` (nginx, no policy), `fenced` (nginx and
+ * a curl container; a NetworkPolicy denies it all ingress and all egress) and
+ * `prober` (curl, no policy). The admin runs curl in them (fenceProbe.ts):
+ * prober -> open must answer (the network works), prober -> fenced and
+ * fenced -> open must be blocked (ingress and egress are enforced). Learners'
+ * pods cannot take part: their own fence keeps them in their namespace.
+ * Created by the admin at the start of a check, deleted at its end; one left
+ * by a killed check is deleted by the next, and `down` removes it with the
+ * course. Each check's canary has a name of its own, so neither waits for the
+ * namespace controller to finish deleting the other's (seconds).
  */
 import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
+import { KubePod } from "../picture/model";
 import { RESTRICTED_POD_SECURITY } from "../../components/labNamespace";
-import { PROJECT_LABELS, ResourceSpec, podLabels, podSpec } from "../../components/podSpec";
+import { PROJECT_LABELS, ResourceSpec, container, execProbe, podLabels, podSpec } from "../../components/podSpec";
 import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/sidecarPod";
 import { COURSE_LABEL } from "./roster";
 
-/** Marks the canary's objects: "namespace" on its namespace, the pod's name (open or fenced) on a pod and what belongs to it. */
+/** Marks the canary's objects: "namespace" on its namespace, the pod's name (open, fenced, prober) on a pod and what belongs to it. */
 export const CANARY_LABEL = "podlab.dev/canary";
-export const CANARY_POD_NAMES = ["open", "fenced"] as const;
+export const CANARY_POD_NAMES = ["open", "fenced", "prober"] as const;
+export type CanaryPodName = (typeof CANARY_POD_NAMES)[number];
+/** The curl container in the fenced and prober pods. */
+export const CANARY_CURL_CONTAINER = "curl";
 
 /** How long the canary's pods may take to become Ready. */
 const READY_TIMEOUT_SECONDS = 90;
 
-/** The nginx the canary runs: the course's own image, user, port and resources. */
-export interface CanaryNginx {
-    image: string;
-    uid: number;
-    port: number;
-    resources: ResourceSpec;
+/** The nginx and curl the canary runs: the course's own images, users, port and resources. */
+export interface CanaryImages {
+    nginx: { image: string; uid: number; port: number; resources: ResourceSpec };
+    curl: { image: string; uid: number; resources: ResourceSpec };
 }
 
 export interface Canary {
     namespace: string;
+    /** nginx's port in open and fenced. */
     port: number;
-    openIp: string;
-    fencedIp: string;
+    /** Each pod's IPs as the API server reports them (status.podIPs: one per family it has). */
+    ips: Record<CanaryPodName, string[]>;
+    pods: KubePod[];
 }
 
 /**
@@ -54,8 +62,21 @@ function canarySelector(course: string): string {
     return `${COURSE_LABEL}=${course},${CANARY_LABEL}=namespace`;
 }
 
-/** The canary's objects, as one List for `kubectl apply`: namespace, the fence, the two pods and their pages. */
-export function canaryManifest(course: string, namespace: string, nginx: CanaryNginx): Record<string, unknown> {
+/** A curl container that waits to be exec'd into. */
+function curlContainer(curl: CanaryImages["curl"]) {
+    return container({
+        name: CANARY_CURL_CONTAINER,
+        image: curl.image,
+        uid: curl.uid,
+        command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
+        resources: curl.resources,
+        readinessProbe: execProbe(["curl", "--version"], { initialDelaySeconds: 0, periodSeconds: 2 }),
+    });
+}
+
+/** The canary's objects, as one List for `kubectl apply`: namespace, the fence, the three pods and the nginx pages. */
+export function canaryManifest(course: string, namespace: string, images: CanaryImages): Record<string, unknown> {
+    const nginx = images.nginx;
     const labels = (pod: string) => ({
         ...podLabels("canary", pod, "network-fence-canary", { [COURSE_LABEL]: course, [CANARY_LABEL]: pod }),
         "app.kubernetes.io/managed-by": "podlab-course",
@@ -69,45 +90,47 @@ export function canaryManifest(course: string, namespace: string, nginx: CanaryN
         {
             apiVersion: "networking.k8s.io/v1",
             kind: "NetworkPolicy",
-            metadata: { name: "deny-all-ingress-to-fenced", namespace, labels: labels("fenced") },
-            // Selects only the fenced pod; no ingress rule: nothing may connect to it.
-            spec: { podSelector: { matchLabels: { [CANARY_LABEL]: "fenced" } }, policyTypes: ["Ingress"] },
+            metadata: { name: "deny-all-to-and-from-fenced", namespace, labels: labels("fenced") },
+            // Selects only the fenced pod; no rule: nothing may connect to it, and it may connect to nothing.
+            spec: { podSelector: { matchLabels: { [CANARY_LABEL]: "fenced" } }, policyTypes: ["Ingress", "Egress"] },
         },
     ];
-    for (const pod of CANARY_POD_NAMES) {
-        const configMap = `${pod}-nginx`;
+    const pod = (name: CanaryPodName, containers: ReturnType<typeof container>[], volumes: ReturnType<typeof nginxVolumes> | undefined, fsGroup: number) => ({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace, labels: labels(name) },
+        spec: {
+            ...podSpec(name, { containers, volumes, fsGroup }),
+            // Nothing to shut down gracefully; and the namespace controller waits out a pod's grace period before the namespace goes.
+            terminationGracePeriodSeconds: 0,
+        },
+    });
+    for (const name of ["open", "fenced"] as const) {
+        const configMap = `${name}-nginx`;
         items.push(
-            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: configMap, namespace, labels: labels(pod) }, data: nginxSiteFiles(pod, nginx.port) },
-            {
-                apiVersion: "v1",
-                kind: "Pod",
-                metadata: { name: pod, namespace, labels: labels(pod) },
-                spec: {
-                    ...podSpec(pod, { containers: [nginxContainer(nginx)], volumes: nginxVolumes(configMap), fsGroup: nginx.uid }),
-                    // Nothing to shut down gracefully; and the namespace controller waits out a pod's grace period before the namespace goes.
-                    terminationGracePeriodSeconds: 0,
-                },
-            },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: configMap, namespace, labels: labels(name) }, data: nginxSiteFiles(name, nginx.port) },
+            pod(name, [nginxContainer(nginx), ...(name === "fenced" ? [curlContainer(images.curl)] : [])], nginxVolumes(configMap), nginx.uid),
         );
     }
+    items.push(pod("prober", [curlContainer(images.curl)], undefined, images.curl.uid));
     return { apiVersion: "v1", kind: "List", items };
 }
 
 /** Deletes any canary the course has left and makes a new one; resolves once both its pods are Ready. */
-export async function setUpCanary(course: string, nginx: CanaryNginx): Promise<Canary> {
+export async function setUpCanary(course: string, images: CanaryImages): Promise<Canary> {
     await removeCanaries(course, { wait: false });
     const namespace = canaryNamespace(course);
-    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(canaryManifest(course, namespace, nginx)) });
+    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(canaryManifest(course, namespace, images)) });
     await kubectl(["wait", "--for=condition=Ready", "pod", "--all", `--namespace=${namespace}`, `--timeout=${READY_TIMEOUT_SECONDS}s`], { timeoutMs: (READY_TIMEOUT_SECONDS + 10) * 1000 });
-    const pods = await kubectlJson<{ items: Array<{ metadata: { name: string }; status?: { podIP?: string } }> }>(["get", "pods", `--namespace=${namespace}`]);
-    const ip = (name: string) => {
-        const found = pods.items.find((p) => p.metadata.name === name)?.status?.podIP;
-        if (!found) {
+    const pods = await kubectlJson<{ items: KubePod[] }>(["get", "pods", `--namespace=${namespace}`]);
+    const ips = (name: CanaryPodName) => {
+        const found = (pods.items.find((p) => p.metadata.name === name)?.status?.podIPs ?? []).map((x) => x.ip);
+        if (found.length === 0) {
             throw new Error(`canary pod ${namespace}/${name} has no IP`);
         }
         return found;
     };
-    return { namespace, port: nginx.port, openIp: ip("open"), fencedIp: ip("fenced") };
+    return { namespace, port: images.nginx.port, ips: { open: ips("open"), fenced: ips("fenced"), prober: ips("prober") }, pods: pods.items };
 }
 
 /**

@@ -10,45 +10,24 @@
 import * as fs from "fs";
 import { kubectlJson, kubectlRun } from "../kubectl";
 import { CriView, readCri } from "../cri";
-import { KubePod, environmentView, livePostgres, podReady, podRole } from "../picture/model";
+import { KubePod, environmentView, livePostgres, podRole } from "../picture/model";
 import { PSQL_WITH_PASSWORD_ON_STDIN, podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
 import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../components/workbench";
 import { checkStep } from "../lesson/check";
 import { StepResult } from "../lesson/model";
 import { STEP_IDS } from "../lesson/steps";
 import { nginxIndexHtml } from "../../components/sidecarPod";
-import { Canary, CanaryNginx, removeCanaries, setUpCanary } from "./canary";
+import { Canary, CanaryImages, removeCanaries, setUpCanary } from "./canary";
 import { psqlRoutes } from "./card";
-import {
-    CHECK_NAMES,
-    CheckName,
-    CheckReport,
-    CheckResult,
-    CheckTimings,
-    PROBE_WRITE_OUT,
-    Probe,
-    canaryVerdict,
-    judgeCredential,
-    judgeNetworkFence,
-    judgePsql,
-    judgeSandbox,
-    judgeSidecarPage,
-    parseProbes,
-} from "./checkModel";
+import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings, judgeCredential, judgePsql, judgeSandbox, judgeSidecarPage } from "./checkModel";
 import { readOutputs } from "./environment";
+import { canaryVerdict, judgeNetworkFence } from "./fenceModel";
+import { LearnerFenceObservation, NetworkFacts, probeCanary, probeLearnerFence } from "./fenceProbe";
 import { apiMessage, learnerApi } from "./learnerApi";
 import { CourseLayout } from "./layout";
 import { Progress, ProgressStream, runBounded } from "./progress";
 import { COURSE_LABEL, Learner, learnerConfig } from "./roster";
 
-/**
- * How long a connection in the network-fence check may take to be set up: a
- * timeout is the expected answer where policies drop packets (on one node a
- * connection that is let through is set up in well under a millisecond).
- */
-export const PROBE_CONNECT_SECONDS = 3;
-/** How long a connection that was set up may take to answer: a busy server is slow, not blocked. */
-export const PROBE_ANSWER_SECONDS = 15;
 
 /** Learners checked at once unless --concurrency says: the work is waiting on `kubectl exec`, not pulumi, so more than `up` runs. */
 export function defaultCheckConcurrency(cpus: number): number {
@@ -77,22 +56,13 @@ interface ClusterFacts {
     pods: KubePod[];
     /** Nodes that are simulated (KWOK): their pods run no containers. */
     simulatedNodes: Set<string>;
+    network: NetworkFacts;
     cri: CriView;
     readAt: Date;
 }
 
 /** What one learner's network probe found, judged once the canary's verdict is known. */
-interface NetworkObservation {
-    learner: string;
-    tried: string;
-    /** Set when the check cannot be made at all (a simulated node). */
-    notPossible?: string;
-    probeError?: string;
-    open?: Probe;
-    fenced?: Probe;
-    neighbour?: { learner: string; target: string; probe: Probe };
-    noNeighbour?: string;
-}
+type NetworkObservation = { tried: string; notPossible: string } | (LearnerFenceObservation & { noNeighbour?: string });
 
 export async function runCheck(run: CheckRun): Promise<CheckReport> {
     const now = run.now ?? (() => new Date());
@@ -104,13 +74,15 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
     const simulated = (p: KubePod) => p.spec.nodeName !== undefined && facts.simulatedNodes.has(p.spec.nodeName);
 
     // The canary comes up while the other checks run; only the network probes wait for it.
+    // The canary's own probes (admin) run as soon as it is Ready, beside the learners'.
     const needsCanary = run.targets.some((l) => podsOf(l).some((p) => !simulated(p)));
     const canary: Promise<Canary | { error: string } | undefined> = needsCanary
-        ? setUpCanary(run.course, canaryNginx(run.targets[0])).then(
+        ? setUpCanary(run.course, canaryImages(run.targets[0])).then(
               (c) => ((timings.canaryReady = since()), c),
               (e: Error) => ({ error: e.message }),
           )
         : Promise.resolve(undefined);
+    const canaryProbes = canary.then((c) => (c === undefined || "error" in c ? undefined : probeCanary(c, c.pods)));
     let report: CheckReport;
     try {
         const progress = new Progress("check", run.targets.length, run.progress ?? { write: () => true });
@@ -120,7 +92,7 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
         await runBounded(run.targets, run.concurrency, async (l) => {
             const t0 = Date.now();
             progress.start(l.name);
-            const mine = await checkLearner(run, l, facts, podsOf, simulated, canary, (what) => progress.step(l.name, what));
+            const mine = await checkLearner(run, l, facts, podsOf, simulated, (what) => progress.step(l.name, what));
             results.set(l.name, mine.results);
             if (mine.steps) {
                 steps.set(l.name, mine.steps);
@@ -139,20 +111,22 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
         timings.learnersDone = since();
 
         const c = await canary;
-        const probes = [...network.values()].flatMap((o) => (o.open && o.fenced ? [{ learner: o.learner, open: o.open, fenced: o.fenced }] : []));
+        const probes = await canaryProbes;
         const verdict =
             c === undefined
                 ? { namespace: "", verdict: "unknown" as const, detail: "no canary: no checked pod runs on a node with containers" }
-                : canaryVerdict("error" in c ? "" : c.namespace, probes, "error" in c ? c.error : undefined);
+                : "error" in c
+                  ? canaryVerdict("", {}, c.error)
+                  : canaryVerdict(c.namespace, probes ?? {}, probes?.error);
         const ordered: CheckResult[] = [];
         for (const l of run.targets) {
             const obs = network.get(l.name);
             const fence =
                 obs === undefined
                     ? []
-                    : obs.notPossible !== undefined
+                    : "notPossible" in obs
                       ? [{ check: "network-fence" as const, learner: l.name, status: "not-possible" as const, tried: obs.tried, got: obs.notPossible }]
-                      : [judgeNetworkFence({ ...obs, canary: verdict })];
+                      : [judgeNetworkFence({ ...obs, learner: l.name, canary: verdict })];
             const all = [...(results.get(l.name) ?? []), ...fence];
             ordered.push(...CHECK_NAMES.flatMap((name) => all.filter((r) => r.check === name)));
         }
@@ -171,21 +145,30 @@ export async function runCheck(run: CheckRun): Promise<CheckReport> {
     return { ...report, seconds: since(), timings };
 }
 
+type KubeNode = { metadata: { name: string; annotations?: Record<string, string> }; status?: { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } };
+type EndpointSlice = { endpoints?: Array<{ addresses: string[] }>; ports?: Array<{ name?: string; port?: number }> };
+
 async function readFacts(course: string, now: () => Date): Promise<ClusterFacts> {
-    const [pods, nodes, cri] = await Promise.all([
+    const [pods, nodes, slices, cri] = await Promise.all([
         kubectlJson<{ items: KubePod[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]),
-        kubectlJson<{ items: Array<{ metadata: { name: string; annotations?: Record<string, string> } }> }>(["get", "nodes"]),
+        kubectlJson<{ items: KubeNode[] }>(["get", "nodes"]),
+        // Where the API server's packets really go (what its Service's address is translated to): the fence must block these.
+        kubectlJson<{ items: EndpointSlice[] }>(["get", "endpointslices", "--namespace=default", "--selector=kubernetes.io/service-name=kubernetes"]),
         readCri(),
     ]);
     // KWOK marks the nodes it simulates.
     const simulatedNodes = new Set(nodes.items.filter((n) => n.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake").map((n) => n.metadata.name));
-    return { pods: pods.items, simulatedNodes, cri, readAt: now() };
+    const kubeletPorts = new Map(nodes.items.flatMap((n) => (n.status?.daemonEndpoints?.kubeletEndpoint?.Port ? [[n.metadata.name, n.status.daemonEndpoints.kubeletEndpoint.Port] as const] : [])));
+    const apiAddresses = [...new Set(slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)))];
+    const apiPort = slices.items.flatMap((s) => s.ports ?? []).find((p) => p.port !== undefined)?.port;
+    const apiServer = apiAddresses.length > 0 && apiPort !== undefined ? { addresses: apiAddresses, port: apiPort } : undefined;
+    return { pods: pods.items, simulatedNodes, network: { kubeletPorts, apiServer }, cri, readAt: now() };
 }
 
-/** The course's own nginx (the first checked learner's image, user, port and resources), for the canary. */
-function canaryNginx(l: Learner): CanaryNginx {
+/** The course's own nginx and curl (the first checked learner's images, users, port and resources), for the canary. */
+function canaryImages(l: Learner): CanaryImages {
     const s = learnerConfig(l).sidecar;
-    return { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources };
+    return { nginx: { image: s.nginxImage, uid: s.nginxUser, port: s.nginxPort, resources: s.nginxResources }, curl: { image: s.curlImage, uid: s.curlUser, resources: s.curlResources } };
 }
 
 async function checkLearner(
@@ -194,7 +177,6 @@ async function checkLearner(
     facts: ClusterFacts,
     podsOf: (l: Learner) => KubePod[],
     simulated: (p: KubePod) => boolean,
-    canaryP: Promise<Canary | { error: string } | undefined>,
     step: (what: string) => void,
 ): Promise<{ results: CheckResult[]; steps?: StepResult[]; network?: NetworkObservation }> {
     const kubeconfig = run.kubeconfigOf?.(l) ?? run.layout.kubeconfig(l.name);
@@ -208,7 +190,7 @@ async function checkLearner(
     const results: CheckResult[] = [];
     const as = `with ${l.name}'s kubeconfig`;
     // The network probe spends its time waiting (for the canary, for connections that are blocked): it runs beside the other checks.
-    const network = probeNetwork(run, l, pods, podsOf, simulated, canaryP, kubeconfig);
+    const network = probeNetwork(run, l, pods, podsOf, simulated, facts, kubeconfig);
     const onKwok = (p: KubePod) => `${p.spec.nodeName} is a simulated (KWOK) node: its pods run no containers to reach`;
 
     // Pods the stack deployed that the cluster no longer has.
@@ -311,77 +293,32 @@ async function probeNetwork(
     pods: KubePod[],
     podsOf: (l: Learner) => KubePod[],
     simulated: (p: KubePod) => boolean,
-    canaryP: Promise<Canary | { error: string } | undefined>,
+    facts: ClusterFacts,
     kubeconfig: string,
 ): Promise<NetworkObservation> {
-    // podlab's sidecar pod, or (in an exercise, where the learner makes the pods) podlab's workbench: both have curl.
+    // podlab's sidecar pod, or (in an exercise, where the learner makes the pods) podlab's workbench: both have sh and curl.
     const podlabSidecar = pods.find((p) => podRole(p) === "sidecar");
-    const sidecar = podlabSidecar ?? pods.find((p) => p.metadata.name === WORKBENCH_POD_NAME && p.metadata.labels?.[WORKBENCH_LABEL] === "true");
+    const prober = podlabSidecar ?? pods.find((p) => p.metadata.name === WORKBENCH_POD_NAME && p.metadata.labels?.[WORKBENCH_LABEL] === "true");
     const from = podlabSidecar ? { container: "sidecar", what: "sidecar container" } : { container: WORKBENCH_CONTAINER, what: "workbench" };
-    const base = { learner: l.name, tried: `curl --connect-timeout ${PROBE_CONNECT_SECONDS} from ${l.name}'s ${from.what} (with ${l.name}'s kubeconfig)` };
-    if (sidecar === undefined) {
-        return { ...base, probeError: `no sidecar pod or workbench in ${l.namespace} to probe from` };
+    const tried = `curl from ${l.name}'s ${from.what} (with ${l.name}'s kubeconfig)`;
+    if (prober === undefined) {
+        return { tried, probeError: `no sidecar pod or workbench in ${l.namespace} to probe from`, paths: [], ipv6: { closed: "not read" } };
     }
-    if (simulated(sidecar)) {
-        return { ...base, notPossible: `${sidecar.spec.nodeName} is a simulated (KWOK) node: its pods send no packets` };
+    if (simulated(prober)) {
+        return { tried, notPossible: `${prober.spec.nodeName} is a simulated (KWOK) node: its pods send no packets` };
     }
-    // Another learner's pod that answers in its own namespace: its nginx, Ready, on a node with containers.
-    const readySidecarOf = (o: Learner) => podsOf(o).find((p) => podRole(p) === "sidecar" && podReady(p) && !simulated(p) && p.status?.podIP);
-    const other = neighbour(run.roster, l, (o) => readySidecarOf(o) !== undefined);
-    const otherPod = other && readySidecarOf(other);
-    const otherPort = otherPod?.spec.containers.find((c) => c.name === "nginx")?.ports?.[0]?.containerPort;
-    const targets: Array<{ key: "open" | "fenced" | "neighbour"; url: string; what: string }> = [];
-    const neighbourTarget = otherPod && otherPort !== undefined ? `nginx ${otherPod.status!.podIP}:${otherPort}` : undefined;
-    const c = await canaryP;
-    if (c !== undefined && !("error" in c)) {
-        targets.push({ key: "open", url: `http://${c.openIp}:${c.port}/`, what: `the canary's open pod ${c.openIp}:${c.port}` });
-        targets.push({ key: "fenced", url: `http://${c.fencedIp}:${c.port}/`, what: `the canary's fenced pod ${c.fencedIp}:${c.port}` });
-    }
-    if (other && otherPod && neighbourTarget !== undefined) {
-        targets.push({ key: "neighbour", url: `http://${otherPod.status!.podIP}:${otherPort}/`, what: `${other.name}'s ${neighbourTarget}` });
-    }
-    const noNeighbour = run.roster.length === 1 ? "the course has one learner: no other learner's pod to try" : "no other learner has a ready sidecar pod to try";
-    const tried = `${base.tried} to ${targets.map((t) => t.what).join(", ") || "nothing"}`;
-    if (targets.length === 0) {
-        return { ...base, tried, noNeighbour };
-    }
-    // One exec, the connections in parallel (-Z): a timeout costs PROBE_CONNECT_SECONDS once, not per target.
-    const args = [
-        "--namespace",
-        l.namespace,
-        "exec",
-        sidecar.metadata.name,
-        "-c",
-        from.container,
-        "--",
-        "curl",
-        "--silent",
-        "--parallel",
-        "--connect-timeout",
-        String(PROBE_CONNECT_SECONDS),
-        "--max-time",
-        String(PROBE_ANSWER_SECONDS),
-        "--write-out",
-        PROBE_WRITE_OUT,
-        ...targets.flatMap(() => ["--output", "/dev/null"]),
-        ...targets.map((t) => t.url),
-    ];
-    const r = await kubectlRun(args, { kubeconfig, timeoutMs: 60_000 });
-    const found = parseProbes(r.stdout, targets.map((t) => t.url));
-    if (targets.every((t) => found.get(t.url)?.kind === "error") && r.exitCode !== 0 && !/^http/m.test(r.stdout)) {
-        return { ...base, tried, probeError: `could not run curl in ${l.name}'s ${from.what}: ${r.stderr.trim().split("\n").pop()}` };
-    }
-    const probe = (key: string) => {
-        const t = targets.find((x) => x.key === key);
-        return t === undefined ? undefined : found.get(t.url);
-    };
-    const n = probe("neighbour");
-    return {
-        ...base,
-        tried,
-        open: probe("open"),
-        fenced: probe("fenced"),
-        neighbour: n && other && neighbourTarget ? { learner: other.name, target: neighbourTarget, probe: n } : undefined,
-        noNeighbour,
-    };
+    // Another learner's pods that run on a node with containers and have an IP.
+    const livePods = (o: Learner) => podsOf(o).filter((p) => !simulated(p) && p.status?.podIP && p.metadata.deletionTimestamp === undefined);
+    const other = neighbour(run.roster, l, (o) => livePods(o).length > 0);
+    const noNeighbour = other ? undefined : run.roster.length === 1 ? "the course has one learner: no other learner's pod to try" : "no other learner has a running pod to try";
+    const observation = await probeLearnerFence({
+        learner: l.name,
+        namespace: l.namespace,
+        kubeconfig,
+        from: { pod: prober, ...from },
+        ownPods: pods,
+        neighbour: other && { learner: other.name, pods: livePods(other) },
+        facts: facts.network,
+    });
+    return { ...observation, noNeighbour };
 }

@@ -2,7 +2,8 @@
  * The course check's findings and how each is judged: pure functions from what
  * a command printed to a status, so every decision (not-enforced and
  * not-possible included) is unit-tested without a cluster. check.ts runs the
- * commands; board.ts and the pages show the results.
+ * commands; board.ts and the pages show the results. The network fence is
+ * judged in fenceModel.ts.
  */
 import type { StepResult } from "../lesson/model";
 import { PodView } from "../picture/model";
@@ -29,12 +30,20 @@ export interface CheckResult {
     got: string;
 }
 
-/** What the canary showed about the cluster's NetworkPolicy enforcement. */
+/** What the canary showed for one address family. closed: no traffic between pods in that family (no address, or none reached), so nothing to enforce. */
+export interface FamilyFinding {
+    verdict: "enforced" | "not-enforced" | "unknown" | "closed";
+    detail: string;
+}
+
+/** What the canary showed about the cluster's NetworkPolicy enforcement (fenceModel.ts judges it). */
 export interface CanaryFinding {
     namespace: string;
-    /** enforced: its fenced pod refused every learner; not-enforced: it answered; unknown: no learner could tell. */
+    /** enforced: blocked both ways wherever pods have a path; not-enforced: a fenced path was open; unknown: it could not tell. */
     verdict: "enforced" | "not-enforced" | "unknown";
     detail: string;
+    /** Per address family. */
+    families?: { IPv4: FamilyFinding; IPv6: FamilyFinding };
 }
 
 /** Where a run's time went: seconds from its start until each step was done. */
@@ -163,138 +172,4 @@ export function judgeCredential(a: { learner: string; tried: string; status: num
         return { ...base, status: "fail", got: `${a.status}: allowed, the credential reaches another learner's namespace` };
     }
     return { ...base, status: "fail", got: `${a.status || "no answer"}: ${message}` };
-}
-
-/** What a connection attempt from a learner's pod came to. */
-export type Probe = { kind: "answered"; httpCode: number } | { kind: "refused" } | { kind: "timed-out" } | { kind: "error"; detail: string };
-
-/** curl's exit codes for a connection that never got an answer (refused, timed out). */
-const CURL_REFUSED = 7;
-const CURL_TIMEOUT = 28;
-
-/** What curl writes per URL: the URL, the HTTP status, its exit code, and the seconds until the connection was set up (0: never). */
-export const PROBE_WRITE_OUT = "%{url} %{http_code} %{exitcode} %{time_connect}\\n";
-
-/**
- * The {@link PROBE_WRITE_OUT} lines of one curl run over several URLs, by URL.
- * A timeout counts as blocked only when no connection was ever set up: a server
- * that accepted and then answered slowly was reached.
- */
-export function parseProbes(stdout: string, urls: readonly string[]): Map<string, Probe> {
-    const lines = new Map<string, string[]>();
-    for (const line of stdout.split("\n")) {
-        const [url, ...rest] = line.trim().split(/\s+/);
-        lines.set(url, rest);
-    }
-    return new Map(
-        urls.map((url): [string, Probe] => {
-            const [code, exit, connect] = lines.get(url) ?? [];
-            const exitCode = Number(exit);
-            const connected = Number(connect) > 0;
-            if (exit === undefined) {
-                return [url, { kind: "error", detail: "no answer line from curl" }];
-            }
-            if (exitCode === 0 && Number(code) > 0) {
-                return [url, { kind: "answered", httpCode: Number(code) }];
-            }
-            if (exitCode === CURL_REFUSED) {
-                return [url, { kind: "refused" }];
-            }
-            if (exitCode === CURL_TIMEOUT && !connected) {
-                return [url, { kind: "timed-out" }];
-            }
-            return [url, { kind: "error", detail: connected ? `connected, then curl exit ${exit} (no answer in time)` : `curl exit ${exit}` }];
-        }),
-    );
-}
-
-export function describeProbe(p: Probe): string {
-    switch (p.kind) {
-        case "answered":
-            return `answered HTTP ${p.httpCode}`;
-        case "refused":
-            return "connection refused";
-        case "timed-out":
-            return "connection timed out";
-        default:
-            return p.detail;
-    }
-}
-
-/** Blocked: no answer came, and it was a refusal or a timeout (what a NetworkPolicy does: REJECT or DROP), not some other error. */
-export function blocked(p: Probe): boolean {
-    return p.kind === "refused" || p.kind === "timed-out";
-}
-
-/** "ada's pod", "the pods of ada and grace", "the pods of 20 learners". */
-function learnersPods(learners: string[]): string {
-    if (learners.length === 1) {
-        return `${learners[0]}'s pod`;
-    }
-    return learners.length <= 3 ? `the pods of ${learners.slice(0, -1).join(", ")} and ${learners[learners.length - 1]}` : `the pods of ${learners.length} learners`;
-}
-
-/**
- * The cluster-wide verdict from every learner's probe of the canary's fenced pod:
- * one answer means the network plugin ignores NetworkPolicy; enforced only
- * when every probe that reached the question was blocked.
- */
-export function canaryVerdict(namespace: string, probes: ReadonlyArray<{ learner: string; open: Probe; fenced: Probe }>, setupError?: string): CanaryFinding {
-    if (setupError !== undefined) {
-        return { namespace, verdict: "unknown", detail: `the canary could not be set up: ${setupError}` };
-    }
-    const answered = probes.filter((p) => p.fenced.kind === "answered");
-    if (answered.length > 0) {
-        return {
-            namespace,
-            verdict: "not-enforced",
-            detail: `the canary's fenced pod (a NetworkPolicy denies it all ingress) ${describeProbe(answered[0].fenced)} to ${learnersPods(answered.map((p) => p.learner))}: this cluster's network plugin ignores NetworkPolicy`,
-        };
-    }
-    // Only probes whose open pod answered tell enforcement from a broken network.
-    const telling = probes.filter((p) => p.open.kind === "answered" && blocked(p.fenced));
-    if (telling.length === 0) {
-        return { namespace, verdict: "unknown", detail: "no learner's pod reached the canary's open pod, so a blocked connection proves nothing" };
-    }
-    return {
-        namespace,
-        verdict: "enforced",
-        detail: `the canary's open pod answered and its fenced pod was blocked (${describeProbe(telling[0].fenced)}) for ${learnersPods(telling.map((p) => p.learner))}: NetworkPolicy is enforced`,
-    };
-}
-
-/** network-fence of one learner: from their pod, another learner's pod must be blocked, on a cluster whose canary shows enforcement. */
-export function judgeNetworkFence(a: {
-    learner: string;
-    tried: string;
-    canary: CanaryFinding;
-    /** Why no probe ran (no pod to probe from, exec refused), if it did not. */
-    probeError?: string;
-    open?: Probe;
-    /** The other learner's pod, and what connecting to it came to; undefined with no other learner. */
-    neighbour?: { learner: string; target: string; probe: Probe };
-    /** Why there is no other learner's pod to try. */
-    noNeighbour?: string;
-}): CheckResult {
-    const base = { check: "network-fence" as const, learner: a.learner, tried: a.tried };
-    if (a.probeError !== undefined) {
-        return { ...base, status: "fail", got: a.probeError };
-    }
-    const neighbourText = a.neighbour ? `${a.neighbour.learner}'s ${a.neighbour.target} ${describeProbe(a.neighbour.probe)}` : (a.noNeighbour ?? "no other learner's pod to try");
-    if (a.open !== undefined && a.open.kind !== "answered") {
-        return { ...base, status: "fail", got: `the canary's open pod ${describeProbe(a.open)}: this pod cannot reach other namespaces at all, so a blocked connection proves nothing; ${neighbourText}` };
-    }
-    if (a.canary.verdict === "not-enforced") {
-        return { ...base, status: "not-enforced", got: `${neighbourText}; ${a.canary.detail}` };
-    }
-    if (a.canary.verdict === "unknown") {
-        return { ...base, status: "fail", got: `enforcement unknown: ${a.canary.detail}; ${neighbourText}` };
-    }
-    if (a.neighbour === undefined) {
-        return { ...base, status: "not-possible", got: `${neighbourText}; ${a.canary.detail}` };
-    }
-    if (blocked(a.neighbour.probe)) {
-        return { ...base, status: "pass", got: `${neighbourText}; the canary's open pod answered` };
-    }
-    return { ...base, status: "fail", got: `${neighbourText}${a.neighbour.probe.kind === "answered" ? `: ${a.neighbour.learner}'s namespace lets other namespaces in (its NetworkPolicy same-namespace-only is missing or changed)` : ""}` };
 }

@@ -19,6 +19,7 @@ import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
 import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
 import { PulumiSetupError, preparePulumi } from "../pulumiEnv";
 import { kubectlJson } from "../kubectl";
+import { resolveStackConfig } from "../../components/stackConfig";
 import { renderBoard } from "./board";
 import { removeCanaries } from "./canary";
 import { defaultCheckConcurrency, runCheck } from "./check";
@@ -27,6 +28,7 @@ import { downCourseStack, upCourseStack } from "./courseStack";
 import { CHECK_TOKEN_SECONDS, adminClusterAccess, kubeconfigForCheck } from "./credentials";
 import { CourseContext, downLearner, failureReason, learnerByName, renewCredentials, upLearner } from "./environment";
 import { CourseLayout, writeFileAtomic } from "./layout";
+import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
@@ -94,20 +96,21 @@ interface Invocation {
 /**
  * What learners start from: the lab stack's config on the lab, the defaults on
  * another cluster; and where the environment says how pods reach the API server
- * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab), the workbench's kubeconfig points there.
+ * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab: its port may change), the
+ * network fence's allowance and the workbench's kubeconfig point there.
  */
 export function baseConfig(): Record<string, unknown> {
-    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { workbench: { apiServer: process.env.PODLAB_API_SERVER_FROM_PODS } } : {};
+    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { network: { apiServer: { url: process.env.PODLAB_API_SERVER_FROM_PODS } } } : {};
     if (process.env.PODLAB_KUBECONFIG) {
         return apiServer;
     }
     const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    const config = Object.fromEntries(
+    const base = Object.fromEntries(
         Object.entries(lab.config ?? {})
             .filter(([k]) => k.startsWith("podlab:"))
             .map(([k, v]) => [k.slice("podlab:".length), v]),
     );
-    return deepMerge(config, apiServer);
+    return deepMerge(base, apiServer);
 }
 
 export function invocation(argv: string[]): Invocation | string {
@@ -268,7 +271,20 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
         return stale ? ["config and outputs re-read from the backend (its last update was not made from here, or was killed)", ...notes] : notes;
     });
     await recordUpdates(inv, updated);
+    await printNodeReport(inv.roster);
     return failed;
+}
+
+/** The nodes and the network under the environments: what holds, and what podlab cannot fence (nodeReport.ts). Informational. */
+async function printNodeReport(roster: Roster): Promise<void> {
+    try {
+        const first = roster.learners[0];
+        const network = resolveStackConfig(first.config, { project: PROJECT_NAME, stack: first.stack }).network;
+        const report = await nodeReport({ label: `${COURSE_LABEL}=${roster.course}`, network });
+        console.log(["cluster:", ...report.lines.map((l) => `  ${l}`), ...report.warnings.map((w) => `  warning: ${w}`)].join("\n"));
+    } catch (e) {
+        console.log(`cluster: could not be read: ${(e as Error).message}`);
+    }
 }
 
 async function down(inv: Invocation): Promise<number> {

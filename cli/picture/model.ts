@@ -22,7 +22,10 @@ export interface KubePod {
     status?: {
         phase?: string;
         podIP?: string;
+        /** Every IP of the pod, one per address family it has. */
+        podIPs?: Array<{ ip: string }>;
         hostIP?: string;
+        hostIPs?: Array<{ ip: string }>;
         conditions?: Array<{ type: string; status: string }>;
         containerStatuses?: Array<{ name: string; ready: boolean; restartCount?: number; state?: Record<string, { reason?: string } | undefined> }>;
     };

@@ -46,6 +46,19 @@ COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
 LAB_IF_KIND=dummy-or-bridge
 LAB_ADDR_PREFIX=32
 BLACKHOLES="$SERVICE_CIDR $POD_CIDR $LAB_RANGE"
+# Where the API server listens: loopback here; the real node's bridge address
+# (lab/node/lib.sh), so that a pod the network fence allows (the workbench) reaches it.
+# Never 0.0.0.0: nothing on the VM's own interfaces may see it.
+APISERVER_BIND_ADDR=127.0.0.1
+# Hardening shared by both labs (CIS Kubernetes Benchmark, API server section;
+# lab/node/NOTES.md "Hardening" lists what is applied and each exception).
+# Tokens from the TokenRequest API live at most this long (a class day, with
+# margin); a longer request is granted this. `course up` renews a credential
+# with less than an hour left.
+SERVICE_ACCOUNT_MAX_TOKEN_EXPIRATION=24h
+# TLS 1.2 suites the benchmark accepts that Go's TLS implements (ECDHE with AEAD
+# ciphers only); TLS 1.3 suites are not configurable. Used by the kubelet too.
+TLS_CIPHER_SUITES=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305
 # Set by the real-node mode only.
 APISERVER_EXTRA_ARGS=()
 FINGERPRINT_EXTRA=""
@@ -317,9 +330,11 @@ net_up() {
       net_record "blackhole $cidr"
     fi
   done
+  if declare -F node_net_up >/dev/null; then node_net_up; fi
 }
 
 net_down() {
+  if declare -F node_net_down >/dev/null; then node_net_down; fi
   [ -f "$STATE/net.added" ] || return 0
   local kind what
   while read -r kind what; do
@@ -367,7 +382,7 @@ kind: Config
 clusters:
 - name: podlab
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$APISERVER_BIND_ADDR:$API_PORT
     certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
 users:
 - name: $1
@@ -383,6 +398,26 @@ KC
   mv -f "$f.tmp" "$f"
 }
 
+# Secrets are encrypted in etcd (CIS 1.2.27/1.2.28) with a key made with the PKI
+# and kept beside it (0600); a new PKI means a new etcd, so no data outlives its key.
+encryption_config_create() {
+  local f="$PKI/encryption-config.yaml"
+  (umask 077 && cat >"$f.tmp" <<ENC
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys:
+            - name: key1
+              secret: $(head -c 32 /dev/urandom | base64 -w0)
+      - identity: {}
+ENC
+  )
+  mv -f "$f.tmp" "$f"
+}
+
 # A certificate with its key, signed by the lab CA, valid for 30 more days (renewed well before expiry).
 cert_ok() {
   [ -s "$PKI/$1.key" ] && openssl verify -CAfile "$PKI/ca.crt" "$PKI/$1.crt" >/dev/null 2>&1 &&
@@ -391,7 +426,7 @@ cert_ok() {
 
 pki_ok() {
   local c
-  [ -s "$PKI/ca.key" ] && [ -s "$PKI/sa.key" ] && [ -s "$PKI/sa.pub" ] || return 1
+  [ -s "$PKI/ca.key" ] && [ -s "$PKI/sa.key" ] && [ -s "$PKI/sa.pub" ] && [ -s "$PKI/encryption-config.yaml" ] || return 1
   for c in apiserver apiserver-kubelet-client etcd-server etcd-client admin controller-manager scheduler kwok $PKI_EXTRA_CERTS; do
     cert_ok "$c" || return 1
   done
@@ -409,6 +444,7 @@ pki_create() {
     -out "$PKI/ca.crt" 2>/dev/null
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
   openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  encryption_config_create
   sign_cert apiserver "/CN=kube-apiserver" server \
     "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$SERVICE_IP1,IP:$LAB_ADDR"
   sign_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" client
@@ -435,7 +471,7 @@ etcd_healthy() {
   curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/etcd-client.crt" --key "$PKI/etcd-client.key" \
     "https://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'
 }
-api_ready() { curl -sf --max-time 3 "${CURL_ADMIN[@]}" "https://127.0.0.1:$API_PORT/readyz" | grep -qx ok; }
+api_ready() { curl -sf --max-time 3 "${CURL_ADMIN[@]}" "https://$APISERVER_BIND_ADDR:$API_PORT/readyz" | grep -qx ok; }
 healthz_ok() { curl -skf --max-time 2 "$1/healthz" | grep -qx ok; }
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
@@ -463,7 +499,7 @@ start_etcd() {
 start_apiserver() {
   check_port_free kube-apiserver "$API_PORT"
   start_proc kube-apiserver -- "$K8S_BIN/kube-apiserver" \
-    --bind-address=127.0.0.1 --secure-port="$API_PORT" --advertise-address="$LAB_ADDR" \
+    --bind-address="$APISERVER_BIND_ADDR" --secure-port="$API_PORT" --advertise-address="$LAB_ADDR" \
     --etcd-servers="https://127.0.0.1:$ETCD_PORT" --etcd-cafile="$PKI/ca.crt" \
     --etcd-certfile="$PKI/etcd-client.crt" --etcd-keyfile="$PKI/etcd-client.key" \
     --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -471,8 +507,15 @@ start_apiserver() {
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-    --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+    --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs \
     --allow-privileged=true --profiling=false --v=1 \
+    --anonymous-auth=false \
+    --service-account-max-token-expiration="$SERVICE_ACCOUNT_MAX_TOKEN_EXPIRATION" \
+    --service-account-extend-token-expiration=false \
+    --encryption-provider-config="$PKI/encryption-config.yaml" \
+    --audit-policy-file="$REPO_LAB/cluster/audit-policy.yaml" --audit-log-path="$LOGS/audit.log" \
+    --audit-log-maxage=30 --audit-log-maxbackup=10 --audit-log-maxsize=100 \
+    --tls-min-version=VersionTLS12 --tls-cipher-suites="$TLS_CIPHER_SUITES" \
     --feature-gates=WatchList=false "${APISERVER_EXTRA_ARGS[@]}"
   # WatchList=false: etcd 3.4.23 has no RequestWatchProgress, and with WatchList
   # on (beta, default in 1.32) the apiserver turns every RV=0 watch into a
@@ -514,7 +557,7 @@ start_kwok() {
 component_addr() {
   case "$1" in
     etcd) echo "127.0.0.1:$ETCD_PORT" ;;
-    kube-apiserver) echo "127.0.0.1:$API_PORT" ;;
+    kube-apiserver) echo "$APISERVER_BIND_ADDR:$API_PORT" ;;
     kube-controller-manager) echo "127.0.0.1:$KCM_PORT" ;;
     kube-scheduler) echo "127.0.0.1:$SCHED_PORT" ;;
     kwok) echo "127.0.0.1:$KWOK_PORT" ;;
@@ -743,7 +786,7 @@ lab_status() {
     fi
   done
   if [ $ok = 0 ] && [ -f "$ADMIN_KUBECONFIG" ] && api_ready; then
-    echo "apiserver  https://127.0.0.1:$API_PORT  (readyz ok)"
+    echo "apiserver  https://$APISERVER_BIND_ADDR:$API_PORT  (readyz ok)"
     echo "kubeconfig $ADMIN_KUBECONFIG"
     echo "kubectl    $KUBECTL"
     return 0

@@ -61,10 +61,25 @@ CRICTL_VERSION=v1.34.0
 CRICTL_MOD="$NODE_SRC/crictl"
 CRICTL="$CACHE/crictl/$CRICTL_VERSION/bin/crictl"
 
+# The API server listens on the bridge address only (not loopback, never
+# 0.0.0.0): every lab kubeconfig names it, and pods reach it there, where the
+# network fence lets them (the workbench; ordinary learner pods time out). The
+# nft table below drops anything for the node's address that does not come from
+# the bridge or the host itself, so the VM's other interfaces cannot reach it
+# either (Linux would otherwise accept a packet for any local address on any
+# interface). PODLAB_API_SERVER_FROM_PODS (lab/env) is this URL.
+APISERVER_BIND_ADDR="$LAB_ADDR"
+API_SERVER_FROM_PODS_FILE="$STATE/api-server-from-pods"
+NODE_GUARD_TABLE=podlab_real_node
 # The API server verifies the kubelet's serving certificate (signed by the lab
 # CA) and reaches it by InternalIP only: a Hostname address would mean a DNS lookup.
 APISERVER_EXTRA_ARGS=(--kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$PKI/ca.crt")
-FINGERPRINT_EXTRA=" mode=real if=$LAB_IF kubelet=$KUBELET_PORT"
+FINGERPRINT_EXTRA=" mode=real if=$LAB_IF kubelet=$KUBELET_PORT api-bind=$APISERVER_BIND_ADDR"
+# Every pod's processes and threads together, at most (the pod's pids cgroup):
+# the lesson's pods use at most 30 (measured, lab/node/NOTES.md "Hardening"),
+# and a fork bomb in a learner's pod stops here instead of exhausting the
+# machine's PID space, which the control plane shares (pid_max is 32768 here).
+POD_PIDS_LIMIT=256
 PKI_EXTRA_CERTS="kubelet kubelet-server"
 PKI_EXTRA_KUBECONFIGS="kubelet"
 
@@ -113,7 +128,8 @@ render() { # template output
     -e "s|@RANGE_START@|$POD_RANGE_START|g" -e "s|@RANGE_END@|$POD_RANGE_END|g" -e "s|@GATEWAY@|$LAB_ADDR|g" \
     -e "s|@NODE_IP@|$LAB_ADDR|g" -e "s|@KUBELET_PORT@|$KUBELET_PORT|g" \
     -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g" -e "s|@CGROUP_ROOT@|$CGROUP_ROOT|g" \
-    -e "s|@CLUSTER_DNS@|$CLUSTER_DNS|g" "$1" >"$2.tmp"
+    -e "s|@CLUSTER_DNS@|$CLUSTER_DNS|g" -e "s|@POD_PIDS_LIMIT@|$POD_PIDS_LIMIT|g" \
+    -e "s|@TLS_CIPHER_SUITES@|[${TLS_CIPHER_SUITES//,/, }]|g" "$1" >"$2.tmp"
   if grep -q '@[A-Z_]*@' "$2.tmp"; then die "unrendered placeholder in $2: $(grep -o '@[A-Z_]*@' "$2.tmp" | head -1)"; fi
   mv -f "$2.tmp" "$2"
 }
@@ -124,6 +140,7 @@ node_render() {
   render "$NODE_SRC/containerd.toml.in" "$NODE_STATE/containerd.toml"
   render "$NODE_SRC/cni.conflist.in" "$NODE_STATE/cni/net.d/10-$CNI_NET.conflist"
   render "$NODE_SRC/kubelet-config.yaml.in" "$NODE_STATE/kubelet-config.yaml"
+  chmod 600 "$NODE_STATE/containerd.toml" "$NODE_STATE/cni/net.d/10-$CNI_NET.conflist" "$NODE_STATE/kubelet-config.yaml"
   printf '# podlab real node: pods get no nameserver from the host\noptions ndots:1\n' >"$NODE_STATE/resolv.conf"
   printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 30\n' "$CTR_SOCK" "$CTR_SOCK" >"$NODE_STATE/crictl.yaml"
 }
@@ -191,6 +208,29 @@ our_shims() {
     [ -r "$p/cmdline" ] || continue
     if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $CTR_SOCK "; then echo "${p#/proc/}"; fi
   done
+}
+
+# ---------------------------------------------------------------- the node's address
+
+# Called by net_up, before the API server listens on the bridge address: only the
+# bridge (pods, where the network fence lets them) and the host itself reach it.
+node_net_up() {
+  nft list table ip "$NODE_GUARD_TABLE" >/dev/null 2>&1 && return 0
+  nft -f - <<NFT || die "cannot add the nft table that keeps $LAB_ADDR off every interface but $LAB_IF"
+table ip $NODE_GUARD_TABLE {
+  comment "podlab: the lab node's address ($LAB_ADDR: API server, kubelet) only from $LAB_IF and the host"
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr $LAB_ADDR iifname != { "lo", "$LAB_IF" } counter drop
+  }
+}
+NFT
+}
+
+# Called by net_down.
+node_net_down() {
+  nft delete table ip "$NODE_GUARD_TABLE" 2>/dev/null && log "removed nft table $NODE_GUARD_TABLE" || true
+  rm -f "$API_SERVER_FROM_PODS_FILE"
 }
 
 # ---------------------------------------------------------------- containerd
@@ -297,6 +337,7 @@ real_node_up() {
   wait_for "node $NODE_NAME registered by a kubelet on containerd" 90 node_registered_real || { dump_logs; die "node $NODE_NAME not registered"; }
   wait_node_ready 120 "$t"
   networkpolicy_up # needs the Node object: kube-router enforces policy for this node's pods
+  echo "https://$APISERVER_BIND_ADDR:$API_PORT" >"$API_SERVER_FROM_PODS_FILE"
 }
 
 # Called by stop_all before the control plane stops: kube-router and its rules
@@ -356,3 +397,16 @@ node_cleanup() {
 
 lab_crictl() { exec "$CRICTL" --config "$NODE_STATE/crictl.yaml" "$@"; }
 lab_ctr() { exec ctr --address "$CTR_SOCK" --namespace k8s.io "$@"; }
+
+# Stops the enforcer and removes its rules (every pod open to every other), or starts it again.
+lab_networkpolicy() {
+  lab_lock
+  case "${1:-}" in
+    stop)
+      networkpolicy_stop
+      log "NetworkPolicy is no longer enforced on $NODE_NAME (kube-router stopped, its rules removed)"
+      ;;
+    start) networkpolicy_up ;;
+    *) echo "usage: lab/cluster.sh networkpolicy stop|start" >&2; exit 2 ;;
+  esac
+}

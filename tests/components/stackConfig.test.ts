@@ -13,6 +13,7 @@ import {
     postgresPodNames,
     resolveStackConfig,
 } from "../../components/stackConfig";
+import { NETWORK_CONFIG_DEFAULTS } from "../../components/networkConfig";
 import { PodlabConfigError } from "../../components/validation";
 import { labImageRef } from "../labImages";
 
@@ -35,6 +36,7 @@ describe("defaults", () => {
         expect(dev["podlab:quota"]).toEqual(QUOTA_CONFIG_DEFAULTS);
         expect(dev["podlab:workbench"]).toEqual(WORKBENCH_CONFIG_DEFAULTS);
         expect(dev["podlab:mode"]).toBe(DEFAULT_MODE);
+        expect(dev["podlab:network"]).toEqual(NETWORK_CONFIG_DEFAULTS);
         expect(dev["podlab:namespace"]).toBe(defaultNamespace("podlab", "dev"));
         expect(dev["podlab:fence"]).toBe(DEFAULT_FENCE);
         // A deployed dev stack may also hold its secret podlab:postgresPassword (see README); nothing else.
@@ -42,6 +44,7 @@ describe("defaults", () => {
             "podlab:fence",
             "podlab:mode",
             "podlab:namespace",
+            "podlab:network",
             "podlab:postgres",
             "podlab:quota",
             "podlab:sidecar",
@@ -49,10 +52,11 @@ describe("defaults", () => {
         ]);
     });
 
-    it("Pulumi.lab.yaml only swaps the images for the lab's locally built ones", () => {
+    it("Pulumi.lab.yaml swaps the images for the lab's locally built ones, and says the lab has no cluster DNS", () => {
         const lab = stackConfigFile("lab");
-        expect(Object.keys(lab).sort()).toEqual(["podlab:postgres", "podlab:sidecar", "podlab:workbench"]);
-        const c = resolveStackConfig({ postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"], workbench: lab["podlab:workbench"] }, { project: "podlab", stack: "lab" });
+        expect(Object.keys(lab).sort()).toEqual(["podlab:network", "podlab:postgres", "podlab:sidecar", "podlab:workbench"]);
+        const c = resolveStackConfig({ network: lab["podlab:network"], postgres: lab["podlab:postgres"], sidecar: lab["podlab:sidecar"], workbench: lab["podlab:workbench"] }, { project: "podlab", stack: "lab" });
+        expect(c.network).toEqual({ dns: undefined, apiServer: undefined });
         expect(c.namespace).toBe("podlab-lab");
         expect(c.postgres.image).toBe("podlab.local/postgres:15-deb12");
         expect(c.sidecar.nginxImage).toBe("podlab.local/nginx:1.22-deb12");
@@ -63,6 +67,7 @@ describe("defaults", () => {
         const defaults = resolveStackConfig({}, { project: "podlab", stack: "lab" });
         expect({ ...c, postgres: { ...c.postgres, image: "" }, sidecar: { ...c.sidecar, nginxImage: "", curlImage: "" }, workbench: { ...c.workbench, image: "" } }).toEqual({
             ...defaults,
+            network: c.network,
             postgres: { ...defaults.postgres, image: "" },
             sidecar: { ...defaults.sidecar, nginxImage: "", curlImage: "" },
             workbench: { ...defaults.workbench, image: "" },
@@ -132,6 +137,13 @@ describe("invalid config is refused with the key and the value", () => {
         ["api server over http", { workbench: { apiServer: "http://10.245.0.1:6443" } }, 'podlab:workbench.apiServer must be the API server\'s https URL as pods reach it, such as https://10.245.0.1:6443; got "http://10.245.0.1:6443"'],
         ["api server with a path", { workbench: { apiServer: "https://10.245.0.1:6443/api" } }, "podlab:workbench.apiServer must be the API server's https URL"],
         ["api server not a URL", { workbench: { apiServer: "10.245.0.1:6443" } }, "podlab:workbench.apiServer must be the API server's https URL"],
+        ["misspelt network key", { network: { DNS: "none" } }, "podlab:network.DNS is not a podlab setting (known: dns, apiServer)"],
+        ["dns without labels", { network: { dns: { namespace: "kube-system" } } }, "podlab:network.dns.podLabels must name at least one label of the DNS pods (or set podlab:network.dns: none)"],
+        ["dns namespace", { network: { dns: { namespace: "Kube_System", podLabels: { "k8s-app": "kube-dns" } } } }, 'podlab:network.dns.namespace must be an RFC 1123 label'],
+        ["dns neither none nor a map", { network: { dns: "off" } }, 'podlab:network.dns must be an object; got "off"'],
+        ["api server over http", { network: { apiServer: { url: "http://10.0.0.1:6443" } } }, 'podlab:network.apiServer.url must be an https:// URL; got "http://10.0.0.1:6443"'],
+        ["api server by name without addresses", { network: { apiServer: { url: "https://kubernetes.default.svc" } } }, "podlab:network.apiServer.addresses must list the API server's endpoint addresses (the URL's host \"kubernetes.default.svc\" is a name, not an address)"],
+        ["api server address", { network: { apiServer: { url: "https://kubernetes.default.svc", addresses: ["10.0.0.300"] } } }, 'podlab:network.apiServer.addresses: "10.0.0.300" is not an IPv4 or IPv6 address'],
     ];
     it.each(cases)("%s", (_label, raw, message) => {
         expect(() => resolveStackConfig(raw, ctx)).toThrow(PodlabConfigError);
@@ -158,6 +170,18 @@ describe("valid overrides", () => {
             requests: { ...POSTGRES_CONFIG_DEFAULTS.resources.requests, cpu: "50m" },
             limits: { ...POSTGRES_CONFIG_DEFAULTS.resources.limits, "ephemeral-storage": "2Gi" },
         });
+    });
+
+    it("takes the cluster's DNS and how pods reach the API server; the conventional kube-dns by default", () => {
+        expect(resolveStackConfig({}, ctx).network).toEqual({ dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } }, apiServer: undefined });
+        expect(resolveStackConfig({ network: { dns: "none" } }, ctx).network.dns).toBeUndefined();
+        const coredns = { namespace: "dns", podLabels: { "app.kubernetes.io/name": "coredns" } };
+        expect(resolveStackConfig({ network: { dns: coredns } }, ctx).network.dns).toEqual(coredns);
+        // An IP in the URL is the endpoint too; a dual-stack API server lists both families.
+        expect(resolveStackConfig({ network: { apiServer: { url: "https://10.245.0.1:6444" } } }, ctx).network.apiServer).toEqual({ url: "https://10.245.0.1:6444", addresses: ["10.245.0.1"], port: 6444 });
+        expect(resolveStackConfig({ network: { apiServer: { url: "https://[fd00::1]" } } }, ctx).network.apiServer).toEqual({ url: "https://[fd00::1]", addresses: ["fd00::1"], port: 443 });
+        const viaService = { url: "https://kubernetes.default.svc", addresses: ["192.0.2.10", "2001:db8::10"], port: 6443 };
+        expect(resolveStackConfig({ network: { apiServer: viaService } }, ctx).network.apiServer).toEqual(viaService);
     });
 
     it("takes the mode and the workbench: off by default, on for an exercise, with the API server's URL as pods reach it", () => {

@@ -4,14 +4,14 @@
  * TokenRequest API, never the admin's and never impersonation), the fences
  * hold, and reset, credentials, a killed run and down behave. Run with `npm run e2e`.
  */
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../cli/automation";
 import { CheckReport } from "../../cli/course/checkModel";
 import { drawnPods, keepScreenshot, printedPages, render, withChromium } from "./browser";
 import { eventually, kubectlWith, runCourse, tokenOf, writeRoster } from "./courseRun";
-import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab } from "./lab";
+import { kubectl, kubectlJson, kubectlResult, podlabObjects, podsIn, privateBackend, requireLab, setPodIpv6 } from "./lab";
 
 const COURSE = "e2ec";
 const LEARNERS = ["ada", "grace", "linus"];
@@ -161,6 +161,14 @@ describe("npm run course on the lab's real node", () => {
         expect(fs.readFileSync(path.join(out, "index.html"), "utf8")).toContain("No check yet");
         // The course's own admission fence, from its course-level stack, covers every learner (tests/e2e/fences.e2e.ts tries it).
         expect(labelled().filter((o) => o.startsWith("ValidatingAdmission"))).toEqual([`ValidatingAdmissionPolicy//podlab-fence-course-${COURSE}`, `ValidatingAdmissionPolicyBinding//podlab-fence-course-${COURSE}`]);
+        // What up reads of the cluster under the environments: on the lab, all of it holds (no warning).
+        const report = r.stdout.slice(r.stdout.indexOf("\ncluster:\n"));
+        console.log(`course up's cluster report on the lab:${report}`);
+        expect(report).toMatch(/\n {2}podlab-node-0: podPidsLimit 256, evictionHard pid\.available 10%, systemReserved cpu=50m,memory=1Gi, kubeReserved cpu=70m,memory=1Gi, anonymous off, read-only port off\n/);
+        expect(report).toContain("cluster DNS: none (no Service kube-system/kube-dns); learners' pods get no DNS, and the fence allows none");
+        expect(report).toContain(`API server endpoints ${new URL(process.env.PODLAB_API_SERVER_FROM_PODS!).host}: only podlab's own API clients may reach them`);
+        expect(report).toMatch(/IPv6: none in the course's pods \(podlab-e2ec-\w+\/\w+: \/proc\/net\/if_inet6 lists none but loopback\)/);
+        expect(report).not.toContain("warning:");
     });
 
     it("each learner's own credential: lists their pods, reads their postgres Secret, execs into their sidecar", () => {
@@ -272,12 +280,72 @@ describe("npm run course on the lab's real node", () => {
             expect(findings(report, l, "one-sandbox")).toEqual([...POSTGRES_PODS[l], "sidecar", "workbench"].map((p) => `${p} pass`));
             expect(findings(report, l, "credential-fenced")).toEqual(["pass"]);
             expect(findings(report, l, "network-fence")).toEqual([enforced ? "pass" : "not-enforced"]);
+            // Every path out, over IPv4; IPv6 closed for the reason read in the learner's own pod.
+            const fence = report.results.find((x) => x.learner === l && x.check === "network-fence")!;
+            expect(fence.got).toMatch(/^IPv4: .*'s postgres \(postgres\) [\d.]+:5432, .*the node's kubelet 10\.245\.0\.1:10250, the API server 10\.245\.0\.1:6444 connection timed out; /);
+            expect(fence.got).toContain(`IPv6: closed, no IPv6 address in ${l}'s sidecar (its /proc/net/if_inet6 lists none but loopback); ${l}'s own postgres`);
         }
+        expect(report.canary.families).toEqual({ IPv4: expect.objectContaining({ verdict: "enforced" }), IPv6: expect.objectContaining({ verdict: "closed" }) });
         expect(report.results.find((x) => x.learner === "ada" && x.check === "credential-fenced")!.tried).toBe(`kubectl get pods -n ${ns("grace")} (with ada's kubeconfig: GET /api/v1/namespaces/${ns("grace")}/pods)`);
         // The canary is being deleted (the namespace controller finishes within seconds), and no object of any environment changed (same resourceVersions).
         const canaries = kubectlJson<{ items: any[] }>("get", "namespaces", "-l", `podlab.dev/course=${COURSE},podlab.dev/canary=namespace`).items;
         expect(canaries.map((n) => `${n.metadata.name} ${n.metadata.deletionTimestamp !== undefined}`)).toEqual(canaries.map((n) => `${n.metadata.name} true`));
         expect(podlabObjects(namespaces)).toEqual(before);
+    });
+
+    it("check fails where the fence is broken: grace's policy deleted by the admin (her pods reach the node and the API server), then IPv6 turned back on in ada's and grace's pods", async () => {
+        const checkNow = () => {
+            const r = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
+            return { status: r.status, stdout: r.stdout, report: readCheck() };
+        };
+        const policy = kubectlJson("get", "networkpolicy", "same-namespace-only", "-n", ns("grace"));
+        kubectl("delete", "networkpolicy", "same-namespace-only", "-n", ns("grace"));
+        try {
+            const r = checkNow();
+            expect(r.status).toBe(1);
+            expect(findings(r.report, "grace", "network-fence")).toEqual(["fail"]);
+            const got = r.report.results.find((x) => x.learner === "grace" && x.check === "network-fence")!.got;
+            expect(got).toMatch(/^open: .*the node's kubelet 10\.245\.0\.1:10250 over IPv4 answered HTTP 400.*the API server 10\.245\.0\.1:6444 over IPv4 answered HTTP 400/);
+            // ada's and linus's own fences still keep them out of grace's pods.
+            expect(["ada", "linus"].map((l) => findings(r.report, l, "network-fence")[0])).toEqual(["pass", "pass"]);
+        } finally {
+            execFileSync("kubectl", ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "same-namespace-only", namespace: ns("grace"), labels: policy.metadata.labels }, spec: policy.spec }) });
+        }
+        const turned = [[ns("ada"), "sidecar"], [ns("grace"), "postgres"], [ns("grace"), "sidecar"]];
+        try {
+            for (const [namespace, pod] of turned) {
+                await setPodIpv6(namespace, pod, true);
+            }
+            const r = checkNow();
+            expect(r.status).toBe(1);
+            const ada = r.report.results.find((x) => x.learner === "ada" && x.check === "network-fence")!;
+            console.log(`with IPv6 back in ada's and grace's pods: ${ada.status}: ${ada.got}`);
+            expect(ada.status).toBe("fail");
+            expect(ada.got).toMatch(/^open: grace's (postgres|sidecar) \(\w+\) \[fe80::[0-9a-f:]+%eth0\]:\d+ over IPv6 /);
+            // The canary's own pods have no IPv6: it cannot speak for IPv6, and IPv4 is still enforced.
+            expect(r.report.canary.families?.IPv4.verdict).toBe("enforced");
+        } finally {
+            for (const [namespace, pod] of turned) {
+                await setPodIpv6(namespace, pod, false);
+            }
+        }
+    });
+
+    it("check on a cluster that ignores NetworkPolicy (the lab's enforcer stopped): NOT ENFORCED for every learner, never a pass, exit 1", () => {
+        const lab = (verb: string) => execFileSync("bash", [path.join(PROJECT_DIR, "lab", "cluster.sh"), "networkpolicy", verb], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        lab("stop");
+        try {
+            const r = course("check", "--roster", roster("base", BASE_ROSTER), "--out", out);
+            const report = readCheck();
+            console.log(`course check with NetworkPolicy ignored:\n${r.stdout}`);
+            expect(r.status).toBe(1);
+            expect(report.canary.verdict).toBe("not-enforced");
+            expect(report.canary.detail).toContain("its fenced pod (a NetworkPolicy denies it all ingress) answered HTTP 200 to its prober over IPv4");
+            expect(LEARNERS.map((l) => findings(report, l, "network-fence")[0])).toEqual(["not-enforced", "not-enforced", "not-enforced"]);
+            expect(r.stdout).toContain("NOT ENFORCED network-fence for every learner (3):");
+        } finally {
+            lab("start");
+        }
     });
 
     it("pictures: card.html and index.html render in Chromium, every pod at the IP the API server reports with its containers' ports; stack show draws the same", async () => {

@@ -8,8 +8,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, ensurePassword, openStack, scratchProject } from "../../cli/automation";
+import { readCri } from "../../cli/cri";
+import { Ipv6Address, compressIpv6 } from "../../cli/course/fenceModel";
 import { labImageArchive, labImageRef } from "../labImages";
 
 /** Lab pods get IPs from this range (the real node's bridge, or KWOK's --cidr); lab/env exports it. */
@@ -234,4 +237,75 @@ export async function waitFor(what: string, timeoutMs: number, check: () => bool
         await new Promise((r) => setTimeout(r, 1000));
     }
     return Date.now() - start;
+}
+
+/**
+ * A learner's own credential for an environment, as `course credentials` makes
+ * one: a token from the TokenRequest API for the environment's ServiceAccount,
+ * in a kubeconfig of its own (the cluster as the admin's names it). Never the
+ * admin's, never impersonation.
+ */
+export function learnerKubeconfig(dir: string, namespace: string, serviceAccount = "learner"): string {
+    const token = kubectl("create", "token", serviceAccount, "-n", namespace, "--duration=1h").trim();
+    const admin = JSON.parse(kubectl("config", "view", "--raw", "--minify", "-o", "json"));
+    const file = path.join(dir, `${namespace}-${serviceAccount}.kubeconfig`);
+    const doc = {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "lab", cluster: admin.clusters[0].cluster }],
+        users: [{ name: serviceAccount, user: { token } }],
+        contexts: [{ name: "lab", context: { cluster: "lab", user: serviceAccount, namespace } }],
+        "current-context": "lab",
+    };
+    fs.writeFileSync(file, yaml.dump(doc), { mode: 0o600 });
+    return file;
+}
+
+/** kubectl with another kubeconfig (a learner's): exit status and output, never throws. */
+export function kubectlAs(kubeconfig: string, ...args: string[]): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync("kubectl", [`--kubeconfig=${kubeconfig}`, ...args], { encoding: "utf8", timeout: 120_000 });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The network namespace of a pod's ready sandbox on the lab's real node (crictl). */
+export async function podNetns(namespace: string, pod: string): Promise<string> {
+    const cri = await readCri();
+    if (!cri.visible) {
+        throw new Error(`no container runtime to look into: ${cri.reason}`);
+    }
+    const sandbox = cri.sandboxes.find((s) => s.namespace === namespace && s.podName === pod && s.state === "SANDBOX_READY");
+    if (!sandbox?.netns) {
+        throw new Error(`no ready sandbox with a network namespace for ${namespace}/${pod}`);
+    }
+    return sandbox.netns;
+}
+
+/** A pod's IPv6 addresses (loopback left out) as the node sees them inside its network namespace (root on the host). */
+export async function podIpv6(namespace: string, pod: string): Promise<Array<Ipv6Address & { tentative: boolean }>> {
+    const text = execFileSync("nsenter", [`--net=${await podNetns(namespace, pod)}`, "cat", "/proc/net/if_inet6"], { encoding: "utf8" });
+    return text
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .filter((f) => f.length >= 6 && f[5] !== "lo")
+        // IFA_F_TENTATIVE (0x40): duplicate address detection still runs; the address cannot be used yet.
+        .map((f) => ({ address: compressIpv6(f[0]), iface: f[5], linkLocal: f[3] === "20", tentative: (parseInt(f[4], 16) & 0x40) !== 0 }));
+}
+
+/**
+ * Turns IPv6 on or off in a pod's network namespace, as only the node's admin
+ * can (root on the host, nsenter): what the lab's CNI config (tuning) turns off
+ * for every pod. On, it waits until the pod's link-local address is usable.
+ */
+export async function setPodIpv6(namespace: string, pod: string, on: boolean): Promise<void> {
+    const v = on ? "0" : "1";
+    execFileSync("nsenter", [`--net=${await podNetns(namespace, pod)}`, "sysctl", "-qw", `net.ipv6.conf.all.disable_ipv6=${v}`, `net.ipv6.conf.default.disable_ipv6=${v}`]);
+    if (on) {
+        const start = Date.now();
+        while (!(await podIpv6(namespace, pod)).some((a) => a.linkLocal && !a.tentative)) {
+            if (Date.now() - start > 15_000) {
+                throw new Error(`${namespace}/${pod} has no usable link-local address 15 s after IPv6 was turned on`);
+            }
+            await new Promise((r) => setTimeout(r, 250));
+        }
+    }
 }

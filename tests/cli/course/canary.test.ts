@@ -2,7 +2,10 @@ import { CANARY_LABEL, canaryManifest, canaryNamespace } from "../../../cli/cour
 import { RESTRICTED_POD_SECURITY } from "../../../components/labNamespace";
 import { SIDECAR_DEFAULTS } from "../../../components/sidecarPod";
 
-const NGINX = { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources };
+const IMAGES = {
+    nginx: { image: "podlab.local/nginx:1.22-deb12", uid: 101, port: 8080, resources: SIDECAR_DEFAULTS.nginxResources },
+    curl: { image: "podlab.local/curl:7.88-deb12", uid: 100, resources: SIDECAR_DEFAULTS.curlResources },
+};
 
 describe("the network fence's canary", () => {
     it("lives in a namespace of its own that no learner's can be: podlab-<course>--canary-<random> (a learner's name cannot start with a hyphen)", () => {
@@ -15,34 +18,40 @@ describe("the network fence's canary", () => {
     });
 
     const NS = "podlab-pods101--canary-a1b2c3";
-    const list = canaryManifest("pods101", NS, NGINX) as { items: any[] };
+    const list = canaryManifest("pods101", NS, IMAGES) as { items: any[] };
     const byKind = (kind: string) => list.items.filter((o) => o.kind === kind);
 
-    it("is a restricted namespace carrying the course's label (so down finds it), with an open and a fenced nginx built like the course's", () => {
+    it("is a restricted namespace carrying the course's label (so down finds it), with an open and a fenced nginx and a prober, built like the course's", () => {
         const [ns] = byKind("Namespace");
         expect(ns.metadata.name).toBe(NS);
         expect(ns.metadata.labels).toMatchObject({ "podlab.dev/course": "pods101", [CANARY_LABEL]: "namespace", ...RESTRICTED_POD_SECURITY });
         const pods = byKind("Pod");
-        expect(pods.map((p) => [p.metadata.name, p.metadata.labels[CANARY_LABEL], p.metadata.labels["podlab.dev/course"]])).toEqual([
-            ["open", "open", "pods101"],
-            ["fenced", "fenced", "pods101"],
+        expect(pods.map((p) => [p.metadata.name, p.metadata.labels[CANARY_LABEL], p.metadata.labels["podlab.dev/course"], p.spec.containers.map((c: any) => c.name)])).toEqual([
+            ["open", "open", "pods101", ["nginx"]],
+            ["fenced", "fenced", "pods101", ["nginx", "curl"]],
+            ["prober", "prober", "pods101", ["curl"]],
         ]);
         for (const p of pods) {
-            const c = p.spec.containers[0];
-            expect(c).toMatchObject({ name: "nginx", image: NGINX.image, ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }] });
-            expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+            for (const c of p.spec.containers) {
+                const image = c.name === "nginx" ? IMAGES.nginx : IMAGES.curl;
+                expect(c).toMatchObject({ image: image.image, resources: image.resources });
+                expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: image.uid, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+            }
             expect(p.spec.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
-            expect(p.spec.volumes[0]).toEqual({ name: "nginx-config", configMap: { name: `${p.metadata.name}-nginx` } });
+            expect(p.spec.automountServiceAccountToken).toBe(false);
+            expect(p.spec.terminationGracePeriodSeconds).toBe(0);
         }
+        expect(pods[0].spec.containers[0].ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        expect(pods[0].spec.volumes[0]).toEqual({ name: "nginx-config", configMap: { name: "open-nginx" } });
         expect(byKind("ConfigMap").map((c) => [c.metadata.name, Object.keys(c.data)])).toEqual([
             ["open-nginx", ["nginx.conf", "index.html"]],
             ["fenced-nginx", ["nginx.conf", "index.html"]],
         ]);
     });
 
-    it("fences only the fenced pod: a policy with no ingress rule selecting it alone", () => {
+    it("fences only the fenced pod, both ways: a policy with no ingress and no egress rule selecting it alone", () => {
         const [policy] = byKind("NetworkPolicy");
-        expect(policy.spec).toEqual({ podSelector: { matchLabels: { [CANARY_LABEL]: "fenced" } }, policyTypes: ["Ingress"] });
+        expect(policy.spec).toEqual({ podSelector: { matchLabels: { [CANARY_LABEL]: "fenced" } }, policyTypes: ["Ingress", "Egress"] });
         expect(list.items.every((o) => o.kind === "Namespace" || o.metadata.namespace === NS)).toBe(true);
     });
 });
