@@ -17,7 +17,7 @@ import { NetworkFence } from "./components/networkFence";
 import { PostgresPod } from "./components/postgresPod";
 import { SidecarPod } from "./components/sidecarPod";
 import { loadStackConfig } from "./components/stackConfig";
-import { Workbench } from "./components/workbench";
+import { WORKBENCH_SELECTOR, Workbench } from "./components/workbench";
 
 function podlab() {
     // All config is validated here, before the first resource is registered.
@@ -40,10 +40,14 @@ function podlab() {
     // or from other namespaces. Each component is named after
     // the namespace, so its children (`<namespace>-role`, `<namespace>-quota`, ...) never collide.
     const access = new LearnerAccess(config.namespace, { namespace: ns, labels });
-    // In and out, pods reach only their own namespace (and the cluster's DNS, where it has one).
-    new NetworkFence(config.namespace, { namespace: ns, labels, dns: config.network.dns });
-
     const wb = config.workbench;
+    // In and out, pods reach only their own namespace (and the cluster's DNS, where it has one);
+    // the workbench alone also reaches the API server, where config says how pods reach it:
+    // its kubectl is the learner's (their own token, their own rights), the lesson needs it.
+    const api = config.network.apiServer;
+    const apiServerAccess = wb.enabled && api !== undefined ? { podSelector: WORKBENCH_SELECTOR, addresses: api.addresses, port: api.port } : undefined;
+    new NetworkFence(config.namespace, { namespace: ns, labels, dns: config.network.dns, apiServerAccess });
+
     const s = config.sidecar;
     // The quota is sized from the lesson's pods as podlab makes them, or, in an exercise,
     // as the step's files make them (two postgres pods and the sidecar pod), and the workbench.
