@@ -60,13 +60,17 @@ interface Terminal {
     pids: () => number[];
 }
 
+/** A terminal's control sequence (CSI): ESC [ parameters, a final letter. */
+const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, "g");
+
 /** Resolves once the terminal's output ends in a shell prompt. */
 function prompt(t: Terminal, what: string, timeoutMs = 120_000): Promise<void> {
     return new Promise((resolve, reject) => {
         let seen = "";
         const timer = setTimeout(() => reject(new Error(`${what}: no prompt within ${timeoutMs / 1000} s; it printed: ${JSON.stringify(seen.slice(-300))}`)), timeoutMs);
         t.onOutput((text) => {
-            seen += text;
+            // Without the terminal's control sequences (bash turns bracketed paste on around its prompt).
+            seen += text.replace(CONTROL_SEQUENCE, "");
             if (/[$#] $/.test(seen)) {
                 clearTimeout(timer);
                 resolve();
