@@ -186,6 +186,23 @@ describe("the podlab program", () => {
         expect(out.quota["limits.memory"]).toBe(`${2 * 512 + 64 + 32 + 256 + 2 * 128}Mi`);
     });
 
+    it("lets the workbench alone reach the API server, where config says how pods reach it (the learner's kubectl there)", async () => {
+        const apiServer = { url: "https://10.245.0.1:6444" };
+        await runProgram({ mode: "exercise", workbench: { enabled: true }, network: { dns: "none", apiServer } }, []);
+        const policies = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.spec);
+        expect(policies).toHaveLength(2);
+        expect(policies).toContainEqual({
+            podSelector: { matchLabels: { "podlab.dev/workbench": "true" } },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "10.245.0.1/32" } }], ports: [{ protocol: "TCP", port: 6444 }] }],
+        });
+        // Without a workbench, or without the API server's address, no pod reaches it.
+        await runProgram({ network: { dns: "none", apiServer } });
+        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+        await runProgram({ mode: "exercise", workbench: { enabled: true }, network: { dns: "none" } }, []);
+        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+    });
+
     it.each([
         [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
         [{ mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true"],

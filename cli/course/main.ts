@@ -2,6 +2,7 @@
  * podlab's course command: every learner's environment from one roster.
  *
  *   npm run course -- <up|status|check|reset|credentials|down> --roster FILE [--out DIR] [--concurrency N] [LEARNER...]
+ *   npm run course -- serve --roster FILE [--out DIR] [--listen HOST:PORT]   (the browser workspace: cli/serve/)
  *   npm run course -- <subcommand> --help
  *
  * On the lab (lab/env sets the environment; lab/with-env runs this with it),
@@ -38,6 +39,7 @@ import { Progress, runBounded } from "./progress";
 import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
+import { SERVE_FLAGS, SERVE_SUMMARY, ServeSettings, WORKBENCH_TARGET, rosterLesson, serveSettings } from "../serve/command";
 import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, deepMerge, loadRoster } from "./roster";
 
 const COMMAND = "npm run course --";
@@ -64,7 +66,7 @@ const COMMON = {
 const CONCURRENCY = { type: "string", valueName: "N", description: `learners at once (default: 2 per core, bounded by free memory: ${defaultConcurrency()} here)` } as const;
 
 /** The course's subcommands; each has its spec here and its handler in {@link HANDLERS} (a missing one does not compile). */
-type Subcommand = "up" | "status" | "check" | "reset" | "credentials" | "down";
+type Subcommand = "up" | "status" | "check" | "reset" | "credentials" | "down" | "serve";
 
 const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
     up: {
@@ -85,6 +87,7 @@ const SUBCOMMANDS: Record<Subcommand, SubcommandSpec> = {
     reset: { summary: "put the named learners' environments back to new: new pods, passwords and credentials", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
     credentials: { summary: "fresh kubeconfigs (all learners, or the named ones) without touching pods; old tokens stop working", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
     down: { summary: "destroy the learners' environments (all by default) and remove their stacks and files", flags: { ...COMMON, concurrency: CONCURRENCY }, positionals: "LEARNER..." },
+    serve: { summary: SERVE_SUMMARY, flags: { ...COMMON, ...SERVE_FLAGS } },
 };
 
 interface Invocation {
@@ -100,6 +103,8 @@ interface Invocation {
     named?: string[];
     /** `up --refresh`: no learner is skipped as up to date. */
     refresh: boolean;
+    /** serve's own flags, checked. */
+    serve?: ServeSettings;
 }
 
 /**
@@ -122,7 +127,7 @@ export function baseConfig(): Record<string, unknown> {
     return deepMerge(base, apiServer);
 }
 
-function invocation(argv: string[]): Invocation | string {
+export function invocation(argv: string[]): Invocation | string {
     const parsed = parseCommandLine(COMMAND, SUBCOMMANDS, argv);
     if (parsed.help !== undefined) {
         return parsed.help;
@@ -141,6 +146,7 @@ function invocation(argv: string[]): Invocation | string {
     if (parsed.subcommand === "reset" && parsed.positionals.length === 0) {
         throw new UsageError(`${COMMAND} reset: name the learners to reset (reset LEARNER...)`);
     }
+    const serve = parsed.subcommand === "serve" ? serveSettings(v) : undefined;
     const roster = loadRoster(v.roster, { now: new Date(), baseConfig: baseConfig() });
     return {
         subcommand: parsed.subcommand as Subcommand,
@@ -149,6 +155,7 @@ function invocation(argv: string[]): Invocation | string {
         concurrency,
         named: parsed.positionals.length > 0 ? [...new Set(parsed.positionals)] : undefined,
         refresh: v.refresh === true,
+        serve,
     };
 }
 
@@ -502,17 +509,26 @@ async function redrawPictures(inv: Invocation): Promise<number> {
     }
 }
 
+/** The browser workspace until stopped; loaded only here (the Kubernetes client it uses is an ES module, which the suites importing this file cannot load). */
+async function serve(inv: Invocation): Promise<number> {
+    const { serveCourse } = await import("../serve/serve");
+    return serveCourse({ roster: inv.roster, layout: inv.layout, ...inv.serve!, lesson: rosterLesson(inv.roster), workbench: WORKBENCH_TARGET });
+}
+
 /**
  * What each subcommand runs, and whether it holds the course's lock (every
- * subcommand that changes something does; `status` only reads).
+ * subcommand that changes something does; `status` only reads). A standalone
+ * one needs no Pulumi CLI and redraws no pictures when it ends (`serve` runs
+ * until stopped, beside the others, and keeps its pictures current itself).
  */
-const HANDLERS: Record<Subcommand, { locks: boolean; run: (inv: Invocation) => Promise<number> }> = {
+const HANDLERS: Record<Subcommand, { locks: boolean; standalone?: boolean; run: (inv: Invocation) => Promise<number> }> = {
     up: { locks: true, run: (inv) => up(inv, rosterTargets(inv)) },
     status: { locks: false, run: (inv) => status(inv, rosterTargets(inv)) },
     check: { locks: true, run: (inv) => check(inv, rosterTargets(inv)) },
     reset: { locks: true, run: (inv) => reset(inv, rosterTargets(inv)) },
     credentials: { locks: true, run: (inv) => credentials(inv, rosterTargets(inv)) },
     down: { locks: true, run: (inv) => down(inv) },
+    serve: { locks: false, standalone: true, run: serve },
 };
 
 async function main(): Promise<number> {
@@ -521,9 +537,12 @@ async function main(): Promise<number> {
         console.log(inv);
         return 0;
     }
+    const handler = HANDLERS[inv.subcommand];
+    if (handler.standalone) {
+        return handler.run(inv);
+    }
     // Before anything is created: which pulumi, backend and secrets this course uses (status only lists stacks).
     inv.pulumi = (await preparePulumi({ needsSecrets: inv.subcommand !== "status" })).pulumi;
-    const handler = HANDLERS[inv.subcommand];
     const run = async () => Math.max(await handler.run(inv), await redrawPictures(inv));
     return handler.locks ? withCourseLock(inv.layout, run) : run();
 }
