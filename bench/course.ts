@@ -18,7 +18,7 @@ import * as yaml from "js-yaml";
 import { PROJECT_DIR, ensurePassword } from "../cli/automation";
 import { openLearnerStack } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
-import { baseConfig } from "../cli/course/main";
+import { baseConfig } from "../cli/course/baseConfig";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
 import { deleteCourseFences, deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";

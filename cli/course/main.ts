@@ -12,14 +12,11 @@
  */
 import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
-import * as yaml from "js-yaml";
-import { LocalWorkspace, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { SubcommandSpec, UsageError, parseCommandLine } from "../args";
-import { PROJECT_DIR, PROJECT_NAME, randomProviderIn, repairFileBackend } from "../automation";
+import { PROJECT_NAME, repairFileBackend } from "../automation";
 import { PassphraseKeys, configPassphrase, passphraseBackend } from "../passphrase";
 import { preparePulumi } from "../pulumiEnv";
-import { randomProviderInstalled, resourcePluginCached } from "../stackUp";
 import { runMain } from "../runMain";
 import { kubectlJson } from "../kubectl";
 import { resolveStackConfig } from "../../components/stackConfig";
@@ -40,24 +37,14 @@ import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, cour
 import { upToDateLearners } from "./upToDate";
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
 import { SERVE_FLAGS, SERVE_SUMMARY, ServeSettings, WORKBENCH_TARGET, rosterLesson, serveSettings } from "../serve/command";
-import { COURSE_LABEL, LEARNER_LABEL, Learner, Roster, deepMerge, loadRoster } from "./roster";
+import { COURSE_LABEL, Learner, Roster, loadRoster } from "./roster";
+import { baseConfig } from "./baseConfig";
+import { defaultConcurrency } from "./concurrency";
+import { ensurePlugins } from "./plugins";
+import { statusTable } from "./status";
+import { labelledObjects } from "./sweep";
 
 const COMMAND = "npm run course --";
-
-/**
- * Peak memory one learner's `up` adds while it runs: a Pulumi CLI and a
- * Kubernetes provider process. Measured (docs/benchmarks.md, "A course"; Node 24,
- * Pulumi 3.276): each learner at once beyond the first adds 266-284 MiB of RSS
- * to the command's process tree, which itself takes about 200 MiB; RSS counts
- * shared pages in every process, PSS is about half of it. The default
- * concurrency keeps the sum within the machine's free memory.
- */
-export const MEMORY_PER_LEARNER_BYTES = 300 * 2 ** 20;
-
-/** How many learners run at once unless --concurrency says: two per core, as far as free memory allows. */
-export function defaultConcurrency(cpus = os.cpus().length, freeBytes = os.freemem()): number {
-    return Math.max(1, Math.min(2 * cpus, Math.floor(freeBytes / MEMORY_PER_LEARNER_BYTES)));
-}
 
 const COMMON = {
     roster: { type: "string", valueName: "FILE", description: "the course's roster (YAML); checked whole before anything changes" },
@@ -105,26 +92,6 @@ interface Invocation {
     refresh: boolean;
     /** serve's own flags, checked. */
     serve?: ServeSettings;
-}
-
-/**
- * What learners start from: the lab stack's config on the lab, the defaults on
- * another cluster; and where the environment says how pods reach the API server
- * (lab/env's PODLAB_API_SERVER_FROM_PODS on the lab: its port may change), the
- * network fence's allowance and the workbench's kubeconfig point there.
- */
-export function baseConfig(): Record<string, unknown> {
-    const apiServer = process.env.PODLAB_API_SERVER_FROM_PODS ? { network: { apiServer: { url: process.env.PODLAB_API_SERVER_FROM_PODS } } } : {};
-    if (process.env.PODLAB_KUBECONFIG) {
-        return apiServer;
-    }
-    const lab = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.lab.yaml"), "utf8")) as { config?: Record<string, unknown> };
-    const base = Object.fromEntries(
-        Object.entries(lab.config ?? {})
-            .filter(([k]) => k.startsWith("podlab:"))
-            .map(([k, v]) => [k.slice("podlab:".length), v]),
-    );
-    return deepMerge(base, apiServer);
 }
 
 export function invocation(argv: string[]): Invocation | string {
@@ -216,40 +183,6 @@ async function forEachLearner(
     const skipped = upToDate.length > 0 ? ` (${upToDate.length} of them up to date, nothing run)` : "";
     console.log(`course ${verb}: ${r.done + upToDate.length} done, ${r.failed} failed, in ${r.seconds.toFixed(1)} s${skipped}`);
     return r.failed;
-}
-
-/** The course's own workspace (no stack of its own), for what is asked once for all learners. */
-async function courseWorkspace(ctx: CourseContext): Promise<Workspace> {
-    fs.mkdirSync(ctx.layout.workDir, { recursive: true, mode: 0o700 });
-    return LocalWorkspace.create({ workDir: ctx.layout.workDir, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" }, pulumiCommand: ctx.pulumi });
-}
-
-/**
- * Providers are installed once, before learners fan out (concurrent installs
- * into one PULUMI_HOME interfere). Where automatic acquisition is off, as on
- * the lab, they must already be there. Returns whether a random provider is
- * available (then stacks need no generated password).
- */
-async function ensurePlugins(ctx: CourseContext): Promise<{ randomProvider: boolean }> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const version = (pkg: string) => (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
-    // The plugin cache on disk answers the usual case without a `plugin ls` run.
-    if (resourcePluginCached("kubernetes", version("kubernetes"))) {
-        return { randomProvider: randomProviderInstalled() };
-    }
-    const ws = await courseWorkspace(ctx);
-    const installed = await ws.listPlugins();
-    for (const name of ["kubernetes"]) {
-        const v = version(name);
-        if (installed.some((p) => p.name === name && p.kind === "resource" && p.version === v)) {
-            continue;
-        }
-        if (process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION === "true") {
-            throw new Error(`the ${name} resource plugin ${v} is not installed and automatic plugin acquisition is off (on the lab: bash lab/toolchain.sh)`);
-        }
-        await ws.installPlugin(name, `v${v}`);
-    }
-    return { randomProvider: randomProviderIn(installed) };
 }
 
 /** The backend as the course reaches it: its own workspace (<out>/.podlab, Pulumi.yaml only). */
@@ -389,15 +322,6 @@ async function down(inv: Invocation): Promise<number> {
     return failed;
 }
 
-/** Everything in the cluster that carries the course's label, as kind/namespace/name. */
-export async function labelledObjects(course: string): Promise<string[]> {
-    const kinds =
-        "namespaces,pods,secrets,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,networkpolicies.networking.k8s.io,resourcequotas,limitranges," +
-        "validatingadmissionpolicies.admissionregistration.k8s.io,validatingadmissionpolicybindings.admissionregistration.k8s.io";
-    const list = await kubectlJson<{ items: Array<{ kind: string; metadata: { namespace?: string; name: string } }> }>(["get", kinds, "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]);
-    return list.items.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
-}
-
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
     const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
@@ -431,25 +355,8 @@ async function status(inv: Invocation, learners: Learner[]): Promise<number> {
     const course = inv.roster.course;
     const pods = await kubectlJson<{ items: any[] }>(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`]);
     const registry = [...(await deployedLearners(inv)).keys()];
-    const rows: string[][] = [["LEARNER", "POD", "PHASE", "READY", "IP"]];
-    let notReady = 0;
-    for (const l of learners) {
-        const mine = pods.items.filter((p) => p.metadata.labels?.[LEARNER_LABEL] === l.name).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-        if (mine.length === 0) {
-            rows.push([l.name, "-", registry.includes(l.name) ? "no pods" : "not deployed", "-", "-"]);
-            notReady++;
-        }
-        for (const p of mine) {
-            const statuses: any[] = p.status?.containerStatuses ?? [];
-            const ready = `${statuses.filter((c) => c.ready).length}/${p.spec.containers.length}`;
-            if (!statuses.every((c) => c.ready) || statuses.length === 0) {
-                notReady++;
-            }
-            rows.push([l.name, p.metadata.name, p.status?.phase ?? "?", ready, p.status?.podIP ?? "-"]);
-        }
-    }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    console.log(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n"));
+    const { table, notReady } = statusTable(learners, pods.items, registry);
+    console.log(table);
     for (const dropped of registry.filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: deployed, but no longer in the roster`);
     }

@@ -15,7 +15,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../cli/automation";
 import { CheckReport } from "../../cli/checkReport";
-import { baseConfig } from "../../cli/course/main";
+import { baseConfig } from "../../cli/course/baseConfig";
 import { Learner, learnerConfig, parseRoster } from "../../cli/course/roster";
 import { checkStep } from "../../cli/lesson/check";
 import { LessonStep, StepResult } from "../../cli/lesson/model";
