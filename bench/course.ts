@@ -22,7 +22,6 @@ import { baseConfig } from "../cli/course/baseConfig";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
 import { deleteCourseFences, deleteNamespace, kubectl, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
-import { CourseExtras } from "./courseExtras";
 import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
 
 /** The ways of bringing a class up, in the order of the first run (later runs rotate it); baseline only with --course-baseline. */
@@ -32,6 +31,20 @@ export type CourseSide = (typeof COURSE_SIDES)[number];
 /** Names in the rendered objects that stand for the course and the learner; substituted per side. */
 const RENDER_COURSE = "rendercourse";
 const RENDER_LEARNER = "renderlearner";
+
+export interface CourseExtras {
+    learners: number;
+    /** `up` with every learner up to date. */
+    rerun: CommandSample;
+    /** `up` after `broken` learners lost their record and a pod each. */
+    afterFailures: CommandSample & { broken: string[] };
+    /** `up --refresh`: every learner through Pulumi (when measured at this size). */
+    refreshAll?: CommandSample;
+    /** `status` as a user runs it, and its parts timed here: one `kubectl get pods` of the class, and the pictures redrawn in this process. */
+    status: CommandSample & { getPodsMs: number; picturesMs: number; picturesWritten: number };
+    /** `check`, and its findings by status. */
+    check: CommandSample & { statuses: Record<string, number>; reportSeconds: number };
+}
 
 /** One learner's objects as the course's program makes them, as one YAML stream with placeholder names. */
 export interface RenderedLearner {

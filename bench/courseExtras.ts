@@ -18,22 +18,9 @@ import { learnerByName } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
 import { refreshPictures } from "../cli/course/pictures";
 import { COURSE_LABEL } from "../cli/course/roster";
-import { CommandSample, DeployedCourse, requireAllReady, timedCourseCommand } from "./course";
+import { CommandSample, CourseExtras, DeployedCourse, requireAllReady, timedCourseCommand } from "./course";
 import { mustRun } from "./proc";
 
-export interface CourseExtras {
-    learners: number;
-    /** `up` with every learner up to date. */
-    rerun: CommandSample;
-    /** `up` after `broken` learners lost their record and a pod each. */
-    afterFailures: CommandSample & { broken: string[] };
-    /** `up --refresh`: every learner through Pulumi (when measured at this size). */
-    refreshAll?: CommandSample;
-    /** `status` as a user runs it, and its parts timed here: one `kubectl get pods` of the class, and the pictures redrawn in this process. */
-    status: CommandSample & { getPodsMs: number; picturesMs: number; picturesWritten: number };
-    /** `check`, and its findings by status. */
-    check: CommandSample & { statuses: Record<string, number>; reportSeconds: number };
-}
 
 /** Up to three learners spread over the class: a quarter, half and three quarters in. */
 export function brokenLearners(names: string[]): string[] {

@@ -3,8 +3,7 @@
  * the tables printed from it, and the issues' goals as verdict lines (printed,
  * never asserted), with what bounds a missed goal on this machine.
  */
-import { CourseSide, CourseUpSample, KubectlCourseSample } from "./course";
-import { CourseExtras } from "./courseExtras";
+import { CourseExtras, CourseSide, CourseUpSample, KubectlCourseSample } from "./course";
 import { CpuBreakdown } from "./proc";
 import { Stats, cpuCell, fmtStats, medianRun, mib, secs, stats, table, total } from "./stats";
 

@@ -11,17 +11,18 @@ import { EngineEvent, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { OpenStackOptions, PROJECT_DIR } from "../automation";
 import { PassphraseKeys } from "../passphrase";
 import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stackWorkspace";
-import { DEFAULT_MODE, LessonMode } from "../../components/stackConfig";
+import { DEFAULT_MODE } from "../../components/stackConfig";
 import { renderExerciseCard, writeStepFiles } from "../lesson/card";
 import { lessonSteps } from "../lesson/steps";
 import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
 import { kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
 import { renderCard, withLink } from "./card";
-import { EnvironmentOutputs, lessonOf } from "../environmentOutputs";
+import { lessonOf } from "../environmentOutputs";
 import { ClusterAccess, CredentialRecord, grantNote, mintCredential } from "./credentials";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
+import { CourseOutputs } from "./records";
 import { Learner, learnerConfig } from "./roster";
 
 /** What every operation on a learner needs. */
@@ -110,11 +111,6 @@ export function readOutputs(layout: CourseLayout, learner: string): CourseOutput
     return JSON.parse(fs.readFileSync(file, "utf8")) as CourseOutputs;
 }
 
-export interface CourseOutputs extends EnvironmentOutputs {
-    access: { serviceAccount: string };
-    /** environment or exercise (outputs of an older podlab have none: environment). */
-    mode?: LessonMode;
-}
 
 /**
  * Writes (or rewrites) a learner's card.txt with their link; for an exercise, the lesson's files beside it.

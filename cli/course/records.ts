@@ -19,7 +19,8 @@ import * as path from "path";
 import { PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, pidAlive } from "../automation";
 import { runPulumi, runPulumiIn } from "../stackWorkspace";
-import type { CourseOutputs } from "./environment";
+import type { EnvironmentOutputs } from "../environmentOutputs";
+import type { LessonMode } from "../../components/stackConfig";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
 
@@ -149,6 +150,13 @@ export function recordSeen(layout: CourseLayout, learner: string, lastUpdate: st
  */
 export function isStale(layout: CourseLayout, learner: string, info: StackInfo | undefined): boolean {
     return info?.lastUpdate !== undefined && info.lastUpdate !== seenUpdate(layout, learner);
+}
+
+/** A learner's stack outputs as the course keeps them (secrets left out). */
+export interface CourseOutputs extends EnvironmentOutputs {
+    access: { serviceAccount: string };
+    /** environment or exercise (outputs of an older podlab have none: environment). */
+    mode?: LessonMode;
 }
 
 export function writeOutputs(layout: CourseLayout, learner: string, outputs: CourseOutputs): void {
