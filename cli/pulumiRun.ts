@@ -75,7 +75,8 @@ export class PulumiRunError extends Error {
  * secret reaches `config set` without appearing in any process list). Throws
  * {@link PulumiRunError} on a non-zero exit.
  */
-export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string; onStdout?: (text: string) => void; stackFlag?: boolean } = {}): Promise<PulumiOutput> {
+/** `wholeStdout`: keep all of stdout (a document to parse, such as `stack export`), not only its last {@link KEEP_STDOUT} characters. */
+export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string; onStdout?: (text: string) => void; stackFlag?: boolean; wholeStdout?: boolean } = {}): Promise<PulumiOutput> {
     const full = [...args, ...(opts.stackFlag === false ? [] : ["--stack", cli.stack]), "--non-interactive"];
     // As the Automation API runs it: PULUMI_DEBUG_COMMANDS unhides --event-log.
     const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_AUTOMATION_API: "true", PULUMI_DEBUG_COMMANDS: "true", ...cli.env };
@@ -90,7 +91,7 @@ export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string
         child.stdout.on("data", (chunk: Buffer) => {
             const text = chunk.toString();
             opts.onStdout?.(text);
-            stdout = (stdout + text).slice(-KEEP_STDOUT);
+            stdout = opts.wholeStdout ? stdout + text : (stdout + text).slice(-KEEP_STDOUT);
         });
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         child.on("error", (e) => reject(new Error(`cannot run ${cli.command}: ${e.message}`)));
@@ -152,7 +153,7 @@ export function directStack(cli: PulumiCli): { name: string; cancel(): Promise<u
         name: cli.stack,
         cancel: () => runPulumi(cli, ["cancel", "--yes"]),
         refresh: () => withEvents(cli, ["refresh", "--yes", "--skip-preview", "--color", "never", "--clear-pending-creates"], {}),
-        exportStack: async () => JSON.parse((await runPulumi(cli, ["stack", "export"])).stdout) as { deployment?: { pending_operations?: unknown[] } },
+        exportStack: async () => JSON.parse((await runPulumi(cli, ["stack", "export"], { wholeStdout: true })).stdout) as { deployment?: { pending_operations?: unknown[] } },
     };
 }
 

@@ -155,4 +155,11 @@ describe("recoverStack driving the CLI directly", () => {
         ]);
         expect(pending.subcommands()).toEqual(["stack export", "refresh"]);
     });
+
+    it("another backend: a state larger than the tail of output kept for error messages is read whole", async () => {
+        const big = JSON.stringify({ version: 3, deployment: { resources: Array.from({ length: 2000 }, (_, i) => ({ urn: `urn:pulumi:c-ada::podlab::kubernetes:core/v1:Pod::pod-${i}`, outputs: { padding: "x".repeat(40) } })), pending_operations: [] } }, null, 4);
+        expect(big.length).toBeGreaterThan(64 * 1024);
+        const fake = new FakePulumi([{ stdout: big }]);
+        expect(await withEnv({ PULUMI_BACKEND_URL: "postgres://u:p@127.0.0.1/db" }, () => recoverStack(directStack(cliFor(fake))))).toEqual([]);
+    });
 });

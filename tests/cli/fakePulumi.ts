@@ -53,7 +53,8 @@ const finish = () => {
     }
     process.stdout.write(answer.stdout || "");
     process.stderr.write(answer.stderr || "");
-    process.exit(answer.code || 0);
+    // Not process.exit(): it would cut a long stdout still being written to the pipe.
+    process.exitCode = answer.code || 0;
 };
 const client = args.find((a) => a.startsWith("--client="));
 if (client) {

@@ -143,7 +143,7 @@ function postgresPassword(learner: string): string {
 
 function expectReady(learner: string): void {
     const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns(learner), "-l", "app.kubernetes.io/part-of=podlab"]).items;
-    expect(pods.map((p) => `${p.metadata.name} ${p.status.conditions?.find((c: any) => c.type === "Ready")?.status}`).sort()).toEqual(["postgres True", "sidecar True"]);
+    expect(pods.map((p) => `${p.metadata.name} ${p.status.conditions?.find((c: any) => c.type === "Ready")?.status}`).sort()).toEqual(["postgres True", "sidecar True", "workbench True"]);
 }
 
 async function eventually(what: string, check: () => boolean, seconds: number): Promise<void> {
