@@ -75,6 +75,8 @@ const uidOf = (learner: string, pod: string) => kubectlSync(["get", "pod", pod, 
 beforeAll(() => {
     requireRealNode();
     kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    // A run killed half-way leaves the course's cluster-scoped fence too; its state went with its private backend.
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`], { timeoutMs: WAIT_MS });
     root = privateBackend();
     out = path.join(root, "course");
     rosterFile = path.join(root, "roster.yaml");

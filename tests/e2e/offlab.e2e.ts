@@ -82,15 +82,21 @@ function installProvider(env: NodeJS.ProcessEnv): void {
     execFileSync("pulumi", ["plugin", "install", "resource", "kubernetes", version, "--file", path.join(plugins, dir, "pulumi-resource-kubernetes")], { env, stdio: "ignore" });
 }
 
+/** What a run killed half-way left of the course in the cluster (its state went with its private backend). */
+function removeCourseLeftovers(): void {
+    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`], { timeoutMs: WAIT_MS });
+}
+
 beforeAll(() => {
     requireLab();
-    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    removeCourseLeftovers();
     root = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-e2e-offlab-"));
     labBackendBefore = snapshot(LAB_BACKEND);
 });
 
 afterAll(() => {
-    kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    removeCourseLeftovers();
 });
 
 describe("off the lab, podlab never falls back to the lab's passphrase or backend", () => {

@@ -159,6 +159,8 @@ async function eventually(what: string, check: () => boolean, seconds: number): 
 beforeAll(async () => {
     requireRealNode();
     kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    // A run killed half-way leaves the course's cluster-scoped fence too; its state went with its private backend.
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`], { timeoutMs: WAIT_MS });
     root = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-e2e-pg-"));
     pg = await startPostgres(path.join(root, "postgres"));
     const passphrase = randomBytes(18).toString("base64url"); // the team's, shared by both instructors

@@ -165,6 +165,8 @@ let server: Server;
 beforeAll(() => {
     requireRealNode();
     kubectlRunSync(["delete", "namespace", "-l", `podlab.dev/course=${COURSE}`, "--wait=true"], { timeoutMs: WAIT_MS });
+    // A run killed half-way leaves the course's cluster-scoped fence too; its state went with its private backend.
+    kubectlRunSync(["delete", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-l", `podlab.dev/course=${COURSE}`], { timeoutMs: WAIT_MS });
     const root = privateBackend();
     out = path.join(root, "course");
     rosterFile = writeRoster(root, "roster", { course: COURSE, mode: "exercise", learners: LEARNERS });
