@@ -267,7 +267,8 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         const lock = blob(lockKey) as { pid: number; hostname: string; username: string };
         const stateBefore = JSON.stringify(blob(`.pulumi/stacks/podlab/${stackOf("ada")}.json`));
         try {
-            second = course(b, "up", "ada");
+            // --refresh: B saw ada's last update (its reset), so a plain up would find ada up to date and run nothing.
+            second = course(b, "up", "ada", "--refresh");
         } finally {
             process.kill(-first.child.pid!, "SIGCONT");
         }
