@@ -203,7 +203,8 @@ function sameYaml(a: unknown, b: unknown): boolean {
     return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 }
 
-function sortKeys(v: unknown): unknown {
+/** A value with every object's keys in sorted order, so two parses of one document compare equal whatever the order written. */
+export function sortKeys(v: unknown): unknown {
     if (Array.isArray(v)) {
         return v.map(sortKeys);
     }

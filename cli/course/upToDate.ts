@@ -26,6 +26,7 @@ import { WORKBENCH_POD_NAME } from "../../components/workbench";
 import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, AnchorSecret, boundAnchorUid, credentialStateOf } from "./credentials";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
+import { sortKeys } from "../stackUp";
 import { COURSE_LABEL, Learner } from "./roster";
 
 /** A Kubernetes object an update reported. */
@@ -114,16 +115,6 @@ export function programFingerprint(): string {
 export function stackInputs(workDir: string, stack: string): string {
     const config = yaml.load(fs.readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8"));
     return createHash("sha256").update(programFingerprint()).update(JSON.stringify(sortKeys(config))).digest("hex");
-}
-
-function sortKeys(v: unknown): unknown {
-    if (Array.isArray(v)) {
-        return v.map(sortKeys);
-    }
-    if (v !== null && typeof v === "object") {
-        return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-    }
-    return v;
 }
 
 /** The class's objects as the cluster has them now. */
