@@ -31,6 +31,8 @@
         }
         if (r === undefined) {
             box.hidden = true;
+            delete box.dataset.status;
+            box.replaceChildren();
             return;
         }
         box.hidden = false;
@@ -74,6 +76,7 @@
                 button.addEventListener("click", () => {
                     button.disabled = true;
                     state.textContent = "checking with your credential…";
+                    showResult(s.id, undefined); // the last result is stale now: never read as this check's answer
                     podlabApi<PodlabResult>("/api/learner/check", secret, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ step: s.id }) }).then(
                         (r) => {
                             state.textContent = "";
