@@ -5,7 +5,8 @@
  * IPs, each in its sandbox. `npm run docs` writes it to docs/pods.svg.
  */
 import { CriContainer, CriSandbox, CriView } from "../cli/cri";
-import { KubePod, environmentView } from "../cli/picture/model";
+import { KubePod } from "../cli/kubePod";
+import { environmentView } from "../cli/picture/model";
 import { environmentSvg } from "../cli/picture/svg";
 import { resolveStackConfig } from "../components/stackConfig";
 

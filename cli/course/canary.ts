@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from "crypto";
 import { kubectl, kubectlJson } from "../kubectl";
-import { KubePod } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { nginxContainer, nginxSiteFiles, nginxVolumes } from "../../components/nginx";
 import { PROJECT_LABELS, RESTRICTED_POD_SECURITY, ResourceSpec, container, execProbe, podLabels, podSpec } from "../../components/podSpec";
 import { COURSE_LABEL } from "./roster";

@@ -10,7 +10,8 @@
 import * as fs from "fs";
 import { kubectlJson, kubectlRun } from "../kubectl";
 import { CriView, readCri } from "../cri";
-import { KubePod, environmentView, livePostgres, podRole } from "../picture/model";
+import { environmentView, livePostgres, podRole } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { PSQL_WITH_PASSWORD_ON_STDIN, podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
 import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../components/workbench";
 import { checkStep } from "../lesson/check";

@@ -10,7 +10,8 @@
  */
 import { isIP } from "net";
 import { kubectlRun } from "../kubectl";
-import { KubePod, podRole } from "../picture/model";
+import { podRole } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { CANARY_CURL_CONTAINER, Canary } from "./canary";
 import {
     CanaryFamilyProbes,

@@ -11,7 +11,7 @@
  */
 import { isIP } from "net";
 import { kubectlJson, kubectlRun } from "../kubectl";
-import { KubePod } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { ClusterDns } from "../../components/networkFence";
 import { NetworkConfig } from "../../components/networkConfig";
 import { parseIfInet6 } from "./fenceModel";

@@ -17,7 +17,6 @@ import {
     CurlTrial,
     FileTrial,
     LessonEvent,
-    LessonPod,
     Observed,
     PsqlTrial,
     Verdict,
@@ -33,6 +32,7 @@ import {
     postgresContainer,
     sidecarContainers,
 } from "./judge";
+import { KubePod } from "../kubePod";
 import { exercisePods, podFileName } from "./manifests";
 import { LearnerCredential, StepResult } from "./model";
 import { STEP_IDS, StepId, isStepId } from "./steps";
@@ -113,7 +113,7 @@ async function observe(api: LearnerApi, namespace: string): Promise<Observed | {
     }
     const events = await api.get(`/api/v1/namespaces/${namespace}/events`);
     const observed: Observed = {
-        pods: (JSON.parse(pods.body) as { items: LessonPod[] }).items,
+        pods: (JSON.parse(pods.body) as { items: KubePod[] }).items,
         events: events.status === 200 ? (JSON.parse(events.body) as { items: LessonEvent[] }).items : [],
         logs: {},
     };
@@ -164,7 +164,7 @@ class AsLearner {
     }
 
     /** psql in `from` to `to`'s IP, with the password of `to`'s postgres (read from its Secret with the learner's token), given on stdin. */
-    async psql(api: LearnerApi, from: LessonPod, to: LessonPod, port: number): Promise<PsqlTrial> {
+    async psql(api: LearnerApi, from: KubePod, to: KubePod, port: number): Promise<PsqlTrial> {
         const ip = to.status?.podIP ?? "";
         const base = { from: from.metadata.name, to: to.metadata.name, ip, port };
         const password = await passwordOf(api, to);
@@ -177,7 +177,7 @@ class AsLearner {
     }
 
     /** curl from the pod's curl container to nginx at localhost: the response's headers. */
-    async curlLocalhost(pod: LessonPod, port: number): Promise<CurlTrial> {
+    async curlLocalhost(pod: KubePod, port: number): Promise<CurlTrial> {
         const container = sidecarContainers(pod)!.curl;
         const url = `http://localhost:${port}/`;
         const outcome = await this.kubectl(["exec", pod.metadata.name, "-c", container, "--", "curl", "-sS", "--max-time", "5", "-D", "-", "-o", "/dev/null", url]);
@@ -186,7 +186,7 @@ class AsLearner {
 }
 
 /** The password a postgres pod's server was started with: its POSTGRES_PASSWORD, from the Secret it names or written in the pod. */
-async function passwordOf(api: LearnerApi, pod: LessonPod): Promise<{ value: string } | { error: string }> {
+async function passwordOf(api: LearnerApi, pod: KubePod): Promise<{ value: string } | { error: string }> {
     const env = postgresContainer(pod)?.env?.find((e) => e.name === "POSTGRES_PASSWORD");
     if (env?.value !== undefined) {
         return { value: env.value };

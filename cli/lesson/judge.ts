@@ -16,39 +16,7 @@ import { Outcome, gist, judgePsql, judgeSandbox } from "../course/checkModel";
 import { environmentView } from "../picture/model";
 import { CriView } from "../cri";
 import { StepStatus } from "./model";
-
-/** A pod as the API server returns it, with the fields a step's check reads. */
-export interface LessonPod {
-    metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string; creationTimestamp?: string };
-    spec: {
-        nodeName?: string;
-        containers: Array<{
-            name: string;
-            image: string;
-            ports?: Array<{ containerPort: number; protocol?: string }>;
-            env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
-        }>;
-    };
-    status?: {
-        phase?: string;
-        podIP?: string;
-        hostIP?: string;
-        reason?: string;
-        message?: string;
-        conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-        containerStatuses?: ContainerStatus[];
-    };
-}
-
-type ContainerState = { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { reason?: string; exitCode?: number; message?: string } };
-
-export interface ContainerStatus {
-    name: string;
-    ready: boolean;
-    restartCount?: number;
-    state?: ContainerState;
-    lastState?: ContainerState;
-}
+import { KubePod } from "../kubePod";
 
 /** An event about a pod, as `GET .../events` returns it. */
 export interface LessonEvent {
@@ -78,11 +46,11 @@ const isNginxImage = (image: string) => /nginx/.test(imageName(image));
 const isCurlImage = (image: string) => /curl/.test(imageName(image));
 
 /** The learner's pods: everything in the namespace but podlab's workbench and pods being deleted. */
-export function learnersPods(pods: readonly LessonPod[]): LessonPod[] {
+export function learnersPods(pods: readonly KubePod[]): KubePod[] {
     return pods.filter((p) => p.metadata.labels?.[WORKBENCH_LABEL] !== "true" && p.metadata.deletionTimestamp === undefined);
 }
 
-export function postgresContainer(p: LessonPod): LessonPod["spec"]["containers"][number] | undefined {
+export function postgresContainer(p: KubePod): KubePod["spec"]["containers"][number] | undefined {
     return p.spec.containers.find((c) => isPostgresImage(c.image));
 }
 
@@ -91,38 +59,38 @@ function declaresPort(c: { ports?: Array<{ containerPort: number }> } | undefine
 }
 
 /** A pod with a postgres container that declares `port`. */
-export function isLessonPostgres(p: LessonPod, port: number): boolean {
+export function isLessonPostgres(p: KubePod, port: number): boolean {
     return declaresPort(postgresContainer(p), port);
 }
 
 /** A pod with an nginx container and, beside it, a curl container. */
-export function sidecarContainers(p: LessonPod): { nginx: string; curl: string } | undefined {
+export function sidecarContainers(p: KubePod): { nginx: string; curl: string } | undefined {
     const nginx = p.spec.containers.find((c) => isNginxImage(c.image));
     const curl = p.spec.containers.find((c) => c !== nginx && isCurlImage(c.image));
     return nginx && curl ? { nginx: nginx.name, curl: curl.name } : undefined;
 }
 
-export function podIsReady(p: LessonPod): boolean {
+export function podIsReady(p: KubePod): boolean {
     return p.status?.phase === "Running" && (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 }
 
 /** The port nginx declares in a sidecar pod (the first of its container's ports), or `fallback`. */
-export function nginxPortOf(p: LessonPod, fallback: number): number {
+export function nginxPortOf(p: KubePod, fallback: number): number {
     const c = p.spec.containers.find((x) => isNginxImage(x.image));
     return c?.ports?.[0]?.containerPort ?? fallback;
 }
 
 /** The pod's IP, or a word for its absence. */
-const ipText = (p: LessonPod) => p.status?.podIP ?? "no IP yet";
+const ipText = (p: KubePod) => p.status?.podIP ?? "no IP yet";
 
 /** "postgres (Running at 10.245.0.7)", for lists of pods. */
-function describePod(p: LessonPod): string {
+function describePod(p: KubePod): string {
     const images = p.spec.containers.map((c) => `${c.name}: ${c.image}`).join(", ");
     return `${p.metadata.name} (${p.status?.phase ?? "Pending"}${p.status?.podIP ? ` at ${p.status.podIP}` : ""}; ${images})`;
 }
 
 /** Warning events about this pod, newest last, as "Reason: message (xN)". */
-export function warningsAbout(pod: LessonPod, events: readonly LessonEvent[]): string[] {
+export function warningsAbout(pod: KubePod, events: readonly LessonEvent[]): string[] {
     const mine = events.filter((e) => e.involvedObject.name === pod.metadata.name && (e.involvedObject.uid === undefined || e.involvedObject.uid === pod.metadata.uid) && e.type === "Warning");
     const when = (e: LessonEvent) => e.lastTimestamp ?? e.eventTime ?? "";
     const lines = [...mine].sort((a, b) => when(a).localeCompare(when(b))).map((e) => `${e.reason}: ${oneLine(e.message ?? "")}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`);
@@ -144,7 +112,7 @@ const IMAGE_REASONS = ["ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", 
  * last lines, as the learner's pods/log returned them.
  */
 export function notReady(
-    pod: LessonPod,
+    pod: KubePod,
     events: readonly LessonEvent[],
     logs: Readonly<Record<string, string>> = {},
     imageHint = " Use the image the step's file names.",
@@ -232,14 +200,14 @@ const fail = (summary: string, evidence: string[] = []): Verdict => ({ status: "
 
 /** Everything the checks of steps 1-4 read about the learner's namespace. */
 export interface Observed {
-    pods: LessonPod[];
+    pods: KubePod[];
     events: LessonEvent[];
     /** Last log lines of crashed containers, by pod, then container. */
     logs?: Record<string, Record<string, string>>;
 }
 
 /** The reason a pod is not Ready, with its crash logs. */
-function notReadyOf(o: Observed, p: LessonPod): { summary: string; evidence: string[] } {
+function notReadyOf(o: Observed, p: KubePod): { summary: string; evidence: string[] } {
     return notReady(p, o.events, o.logs?.[p.metadata.name]);
 }
 

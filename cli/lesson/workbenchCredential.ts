@@ -14,7 +14,8 @@ import { PROJECT_LABELS } from "../../components/podSpec";
 import { WORKBENCH_KUBECONFIG_KEY, WORKBENCH_KUBECONFIG_SECRET, WORKBENCH_POD_NAME } from "../../components/workbench";
 import { Learner, learnerConfig } from "../course/roster";
 import { kubectlJson, kubectlRun } from "../kubectl";
-import { LessonEvent, LessonPod, notReady, podIsReady } from "./judge";
+import { LessonEvent, notReady, podIsReady } from "./judge";
+import { KubePod } from "../kubePod";
 
 /** How long the course waits for a workbench to be Ready once its kubeconfig is written. */
 export const WORKBENCH_READY_SECONDS = 120;
@@ -82,7 +83,7 @@ export async function writeWorkbenchCredential(a: {
 async function waitReady(namespace: string, seconds: number): Promise<void> {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
-        const pod = await kubectlJson<LessonPod>(["get", "pod", WORKBENCH_POD_NAME, `--namespace=${namespace}`]);
+        const pod = await kubectlJson<KubePod>(["get", "pod", WORKBENCH_POD_NAME, `--namespace=${namespace}`]);
         if (podIsReady(pod)) {
             return;
         }

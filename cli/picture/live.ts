@@ -8,7 +8,8 @@ import { kubectlJson } from "../kubectl";
 import { readCri } from "../cri";
 import { lessonCommands, lessonOf } from "../environmentOutputs";
 import { stateDir, writeFileAtomic } from "../files";
-import { KubePod, environmentView, liveOutputs } from "./model";
+import { environmentView, liveOutputs } from "./model";
+import { KubePod } from "../kubePod";
 import { PageCommand, stackPage } from "./pages";
 
 /** The lesson's commands for a namespace's live pods, or why there are none yet. */

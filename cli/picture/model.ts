@@ -6,30 +6,7 @@
  */
 import { EnvironmentOutputs } from "../environmentOutputs";
 import { CriView } from "../cri";
-
-/** A pod as `kubectl get pods -o json` returns it (the fields podlab reads). */
-export interface KubePod {
-    metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
-    spec: {
-        nodeName?: string;
-        containers: Array<{
-            name: string;
-            image: string;
-            ports?: Array<{ containerPort: number; protocol?: string }>;
-            env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
-        }>;
-    };
-    status?: {
-        phase?: string;
-        podIP?: string;
-        /** Every IP of the pod, one per address family it has. */
-        podIPs?: Array<{ ip: string }>;
-        hostIP?: string;
-        hostIPs?: Array<{ ip: string }>;
-        conditions?: Array<{ type: string; status: string }>;
-        containerStatuses?: Array<{ name: string; ready: boolean; restartCount?: number; state?: Record<string, { reason?: string } | undefined> }>;
-    };
-}
+import { ContainerStatus, KubePod } from "../kubePod";
 
 /** The part a pod plays in the lesson, from podlab's `app.kubernetes.io/name` label. */
 export type PodRole = "postgres" | "sidecar" | "other";
@@ -91,9 +68,10 @@ export function podReady(pod: KubePod): boolean {
     return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
-function containerState(status: { state?: Record<string, { reason?: string } | undefined> } | undefined): string {
+function containerState(status: ContainerStatus | undefined): string {
     const [kind, detail] = Object.entries(status?.state ?? {}).find(([, v]) => v !== undefined) ?? ["unknown", undefined];
-    return detail?.reason ? `${kind}: ${detail.reason}` : kind;
+    const reason = detail !== undefined && "reason" in detail ? detail.reason : undefined;
+    return reason ? `${kind}: ${reason}` : kind;
 }
 
 /** One namespace's pods as a picture shows them; `cri` adds their sandboxes where the runtime is visible. */

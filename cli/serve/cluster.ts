@@ -14,7 +14,7 @@ import { Writable, PassThrough } from "stream";
 import { WebSocket } from "ws";
 import { AuthenticationV1Api, CoreV1Api, Exec, KubeConfig, V1Status, makeInformer } from "@kubernetes/client-node";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
-import { KubePod } from "../picture/model";
+import { KubePod } from "../kubePod";
 
 /** Where a learner's shell runs: their workbench pod's container and the command. */
 export interface ShellTarget {

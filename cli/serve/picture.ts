@@ -8,7 +8,8 @@
  * seconds for everyone together.
  */
 import { CriView } from "../cri";
-import { KubePod, environmentView } from "../picture/model";
+import { environmentView } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { environmentSvg, escapeXml as esc } from "../picture/svg";
 
 /** What a page gets: the picture as HTML (SVG and its caption, escaped), or why there is none. */

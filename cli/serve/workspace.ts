@@ -15,7 +15,7 @@ import { CourseLayout } from "../course/layout";
 import { tokenExpiry } from "../course/credentials";
 import { Learner } from "../course/roster";
 import { learnerByName } from "../course/environment";
-import { KubePod } from "../picture/model";
+import { KubePod } from "../kubePod";
 import { SecretBook } from "./auth";
 import type { Shell } from "./cluster";
 import { HttpError, WorkspaceApp } from "./http";

@@ -1,7 +1,6 @@
 import {
     FileTrial,
     LessonEvent,
-    LessonPod,
     Observed,
     imageName,
     judgeLocalhost,
@@ -12,6 +11,7 @@ import {
     learnersPods,
     notReady,
 } from "../../../cli/lesson/judge";
+import { KubePod } from "../../../cli/kubePod";
 import { CriView } from "../../../cli/cri";
 
 const NS = "podlab-c-ada";
@@ -23,7 +23,7 @@ function container(name: string, image: string, ports: number[] = []) {
 }
 
 /** A pod as the API server returns it: Running and Ready unless `status` says otherwise. */
-function pod(name: string, containers: LessonPod["spec"]["containers"], status: Partial<NonNullable<LessonPod["status"]>> = {}, labels: Record<string, string> = {}): LessonPod {
+function pod(name: string, containers: KubePod["spec"]["containers"], status: Partial<NonNullable<KubePod["status"]>> = {}, labels: Record<string, string> = {}): KubePod {
     const ready = status.phase === undefined || status.phase === "Running";
     return {
         metadata: { name, namespace: NS, uid: `uid-${name}-${++uid}`, labels },
@@ -41,11 +41,11 @@ function pod(name: string, containers: LessonPod["spec"]["containers"], status: 
     };
 }
 
-const postgres = (name = "postgres", port = 5432, status: Partial<NonNullable<LessonPod["status"]>> = {}) => pod(name, [container("postgres", PG_IMAGE, [port])], status);
+const postgres = (name = "postgres", port = 5432, status: Partial<NonNullable<KubePod["status"]>> = {}) => pod(name, [container("postgres", PG_IMAGE, [port])], status);
 const workbench = () => pod("workbench", [container("workbench", "podlab.local/workbench:1.32-deb12")], {}, { "podlab.dev/workbench": "true" });
-const sidecarPod = (status: Partial<NonNullable<LessonPod["status"]>> = {}) =>
+const sidecarPod = (status: Partial<NonNullable<KubePod["status"]>> = {}) =>
     pod("nginx-with-sidecar", [container("nginx", "podlab.local/nginx:1.22-deb12", [8080]), container("sidecar", "podlab.local/curl:7.88-deb12")], status);
-const observed = (pods: LessonPod[], events: LessonEvent[] = [], logs: Observed["logs"] = {}): Observed => ({ pods: [workbench(), ...pods], events, logs });
+const observed = (pods: KubePod[], events: LessonEvent[] = [], logs: Observed["logs"] = {}): Observed => ({ pods: [workbench(), ...pods], events, logs });
 
 describe("recognising the learner's pods by what they are", () => {
     it("reads an image's name without registry, tag or digest", () => {
@@ -242,7 +242,7 @@ describe("step 4: curl from the sidecar reaches nginx at localhost", () => {
 
 describe("step 5: each pod's sandbox holds its network namespace", () => {
     const readAt = new Date("2026-12-04T21:00:00Z");
-    function criFor(pods: LessonPod[], tweak: (c: { sandboxes: any[]; containers: any[] }) => void = () => undefined): CriView {
+    function criFor(pods: KubePod[], tweak: (c: { sandboxes: any[]; containers: any[] }) => void = () => undefined): CriView {
         const sandboxes = pods.map((p) => ({ id: `sb-${p.metadata.name}-0123456789`, podUid: p.metadata.uid, podName: p.metadata.name, namespace: NS, state: "SANDBOX_READY", ip: p.status?.podIP, pid: 4242 }));
         const containers = pods.flatMap((p) => p.spec.containers.map((c) => ({ id: `c-${c.name}`, name: c.name, podUid: p.metadata.uid, sandboxId: `sb-${p.metadata.name}-0123456789`, state: "CONTAINER_RUNNING" })));
         const view = { sandboxes, containers };

@@ -1,6 +1,6 @@
 /** Pods and runtime facts as the lab's real node reports them, for the picture and check unit tests. */
 import { CriView } from "../../../cli/cri";
-import { KubePod } from "../../../cli/picture/model";
+import { KubePod } from "../../../cli/kubePod";
 
 export const NS = "podlab-pods101-ada";
 export const NODE = "podlab-node-0";

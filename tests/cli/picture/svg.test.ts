@@ -1,4 +1,5 @@
-import { KubePod, environmentView } from "../../../cli/picture/model";
+import { environmentView } from "../../../cli/picture/model";
+import { KubePod } from "../../../cli/kubePod";
 import { environmentSvg, escapeXml, fitText } from "../../../cli/picture/svg";
 import { CRI, NO_CRI, NS, PODS, READ_AT } from "./fixtures";
 

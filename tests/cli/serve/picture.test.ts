@@ -1,5 +1,5 @@
 import { CriView } from "../../../cli/cri";
-import { KubePod } from "../../../cli/picture/model";
+import { KubePod } from "../../../cli/kubePod";
 import { SharedCri, criFor, pictureHtml } from "../../../cli/serve/picture";
 
 function pod(namespace: string, name: string, uid: string): KubePod {
