@@ -62,22 +62,27 @@ th { background: #eef2f5; }
 }
 `;
 
-function page(title: string, body: string): string {
+/** An HTML5 document: podlab's pages (these, and the workspace server's shells) share this head. */
+export function htmlDocument(d: { title: string; head: readonly string[]; body: string; bodyClass?: string }): string {
     return [
         "<!doctype html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        `<title>${esc(title)}</title>`,
-        `<style>${PAGE_STYLE}</style>`,
+        `<title>${esc(d.title)}</title>`,
+        ...d.head,
         "</head>",
-        "<body>",
-        body,
+        d.bodyClass === undefined ? "<body>" : `<body class="${esc(d.bodyClass)}">`,
+        d.body,
         "</body>",
         "</html>",
         "",
     ].join("\n");
+}
+
+function page(title: string, body: string): string {
+    return htmlDocument({ title, head: [`<style>${PAGE_STYLE}</style>`], body });
 }
 
 const LESSON =

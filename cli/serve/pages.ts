@@ -4,30 +4,23 @@
  * styles; the scripts read the link's secret from the URL's fragment and
  * fetch the data with it. Pure: text out.
  */
-import { PAGE_STYLE } from "../picture/pages";
+import { PAGE_STYLE, htmlDocument } from "../picture/pages";
 
 /** The browser scripts, compiled from cli/serve/client/*.ts, in the order a page loads them. */
 export const CLIENT_SCRIPTS = { learner: ["xterm.js", "addon-fit.js", "common.js", "learner.js"], instructor: ["common.js", "instructor.js"] } as const;
 
 function shell(title: string, bodyClass: string, styles: string[], scripts: readonly string[], body: string): string {
-    return [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="referrer" content="no-referrer">',
-        `<title>${title}</title>`,
-        '<link rel="icon" href="/assets/favicon.svg">',
-        ...styles.map((s) => `<link rel="stylesheet" href="/assets/${s}">`),
-        ...scripts.map((s) => `<script src="/assets/${s}" defer></script>`),
-        "</head>",
-        `<body class="${bodyClass}">`,
+    return htmlDocument({
+        title,
+        bodyClass,
+        head: [
+            '<meta name="referrer" content="no-referrer">',
+            '<link rel="icon" href="/assets/favicon.svg">',
+            ...styles.map((s) => `<link rel="stylesheet" href="/assets/${s}">`),
+            ...scripts.map((s) => `<script src="/assets/${s}" defer></script>`),
+        ],
         body,
-        "</body>",
-        "</html>",
-        "",
-    ].join("\n");
+    });
 }
 
 const PROBLEM = '<p id="problem" class="problem" role="alert" hidden></p>';
