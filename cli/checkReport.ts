@@ -2,9 +2,8 @@
  * The course check's findings, as \`course check\` writes them to check.json and
  * everything that shows them reads them: the instructor's board, the pages
  * (cli/picture/), the benchmark. Data and how to sum it up, nothing more: how
- * each finding is judged is cli/course/checkModel.ts, which writes these.
+ * each finding is judged is cli/checkModel.ts, which writes these.
  */
-import type { StepResult } from "./lesson/model";
 
 /** The lesson's checks, in the board's column order. */
 export const CHECK_NAMES = ["postgres-port", "sidecar-localhost", "one-sandbox", "credential-fenced", "network-fence"] as const;
@@ -85,4 +84,21 @@ export function isProblem(r: CheckResult): boolean {
 /** The run's exit status: 1 when anything failed or is not enforced; not-possible is informational. */
 export function checkExitStatus(results: readonly CheckResult[]): number {
     return results.some(isProblem) ? 1 : 0;
+}
+
+/* A step of the lesson (cli/lesson/), checked with the learner's credential: its result is part of the learner's report. */
+/** How checking a step ended, in the learner's terms. */
+export type StepStatus = "pass" | "fail" | "not-possible";
+
+/** What checking one step of one learner found. */
+export interface StepResult {
+    step: string;
+    learner: string;
+    status: StepStatus;
+    /** One sentence a learner understands: "postgres2 is Running at 10.245.0.12, beside postgres at 10.245.0.11." */
+    summary: string;
+    /** What Kubernetes or the pod said, quoted: a Pod Security refusal, an event, a container's last log lines. */
+    evidence: string[];
+    /** When the check finished (ISO 8601). */
+    checkedAt: string;
 }

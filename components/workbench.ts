@@ -7,7 +7,7 @@
  *
  * The pod holds no credential of its own: no ServiceAccount token is mounted.
  * kubectl reads the learner's kubeconfig from a Secret that the course command
- * writes when it mints the learner's credential (cli/lesson/workbenchCredential.ts),
+ * writes when it mints the learner's credential (cli/course/workbenchCredential.ts),
  * so the token never passes through Pulumi's state; when `course credentials`
  * rotates the token, the Secret is rewritten and new shells get the new one.
  */

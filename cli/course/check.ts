@@ -3,7 +3,7 @@
  * real, with the learner's own kubeconfig wherever a learner would act (the
  * admin's only reads the cluster, looks at the node's runtime and sets up the
  * canary). Learners run concurrently, bounded; each finding says what was
- * tried and what came back (checkModel.ts judges it). Nothing in any
+ * tried and what came back (cli/checkModel.ts judges it). Nothing in any
  * environment changes: every command as the learner reads, or runs psql and
  * curl inside their own pods.
  */
@@ -15,17 +15,16 @@ import { KubePod } from "../kubePod";
 import { PSQL_WITH_PASSWORD_ON_STDIN, podToPodPsqlCommand, sidecarCurlCommand } from "../../components/learnerCommands";
 import { WORKBENCH_CONTAINER, WORKBENCH_LABEL, WORKBENCH_POD_NAME } from "../../components/workbench";
 import { checkStep } from "../lesson/check";
-import { StepResult } from "../lesson/model";
 import { STEP_IDS } from "../lesson/steps";
 import { nginxIndexHtml } from "../../components/nginx";
 import { Canary, CanaryImages, removeCanaries, setUpCanary } from "./canary";
 import { psqlRoutes } from "../environmentOutputs";
-import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings } from "../checkReport";
-import { judgeCredential, judgePsql, judgeSandbox, judgeSidecarPage } from "./checkModel";
+import { CHECK_NAMES, CheckName, CheckReport, CheckResult, CheckTimings, StepResult } from "../checkReport";
+import { judgeCredential, judgePsql, judgeSandbox, judgeSidecarPage } from "../checkModel";
 import { readOutputs } from "./environment";
 import { canaryVerdict, judgeNetworkFence } from "./fenceModel";
 import { LearnerFenceObservation, NetworkFacts, probeCanary, probeLearnerFence } from "./fenceProbe";
-import { apiMessage, learnerApi } from "./learnerApi";
+import { apiMessage, learnerApi } from "../learnerApi";
 import { CourseLayout } from "./layout";
 import { Progress, ProgressStream, runBounded } from "./progress";
 import { COURSE_LABEL, Learner, learnerConfig } from "./roster";

@@ -21,6 +21,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { kubectl, kubectlJson } from "../kubectl";
+import { ClusterAccess } from "../learnerApi";
 import { PROJECT_LABELS } from "../../components/podSpec";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
@@ -42,15 +43,6 @@ export const ANCHOR_ANNOTATIONS = {
 } as const;
 /** The shortest token the API server issues (TokenRequest's minimum): what `check` gets when it has no kubeconfig of the learner's here. */
 export const CHECK_TOKEN_SECONDS = 600;
-
-/** How a kubeconfig reaches the cluster: taken from the admin's, without its credential. */
-export interface ClusterAccess {
-    server: string;
-    "certificate-authority-data"?: string;
-    "insecure-skip-tls-verify"?: boolean;
-    "tls-server-name"?: string;
-    "proxy-url"?: string;
-}
 
 /** What is recorded of a minted credential (no secret in it). */
 export interface CredentialRecord {

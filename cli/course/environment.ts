@@ -14,12 +14,13 @@ import { openWorkspaceStack, writeStackConfig as writeStackFile } from "../stack
 import { DEFAULT_MODE } from "../../components/stackConfig";
 import { renderExerciseCard, writeStepFiles } from "../lesson/card";
 import { lessonSteps } from "../lesson/steps";
-import { refreshWorkbenchCredential } from "../lesson/workbenchCredential";
+import { refreshWorkbenchCredential } from "./workbenchCredential";
 import { kubectlJson } from "../kubectl";
 import { cardLink } from "../serve/links";
 import { renderCard, withLink } from "./card";
 import { lessonOf } from "../environmentOutputs";
-import { ClusterAccess, CredentialRecord, grantNote, mintCredential } from "./credentials";
+import { CredentialRecord, grantNote, mintCredential } from "./credentials";
+import { ClusterAccess } from "../learnerApi";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
 import { CourseOutputs } from "./records";

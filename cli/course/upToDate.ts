@@ -21,7 +21,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { kubectl } from "../kubectl";
-import { CREDENTIAL_ANNOTATION } from "../lesson/workbenchCredential";
+import { CREDENTIAL_ANNOTATION } from "./workbenchCredential";
 import { WORKBENCH_POD_NAME } from "../../components/workbench";
 import { ANCHOR_ANNOTATIONS, ANCHOR_LABEL, AnchorSecret, boundAnchorUid, credentialStateOf } from "./credentials";
 import { CourseLayout } from "./layout";

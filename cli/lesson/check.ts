@@ -10,7 +10,7 @@
 import { PSQL_WITH_PASSWORD_ON_STDIN } from "../../components/learnerCommands";
 import { StackConfig, resolveStackConfig } from "../../components/stackConfig";
 import { WORKBENCH_CONTAINER, WORKBENCH_POD_NAME } from "../../components/workbench";
-import { apiMessage, learnerApi, LearnerApi } from "../course/learnerApi";
+import { apiMessage, learnerApi, LearnerApi } from "../learnerApi";
 import { CriView, readCri } from "../cri";
 import { kubectlRun } from "../kubectl";
 import {
@@ -34,7 +34,8 @@ import {
 } from "./judge";
 import { KubePod } from "../kubePod";
 import { exercisePods, podFileName } from "./manifests";
-import { LearnerCredential, StepResult } from "./model";
+import { LearnerCredential } from "./model";
+import { StepResult } from "../checkReport";
 import { STEP_IDS, StepId, isStepId } from "./steps";
 
 /** The config a learner's steps are judged by when the caller has none: podlab's defaults (postgres on 5432, nginx on 8080). */

@@ -12,10 +12,10 @@
  */
 import { WORKBENCH_LABEL } from "../../components/workbench";
 import { parseImageRef } from "../../components/validation";
-import { Outcome, gist, judgePsql, judgeSandbox } from "../course/checkModel";
+import { Outcome, gist, judgePsql, judgeSandbox } from "../checkModel";
 import { environmentView } from "../picture/model";
 import { CriView } from "../cri";
-import { StepStatus } from "./model";
+import { StepStatus } from "../checkReport";
 import { KubePod } from "../kubePod";
 
 /** An event about a pod, as `GET .../events` returns it. */

@@ -19,22 +19,6 @@ export interface LessonStep {
     files: Record<string, string>;
 }
 
-/** How checking a step ended, in the learner's terms. */
-export type StepStatus = "pass" | "fail" | "not-possible";
-
-/** What checking one step of one learner found. */
-export interface StepResult {
-    step: string;
-    learner: string;
-    status: StepStatus;
-    /** One sentence a learner understands: "postgres2 is Running at 10.245.0.12, beside postgres at 10.245.0.11." */
-    summary: string;
-    /** What Kubernetes or the pod said, quoted: a Pod Security refusal, an event, a container's last log lines. */
-    evidence: string[];
-    /** When the check finished (ISO 8601). */
-    checkedAt: string;
-}
-
 /** Whose credential a check runs with: the learner's own kubeconfig, never the admin's. */
 export interface LearnerCredential {
     learner: string;

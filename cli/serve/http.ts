@@ -14,7 +14,7 @@
 import * as http from "http";
 import { Duplex } from "stream";
 import { WebSocket, WebSocketServer } from "ws";
-import { StepResult } from "../lesson/model";
+import { StepResult } from "../checkReport";
 import { FailureLimiter, Identity, SecretBook } from "./auth";
 import { Board } from "./progress";
 

@@ -4,7 +4,8 @@
  * learner's status per step, the step they are on, and who has been stuck on
  * one for a while, with their last failure. Pure: records in, board out.
  */
-import { LessonStep, StepResult, StepStatus } from "../lesson/model";
+import { LessonStep } from "../lesson/model";
+import { StepResult, StepStatus } from "../checkReport";
 import { LearnerProgress } from "./records";
 
 /** A learner whose current step has kept failing this long counts as stuck unless `serve --stuck-after` says. */

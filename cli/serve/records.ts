@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { StepResult } from "../lesson/model";
+import { StepResult } from "../checkReport";
 import { CourseLayout } from "../course/layout";
 import { writeFileAtomic } from "../files";
 

@@ -10,7 +10,8 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import type { WebSocket } from "ws";
-import { LearnerCredential, LessonStep, StepResult } from "../lesson/model";
+import { LearnerCredential, LessonStep } from "../lesson/model";
+import { StepResult } from "../checkReport";
 import { CourseLayout } from "../course/layout";
 import { tokenExpiry } from "../course/credentials";
 import { Learner } from "../course/roster";

@@ -7,7 +7,7 @@ declare const FitAddon: { FitAddon: typeof import("@xterm/addon-fit").FitAddon }
 
 /** The lesson's types, as the server sends them (cli/lesson/model.ts). */
 type PodlabStep = import("../../lesson/model").LessonStep;
-type PodlabResult = import("../../lesson/model").StepResult;
+type PodlabResult = import("../../checkReport").StepResult;
 /** A picture of a learner's pods, pushed by the server (cli/serve/picture.ts). */
 type PodlabPicture = import("../picture").PictureMessage;
 /** The instructor's board (cli/serve/progress.ts). */

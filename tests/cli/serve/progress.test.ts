@@ -1,4 +1,5 @@
-import { LessonStep, StepResult } from "../../../cli/lesson/model";
+import { LessonStep } from "../../../cli/lesson/model";
+import { StepResult } from "../../../cli/checkReport";
 import { boardRow, recordResult } from "../../../cli/serve/progress";
 import { LearnerProgress } from "../../../cli/serve/records";
 

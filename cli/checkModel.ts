@@ -5,8 +5,8 @@
  * commands; the findings' format is cli/checkReport.ts, which board.ts and the
  * pages read. The network fence is judged in fenceModel.ts.
  */
-import { CheckResult } from "../checkReport";
-import { PodView } from "../picture/model";
+import { CheckResult } from "./checkReport";
+import { PodView } from "./picture/model";
 
 /** What a command printed and how it ended. */
 export interface Outcome {

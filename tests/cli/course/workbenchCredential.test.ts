@@ -1,6 +1,6 @@
 import * as yaml from "js-yaml";
 import { learnerKubeconfig } from "../../../cli/course/credentials";
-import { workbenchKubeconfig, workbenchSecret } from "../../../cli/lesson/workbenchCredential";
+import { workbenchKubeconfig, workbenchSecret } from "../../../cli/course/workbenchCredential";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE4MDAwMDAwMDB9.c2lnbmF0dXJl";
 const minted = learnerKubeconfig({ course: "c", learner: "ada", namespace: "podlab-c-ada", cluster: { server: "https://127.0.0.1:6444", "certificate-authority-data": "Q0E=" }, token: TOKEN });

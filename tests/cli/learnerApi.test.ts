@@ -4,7 +4,7 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { apiMessage, learnerApi } from "../../../cli/course/learnerApi";
+import { apiMessage, learnerApi } from "../../cli/learnerApi";
 
 describe("the API server with a learner's token", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-api-"));

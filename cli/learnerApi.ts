@@ -9,8 +9,17 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as yaml from "js-yaml";
-import { kubectlRun } from "../kubectl";
-import { ClusterAccess } from "./credentials";
+import { kubectlRun } from "./kubectl";
+
+/** How a kubeconfig reaches the cluster: taken from the admin's, without its credential. */
+export interface ClusterAccess {
+    server: string;
+    "certificate-authority-data"?: string;
+    "insecure-skip-tls-verify"?: boolean;
+    "tls-server-name"?: string;
+    "proxy-url"?: string;
+}
+
 
 /** An answer of the API server: its HTTP status and body (JSON as text). */
 export interface ApiAnswer {

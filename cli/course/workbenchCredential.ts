@@ -12,9 +12,9 @@ import * as yaml from "js-yaml";
 import * as fs from "fs";
 import { PROJECT_LABELS } from "../../components/podSpec";
 import { WORKBENCH_KUBECONFIG_KEY, WORKBENCH_KUBECONFIG_SECRET, WORKBENCH_POD_NAME } from "../../components/workbench";
-import { Learner, learnerConfig } from "../course/roster";
+import { Learner, learnerConfig } from "./roster";
 import { kubectlJson, kubectlRun } from "../kubectl";
-import { LessonEvent, notReady, podIsReady } from "./judge";
+import { LessonEvent, notReady, podIsReady } from "../lesson/judge";
 import { KubePod } from "../kubePod";
 
 /** How long the course waits for a workbench to be Ready once its kubeconfig is written. */

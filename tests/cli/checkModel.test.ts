@@ -1,7 +1,7 @@
-import * as m from "../../../cli/course/checkModel";
-import { nginxIndexHtml } from "../../../components/nginx";
-import { environmentView } from "../../../cli/picture/model";
-import { CRI, NS, PODS, READ_AT } from "../picture/fixtures";
+import * as m from "../../cli/checkModel";
+import { nginxIndexHtml } from "../../components/nginx";
+import { environmentView } from "../../cli/picture/model";
+import { CRI, NS, PODS, READ_AT } from "./picture/fixtures";
 
 const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "" });
 const failed = (stderr: string, exitCode = 1) => ({ exitCode, stdout: "", stderr });
