@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Library for lab/cluster.sh (sourced). See docs/lab.md.
 
-K8S_VERSION=v1.32.13
-KWOK_VERSION=v0.7.0
+# shellcheck source=../lib/versions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/versions.sh"
+K8S_VERSION=$PODLAB_K8S_VERSION
+KWOK_VERSION=$PODLAB_KWOK_VERSION
 REPO_LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 K8S_MOD="$REPO_LAB/k8s"
 KWOK_MOD="$REPO_LAB/k8s/kwok"

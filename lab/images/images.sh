@@ -34,9 +34,8 @@ image_ref() { echo "$PODLAB_IMAGE_PREFIX/$1:$(image_tag "$1")"; }
 image_archive() { echo "$IMAGE_CACHE/$1/$(image_tag "$1").oci.tar"; }
 
 # The workbench image carries the kubectl built with the lab's control plane
-# (lab/cluster.sh build), which lab/cluster/lib.sh pins.
+# (lab/cluster.sh build), of the release lab/lib/versions.sh pins.
 workbench_kubectl() {
-  local v
-  v="$(sed -n 's/^K8S_VERSION=//p' "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh")"
-  echo "${PODLAB_CACHE:-$HOME/.cache/podlab}/k8s/$v/bin/kubectl"
+  # shellcheck source=../lib/versions.sh
+  (source "$(dirname "${BASH_SOURCE[0]}")/../lib/versions.sh" && echo "$PODLAB_K8S_BIN/kubectl")
 }

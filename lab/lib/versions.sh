@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034
-# Sourced by lab/toolchain.sh, lab/env, lab/with-node, cli/deploy.sh and .ci/run (and read by
-# lab/node24.js): the one place that works out which Node.js podlab's lab runs on, which Pulumi CLI /
-# provider versions the lab toolchain is for, and where each lives.
+# Sourced by lab/toolchain.sh, lab/env, lab/with-node, lab/cluster/lib.sh, cli/deploy.sh and .ci/run
+# (and read by lab/node24.js): the one place that works out which Node.js podlab's lab runs on, which
+# Pulumi CLI / provider versions the lab toolchain is for, which Kubernetes, KWOK and crictl the lab
+# cluster is built from, and where each lives.
 #
 # Node.js: one release, pinned here (package.json's engines names its major). It comes from the npm
 # registry, where Node's own release binaries are the packages node-<os>-<arch>, checked against the
@@ -15,6 +16,7 @@
 #       PODLAB_NODEJS_VERSION PODLAB_NODEJS_PLATFORM PODLAB_NODEJS_INTEGRITY PODLAB_NODEJS_BIN
 #       PODLAB_PULUMI_VERSION PODLAB_KUBERNETES_VERSION PODLAB_RANDOM_VERSION
 #       PODLAB_TOOLCHAIN_DIR PODLAB_TOOLCHAIN_BIN PODLAB_PULUMI_HOME
+#       PODLAB_K8S_VERSION PODLAB_KWOK_VERSION PODLAB_CRICTL_VERSION PODLAB_K8S_BIN
 
 PODLAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PODLAB_LOCK="${PODLAB_LOCK:-$PODLAB_ROOT/package-lock.json}"
@@ -30,6 +32,14 @@ PODLAB_NODEJS_VERSION=24.22.3
 PODLAB_NODEJS_INTEGRITY_linux_x64=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 PODLAB_NODEJS_INTEGRITY_linux_arm64=sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
 PODLAB_NODEJS_BIN="$PODLAB_CACHE/nodejs/$PODLAB_NODEJS_VERSION/bin"
+
+# The lab cluster's releases, each built from the Go modules under lab/ whose go.mod requires the
+# same one: the control plane, kubelet and kubectl (lab/k8s; lab/env puts that kubectl on PATH and
+# the workbench image carries it), KWOK (lab/k8s/kwok) and the real node's crictl (lab/node/crictl).
+PODLAB_K8S_VERSION=v1.32.13
+PODLAB_KWOK_VERSION=v0.7.0
+PODLAB_CRICTL_VERSION=v1.34.0
+PODLAB_K8S_BIN="$PODLAB_CACHE/k8s/$PODLAB_K8S_VERSION/bin"
 
 # This machine as Node.js names platforms (linux-x64, linux-arm64, darwin-arm64, ...), and the
 # integrity pinned for it (empty: no package to fetch).

@@ -57,7 +57,7 @@ COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler container
 
 CTR_SOCK="$STATE/containerd/containerd.sock"
 CONTAINERD=/usr/bin/containerd
-CRICTL_VERSION=v1.34.0
+CRICTL_VERSION=$PODLAB_CRICTL_VERSION # lab/lib/versions.sh, sourced by lab/cluster/lib.sh
 CRICTL_MOD="$NODE_SRC/crictl"
 CRICTL="$CACHE/crictl/$CRICTL_VERSION/bin/crictl"
 
