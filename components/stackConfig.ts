@@ -167,6 +167,15 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
         throw new PodlabConfigError("podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench");
     }
     const network = resolveNetworkConfig("podlab:network", raw.network);
+    const workbenchApiServer = wb.apiServer === undefined ? network.apiServer?.url : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer);
+    if (workbenchEnabled && (workbenchApiServer === undefined || network.apiServer === undefined)) {
+        // Without it the workbench's kubectl has no address, and the network fence no allowance: every command would time out.
+        throw new PodlabConfigError(
+            "podlab:workbench.enabled true needs podlab:network.apiServer.url, the API server's https URL as pods reach it " +
+                "(such as https://10.0.0.1:6443): the workbench's kubectl uses it and the network fence lets the workbench through to it only. " +
+                "A course takes it from PODLAB_API_SERVER_FROM_PODS (lab/env sets it on the lab); a course in environment mode may instead turn the workbench off (config: {workbench: {enabled: false}})",
+        );
+    }
 
     return {
         namespace,
@@ -189,7 +198,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
             runAsUser: assertId("podlab:workbench.runAsUser", wb.runAsUser ?? wbd.runAsUser),
             resources: resolveResources("podlab:workbench.resources", wb.resources, wbd.resources),
             // How the workbench's kubectl reaches the API server: its own key, else the network's (one fact, set once on the lab).
-            apiServer: wb.apiServer === undefined ? network.apiServer?.url : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer),
+            apiServer: workbenchApiServer,
         },
     };
 }

@@ -84,13 +84,13 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     "quota.extraPods": {
         meaning: `pods a learner may start beside podlab's own (0-${MAX_EXTRA_PODS}); the ResourceQuota is sized for podlab's pods plus these, each at the LimitRange defaults (requests ${amounts(LIMIT_RANGE_DEFAULTS.requests)}, limits ${amounts(LIMIT_RANGE_DEFAULTS.limits)})`,
     },
-    "workbench.enabled": { meaning: "a `workbench` pod with a shell and kubectl acting as the learner's ServiceAccount ([exercise.md](exercise.md)); every course turns it on" },
+    "workbench.enabled": { meaning: "a `workbench` pod with a shell and kubectl acting as the learner's ServiceAccount ([exercise.md](exercise.md)); every course turns it on; it needs `network.apiServer` (refused without it)" },
     "workbench.image": { meaning: "pinned workbench image (the lab's `Pulumi.lab.yaml` names its own)" },
     "workbench.runAsUser": { meaning: "numeric non-root uid of the shell" },
     "workbench.resources": { meaning: "requests and limits of the workbench container" },
     "workbench.apiServer": {
         meaning: "the API server's https URL as pods reach it, written into the workbench's kubeconfig",
-        unset: "`network.apiServer.url`; without that, the course writes the admin kubeconfig's server",
+        unset: "`network.apiServer.url`",
         example: "https://10.245.0.1:6444",
     },
 };

@@ -1,6 +1,7 @@
 import { MOCK_RANDOM_PASSWORD, ofType, registered, runProgram } from "./mocks";
 import { LESSON_PASSWORD_SECRET } from "../components/lessonPassword";
 import { WORKBENCH_SHELL } from "../components/workbench";
+import { NETWORK_WITH_API_SERVER } from "./apiServer";
 
 describe("the podlab program", () => {
     it("exports every pod's own IP, distinct, keyed by the course's pod names", async () => {
@@ -147,7 +148,7 @@ describe("the podlab program", () => {
         const plain = await runProgram();
         expect(plain.workbench).toBeUndefined();
         expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).not.toContain("workbench");
-        const out = await runProgram({ workbench: { enabled: true } });
+        const out = await runProgram({ workbench: { enabled: true }, network: NETWORK_WITH_API_SERVER });
         expect(out.workbench).toEqual({ pod: "workbench", container: "workbench", shell: WORKBENCH_SHELL });
         expect(out.mode).toBe("environment");
         expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name).sort()).toEqual(["postgres", "postgres2", "sidecar", "workbench"]);
@@ -158,8 +159,6 @@ describe("the podlab program", () => {
 
     it("lets the workbench alone reach the API server, where the config says how pods get there", async () => {
         const policies = () => ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
-        await runProgram({ workbench: { enabled: true } });
-        expect(policies()).toHaveLength(1);
         await runProgram({ network: { apiServer: { url: "https://10.245.0.1:6444" } } });
         expect(policies()).toHaveLength(1);
         await runProgram({ workbench: { enabled: true }, network: { apiServer: { url: "https://10.245.0.1:6444" } } });
@@ -168,7 +167,7 @@ describe("the podlab program", () => {
     });
 
     it("in exercise mode makes the fences, the workbench and the password the lesson's files refer to, and none of the lesson's pods", async () => {
-        const out = await runProgram({ mode: "exercise", workbench: { enabled: true }, postgres: { count: 3 } }, []);
+        const out = await runProgram({ mode: "exercise", workbench: { enabled: true }, postgres: { count: 3 }, network: NETWORK_WITH_API_SERVER }, []);
         expect(out.mode).toBe("exercise");
         expect(ofType("kubernetes:core/v1:Pod").map((p) => p.inputs.metadata.name)).toEqual(["workbench"]);
         expect(out.podIps).toEqual({});
@@ -179,7 +178,7 @@ describe("the podlab program", () => {
         for (const type of ["ServiceAccount", "LimitRange", "ResourceQuota"]) {
             expect(ofType(`kubernetes:core/v1:${type}`)).toHaveLength(1);
         }
-        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
+        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(2);
         // Room for what the steps have the learner make (two postgres pods, whatever the count, and the
         // sidecar pod), the workbench and 2 extra pods.
         expect(out.quota.pods).toBe("6");
@@ -196,16 +195,16 @@ describe("the podlab program", () => {
             policyTypes: ["Egress"],
             egress: [{ to: [{ ipBlock: { cidr: "10.245.0.1/32" } }], ports: [{ protocol: "TCP", port: 6444 }] }],
         });
-        // Without a workbench, or without the API server's address, no pod reaches it.
+        // Without a workbench no pod reaches it; a workbench without the API server's address is refused (below).
         await runProgram({ network: { dns: "none", apiServer } });
-        expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
-        await runProgram({ mode: "exercise", workbench: { enabled: true }, network: { dns: "none" } }, []);
         expect(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(1);
     });
 
     it.each([
         [{ postgres: { count: 0 } }, "podlab:postgres.count must be an integer in 1-100; got 0"],
         [{ mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true"],
+        // Its kubectl would have no address to reach, and the network fence no allowance for it.
+        [{ workbench: { enabled: true } }, "podlab:workbench.enabled true needs podlab:network.apiServer.url"],
         [{ sidecar: { name: "postgres" } }, 'duplicate pod name "postgres"'],
         [{ namespace: "Bad Namespace" }, 'podlab:namespace must be an RFC 1123 label'],
         [{ postgres: { image: "postgres:latest" } }, "podlab:postgres.image must not use the 'latest' tag"],

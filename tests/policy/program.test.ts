@@ -10,6 +10,7 @@ import { podSpecsOf } from "../../policy/policies/podSpecs";
 import { asRegistered, registered, runProgram } from "../mocks";
 import { allViolations, stackViolations, violations } from "./harness";
 import { noDuplicateContainerPorts } from "../../policy/policies/containerPorts";
+import { NETWORK_WITH_API_SERVER } from "../apiServer";
 
 /** Registered inputs as the analyzer sees them: secrets unwrapped to plain values. */
 function plain(v: any): any {
@@ -32,7 +33,7 @@ describe("the podlab program under the policy pack", () => {
         ["a sidecar port of its own", { sidecar: { sidecarPort: 9091 } }, 3],
         ["four postgres pods", { postgres: { count: 4 } }, 5],
         ["four postgres pods, a sidecar port and a moved nginx port", { postgres: { count: 4 }, sidecar: { nginxPort: 9090, sidecarPort: 8080 } }, 5],
-        ["a workbench", { workbench: { enabled: true } }, 4],
+        ["a workbench", { workbench: { enabled: true }, network: NETWORK_WITH_API_SERVER }, 4],
     ])("passes every policy with %s", async (_, config, pods) => {
         await runProgram(config);
         const all = resources();
@@ -46,7 +47,7 @@ describe("the podlab program under the policy pack", () => {
     });
 
     it("passes every policy in exercise mode: the workbench and the lesson's password", async () => {
-        await runProgram({ mode: "exercise", workbench: { enabled: true } });
+        await runProgram({ mode: "exercise", workbench: { enabled: true }, network: NETWORK_WITH_API_SERVER });
         const all = resources();
         expect(all.flatMap(podSpecsOf).map((p) => p.metadata.name)).toEqual(["workbench"]);
         expect(all.filter((r) => r.type.startsWith("kubernetes:")).map(kindOf)).toEqual(

@@ -1,13 +1,14 @@
 import { ofType, resetMocks, settle, valueOf } from "../../mocks";
 import { courseProgram, courseStackName } from "../../../cli/course/courseStack";
 import { parseRoster } from "../../../cli/course/roster";
+import { LAB_BASE_CONFIG } from "../../apiServer";
 
 beforeEach(() => resetMocks());
 
 describe("the course-level stack", () => {
     it("is named so no learner's stack can take its name (course and learner names hold no '.')", () => {
         expect(courseStackName("pods101")).toBe("pods101.course");
-        const roster = parseRoster("course: pods101\nlearners: [ada, course]\n", "r.yaml", { now: new Date(), baseConfig: {} });
+        const roster = parseRoster("course: pods101\nlearners: [ada, course]\n", "r.yaml", { now: new Date(), baseConfig: LAB_BASE_CONFIG });
         expect(roster.learners.map((l) => l.stack)).not.toContain(courseStackName("pods101"));
     });
 
@@ -19,7 +20,7 @@ describe("the course-level stack", () => {
         const [binding] = ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
         expect(policy.inputs.metadata.labels["podlab.dev/course"]).toBe("pods101");
         expect(binding.inputs.spec.matchResources.namespaceSelector.matchLabels).toEqual({ "podlab.dev/course": "pods101", "podlab.dev/fence": "course" });
-        const roster = parseRoster("course: pods101\nlearners: [ada]\n", "r.yaml", { now: new Date(), baseConfig: {} });
+        const roster = parseRoster("course: pods101\nlearners: [ada]\n", "r.yaml", { now: new Date(), baseConfig: LAB_BASE_CONFIG });
         expect(roster.learners[0].config).toMatchObject({ fence: "course", labels: { "podlab.dev/course": "pods101" } });
         // Nothing else: no namespace, no pods.
         expect(ofType("kubernetes:core/v1:Namespace")).toHaveLength(0);

@@ -1,9 +1,10 @@
 import { RosterError, deepMerge, parseRoster } from "../../../cli/course/roster";
+import { LAB_BASE_CONFIG } from "../../apiServer";
 
 const NOW = new Date("2026-12-02T12:00:00Z");
-const LAB_BASE = { postgres: { image: "podlab.local/postgres:15-deb12" }, sidecar: { nginxImage: "podlab.local/nginx:1.22-deb12", curlImage: "podlab.local/curl:7.88-deb12" } };
+const LAB_BASE = { ...LAB_BASE_CONFIG, postgres: { image: "podlab.local/postgres:15-deb12" }, sidecar: { nginxImage: "podlab.local/nginx:1.22-deb12", curlImage: "podlab.local/curl:7.88-deb12" } };
 
-function parse(text: string, baseConfig: Record<string, unknown> = {}) {
+function parse(text: string, baseConfig: Record<string, unknown> = LAB_BASE_CONFIG) {
     return parseRoster(text, "roster.yaml", { now: NOW, baseConfig });
 }
 
@@ -59,6 +60,7 @@ learners:
         expect(r.expires).toBeUndefined();
         expect(r.learners[0].mode).toBe("environment");
         expect(r.learners[0].config).toEqual({
+            ...LAB_BASE_CONFIG,
             workbench: { enabled: true },
             mode: "environment",
             namespace: "podlab-c1-ada",
@@ -78,7 +80,7 @@ describe("the mode: environment or exercise, per course, overridable per learner
     });
 
     it("gives every learner a workbench, which the roster's config can leave out of an environment", () => {
-        const r = parse("course: c\nlearners:\n  - ada\n  - name: grace\n    config: { workbench: { enabled: false } }\n", { workbench: { image: "podlab.local/workbench:1.32-deb12" } });
+        const r = parse("course: c\nlearners:\n  - ada\n  - name: grace\n    config: { workbench: { enabled: false } }\n", { ...LAB_BASE_CONFIG, workbench: { image: "podlab.local/workbench:1.32-deb12" } });
         expect(r.learners[0].config.workbench).toEqual({ enabled: true, image: "podlab.local/workbench:1.32-deb12" });
         expect(r.learners[1].config.workbench).toEqual({ enabled: false, image: "podlab.local/workbench:1.32-deb12" });
     });

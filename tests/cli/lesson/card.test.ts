@@ -4,8 +4,9 @@ import * as path from "path";
 import { renderExerciseCard, writeStepFiles } from "../../../cli/lesson/card";
 import { lessonSteps } from "../../../cli/lesson/steps";
 import { resolveStackConfig } from "../../../components/stackConfig";
+import { NETWORK_WITH_API_SERVER } from "../../apiServer";
 
-const config = resolveStackConfig({ mode: "exercise", workbench: { enabled: true }, namespace: "podlab-c-ada" }, { project: "podlab", stack: "c-ada" });
+const config = resolveStackConfig({ mode: "exercise", workbench: { enabled: true }, network: NETWORK_WITH_API_SERVER, namespace: "podlab-c-ada" }, { project: "podlab", stack: "c-ada" });
 
 describe("an exercise learner's card", () => {
     it("lists the steps with their commands, and the files beside it", () => {

@@ -10,6 +10,7 @@ import { StackConfig, resolveStackConfig } from "../../../components/stackConfig
 import { parseCpuMillis, parseMemoryBytes } from "../../../components/validation";
 import { allViolations } from "../../policy/harness";
 import { labImageRef } from "../../labImages";
+import { NETWORK_WITH_API_SERVER } from "../../apiServer";
 
 const ctx = { project: "podlab", stack: "c-ada" };
 /** The lab stack's config (its images), as the course starts every learner from it on the lab. */
@@ -18,7 +19,7 @@ const LAB = Object.fromEntries(
 );
 
 function exercise(over: Record<string, unknown> = {}): StackConfig {
-    return resolveStackConfig({ ...LAB, mode: "exercise", workbench: { ...(LAB.workbench as object), enabled: true }, namespace: "podlab-c-ada", ...over }, ctx);
+    return resolveStackConfig({ ...LAB, network: { ...(LAB.network as object), ...NETWORK_WITH_API_SERVER }, mode: "exercise", workbench: { ...(LAB.workbench as object), enabled: true }, namespace: "podlab-c-ada", ...over }, ctx);
 }
 
 /** Every file the steps offer, parsed. */
@@ -159,7 +160,7 @@ describe("the lesson's steps", () => {
         ]);
         expect(web.spec.containers[0].ports).toEqual([{ containerPort: 8080 }]);
         // Another cluster: the public images, another port.
-        const elsewhere = resolveStackConfig({ mode: "exercise", workbench: { enabled: true }, postgres: { port: 6543 } }, ctx);
+        const elsewhere = resolveStackConfig({ mode: "exercise", workbench: { enabled: true }, network: NETWORK_WITH_API_SERVER, postgres: { port: 6543 } }, ctx);
         const [pub] = offeredPods(elsewhere).map((x) => x.pod);
         expect(pub.spec.containers[0].image).toBe("docker.io/library/postgres:17.6-bookworm");
         expect(pub.spec.containers[0].ports).toEqual([{ containerPort: 6543 }]);

@@ -5,6 +5,7 @@ import { UsageError } from "../../../cli/args";
 import { invocation } from "../../../cli/course/main";
 import { STEP_IDS } from "../../../cli/lesson/steps";
 import { DEFAULT_STUCK_AFTER_MINUTES, rosterLesson } from "../../../cli/serve/command";
+import { API_SERVER_FROM_PODS } from "../../apiServer";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-serve-args-"));
 const roster = path.join(dir, "roster.yaml");
@@ -27,7 +28,18 @@ function refusal(...args: string[]): string {
     throw new Error(`serve ${args.join(" ")} was accepted`);
 }
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// How pods reach the API server, as lab/env exports it on the lab: every course's workbench needs it.
+const savedApiServer = process.env.PODLAB_API_SERVER_FROM_PODS;
+process.env.PODLAB_API_SERVER_FROM_PODS = API_SERVER_FROM_PODS;
+beforeEach(() => (process.env.PODLAB_API_SERVER_FROM_PODS = API_SERVER_FROM_PODS));
+afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (savedApiServer === undefined) {
+        delete process.env.PODLAB_API_SERVER_FROM_PODS;
+    } else {
+        process.env.PODLAB_API_SERVER_FROM_PODS = savedApiServer;
+    }
+});
 
 describe("course serve's command line", () => {
     it("is a subcommand of the course command, with its flags in its help", () => {
@@ -64,6 +76,12 @@ describe("course serve's command line", () => {
         expect(refusal("--roster", roster, "ada")).toMatch(/^npm run course -- serve: unexpected argument "ada"/);
         expect(refusal("--roster", roster, "--concurrency", "4")).toMatch(/^npm run course -- serve: Unknown option '--concurrency'/);
         expect(refusal("--listen", "127.0.0.1:8080")).toBe("npm run course -- serve: --roster FILE is required");
+    });
+
+    it("refuses a course whose workbench cannot know how pods reach the API server, naming the setting, before anything runs", () => {
+        delete process.env.PODLAB_API_SERVER_FROM_PODS;
+        expect(() => serve("--roster", roster, "--out", out)).toThrow(/nothing was changed:\n {2}- podlab:workbench\.enabled true needs podlab:network\.apiServer\.url.*PODLAB_API_SERVER_FROM_PODS/s);
+        expect(fs.existsSync(out)).toBe(false);
     });
 });
 
