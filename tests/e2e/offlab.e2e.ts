@@ -54,6 +54,8 @@ function userEnv(name: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
         PULUMI_HOME: path.join(dir, "pulumi-home"),
         PODLAB_STATE: path.join(dir, "state"),
         PODLAB_KUBECONFIG: process.env.KUBECONFIG,
+        // How pods reach that API server, as docs/own-cluster.md asks of a course (every course has a workbench).
+        PODLAB_API_SERVER_FROM_PODS: process.env.PODLAB_API_SERVER_FROM_PODS,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         ...extra,
