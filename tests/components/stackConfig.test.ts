@@ -130,7 +130,7 @@ describe("invalid config is refused with the key and the value", () => {
         ["labels not a map", { labels: ["a"] }, 'podlab:labels must be a map of label names to values; got ["a"]'],
         ["unknown mode", { mode: "workshop" }, 'podlab:mode must be one of environment, exercise; got "workshop"'],
         ["exercise without a workbench", { mode: "exercise" }, "podlab:mode exercise needs podlab:workbench.enabled true: the learner makes the lesson's pods from the workbench"],
-        ["workbench without the API server's address", { workbench: { enabled: true, apiServer: "https://10.245.0.1:6443" } }, "podlab:workbench.enabled true needs podlab:network.apiServer.url: the API server's https URL as pods reach it"],
+        ["workbench without the API server's address", { workbench: { enabled: true, apiServer: "https://10.245.0.1:6443" } }, "podlab:workbench.enabled true needs podlab:network.apiServer.url, the API server's https URL as pods reach it"],
         ["workbench enabled not a boolean", { workbench: { enabled: "yes" } }, 'podlab:workbench.enabled must be true or false; got "yes"'],
         ["workbench image latest", { workbench: { image: "alpine/k8s:latest" } }, "podlab:workbench.image must not use the 'latest' tag"],
         ["workbench as root", { workbench: { runAsUser: 0 } }, "podlab:workbench.runAsUser must be a positive integer (non-root) id; got 0"],
