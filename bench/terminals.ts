@@ -13,6 +13,9 @@
  * beside it a `kubectl exec` process's own RSS (with its `script`).
  * Prints the figures; asserts nothing.
  *
+ * Writes the figures to bench/results/terminals.json (docs/benchmarks.md and
+ * docs/workspace.md quote them from there, `npm run docs`).
+ *
  *   node bin/bench/terminals.js [--learners 20] [--keys 40] [--runs 2]
  */
 import { ChildProcess, spawn } from "child_process";
@@ -30,6 +33,7 @@ import { childPids, killTree, loadAverage, runCommand } from "./proc";
 import { secs } from "./stats";
 
 const USAGE = "usage: terminals [--learners N] [--keys N] [--runs N]";
+const RESULTS = path.join(PROJECT_DIR, "bench", "results", "terminals.json");
 const COURSE = "benchterm";
 const COURSE_CLI = path.join(PROJECT_DIR, "bin", "cli", "course", "main.js");
 /** A person's pace: a key every 50-150 ms. */
@@ -198,6 +202,8 @@ async function main(): Promise<void> {
         throw new Error("bench:terminals runs on the lab's real node (PODLAB_NODE=real): the KWOK node runs no shells");
     }
     await requireLoopbackLab();
+    const startedAt = new Date();
+    const loadAtStart = loadAverage()[0];
     const root = privateBackend();
     const out = path.join(root, "course");
     const roster = path.join(root, "roster.yaml");
@@ -259,6 +265,25 @@ async function main(): Promise<void> {
         console.log(`  ${side.name.padEnd(22)}${ms(percentile(side.times, 50)).padStart(8)}${ms(percentile(side.times, 99)).padStart(8)}${ms(Math.max(...side.times)).padStart(8)}   ${mibOf(perTerminal)}`);
     }
     console.log(`  goal (issue 21): p99 under ${GOAL.p99Ms} ms and under ${GOAL.mibPerTerminal} MiB per open terminal through the server (not asserted)`);
+    const results = {
+        at: startedAt.toISOString(),
+        learners: o.learners,
+        keysPerTerminal: o.keys,
+        runs: o.runs,
+        cpus: os.cpus().length,
+        loadAtStart: loadAtStart,
+        goal: GOAL,
+        sides: [server, direct].map((side) => ({
+            name: side.name,
+            keys: side.times.length,
+            p50Ms: Math.round(percentile(side.times, 50)),
+            p99Ms: Math.round(percentile(side.times, 99)),
+            maxMs: Math.round(Math.max(...side.times)),
+            mibPerTerminal: Number(mibOf(side.perTerminal.reduce((a, b) => a + b, 0) / side.perTerminal.length)),
+        })),
+    };
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
+    console.log(`results: ${path.relative(PROJECT_DIR, RESULTS)}`);
 }
 
 main().catch((e: Error) => {

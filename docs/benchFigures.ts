@@ -40,6 +40,11 @@ interface ResultsFile {
     cpus?: number;
     at?: string;
     samples?: { concurrency: string; ms: number; statuses?: Record<string, number>; load?: number }[];
+    // bench/terminals.ts's shape
+    keysPerTerminal?: number;
+    loadAtStart?: number;
+    goal?: { p99Ms: number; mibPerTerminal: number };
+    sides?: { name: string; keys: number; p50Ms: number; p99Ms: number; maxMs: number; mibPerTerminal: number }[];
 }
 
 export const RESULTS_DIR = path.join("bench", "results");
@@ -98,11 +103,12 @@ export function benchIndex(root: string, table: Table): string {
             r.unit ? "unit suite" : "",
             r.programLoad ? "program load" : "",
             r.samples && r.learners ? `course check of ${r.learners} learners` : "",
+            r.sides && r.learners ? `${r.learners} terminals at once` : "",
         ].filter((x) => x !== "");
         const env = Object.entries(r.meta?.settings?.envVars ?? {}).map(([k, v]) => `${k}=${v}`);
         const when = (r.meta?.startedAt ?? r.at ?? "").slice(0, 10);
         const versions = r.meta?.versions ? `Node ${r.meta.host?.node ?? "?"}, Pulumi ${r.meta.versions.pulumi ?? "?"}` : "";
-        const load = r.meta?.host?.loadStart ? r.meta.host.loadStart.map((x) => x.toFixed(1)).join(" ") : r.samples ? `${Math.min(...r.samples.map((s) => s.load ?? NaN))}-${Math.max(...r.samples.map((s) => s.load ?? NaN))}` : "-";
+        const load = r.meta?.host?.loadStart ? r.meta.host.loadStart.map((x) => x.toFixed(1)).join(" ") : r.loadAtStart !== undefined ? r.loadAtStart.toFixed(1) : r.samples ? `${Math.min(...r.samples.map((s) => s.load ?? NaN))}-${Math.max(...r.samples.map((s) => s.load ?? NaN))}` : "-";
         return [`\`${f}\``, when, r.meta?.label ?? "", versions, load, holds.join("; ") + (env.length > 0 ? ` (with ${env.join(" ")})` : "")];
     });
     return table(["file", "date", "label", "versions", "load average at start", "holds"], rows);
@@ -243,4 +249,15 @@ export function benchSweep(root: string, name: string | undefined, table: Table)
         .sort((a, b) => (a.course?.concurrencyFlag ?? 0) - (b.course?.concurrencyFlag ?? 0));
     const rows = files.flatMap((r) => (r.course?.rows ?? []).map((c) => [String(r.course?.concurrencyFlag ?? "default"), String(c.learners), fmt(c.summary?.course)]));
     return table(["learners at once (`--course-concurrency`)", "learners", "`course up`"], rows);
+}
+
+/** `npm run bench:terminals`: keystroke round trips with a class's terminals open at once, through `course serve` and with `kubectl exec -it`. */
+export function benchTerminals(root: string, name: string | undefined, table: Table): string {
+    const r = readResults(root, name);
+    const rows = (r.sides ?? []).map((s) => [s.name, String(s.p50Ms), String(s.p99Ms), String(s.maxMs), s.mibPerTerminal.toFixed(1), String(s.keys)]);
+    if (r.goal !== undefined) {
+        rows.push(["goal (through the server)", "", `under ${r.goal.p99Ms}`, "", `under ${r.goal.mibPerTerminal}`, ""]);
+    }
+    const what = `${r.learners ?? "?"} terminals open at once, ${r.keysPerTerminal ?? "?"} keys each per run, ${r.runs ?? "?"} runs, ${r.cpus ?? "?"} cores, ${(r.at ?? "").slice(0, 10)}`;
+    return table([what, "p50 ms", "p99 ms", "max ms", "MiB per open terminal", "keys timed"], rows);
 }

@@ -4,7 +4,7 @@
  * anything or reaches a cluster.
  */
 import * as path from "path";
-import { benchCheck, benchCourse, benchDeploy, benchIndex, benchLoad, benchOverhead, benchSweep, benchWhatIf } from "./benchFigures";
+import { benchCheck, benchCourse, benchDeploy, benchIndex, benchLoad, benchOverhead, benchSweep, benchTerminals, benchWhatIf } from "./benchFigures";
 import { readComponents } from "./componentApi";
 import { configKeys } from "./configReference";
 import { measuredTable } from "./measured";
@@ -118,4 +118,5 @@ export const BLOCKS: Record<string, (arg?: string) => string> = {
     "bench-whatif": (file) => benchWhatIf(ROOT, file, markdownTable),
     "bench-check": (file) => benchCheck(ROOT, file, markdownTable),
     "bench-sweep": (dir) => benchSweep(ROOT, dir, markdownTable),
+    "bench-terminals": (file) => benchTerminals(ROOT, file, markdownTable),
 };
