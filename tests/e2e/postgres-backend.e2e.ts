@@ -307,7 +307,7 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(r.output).toContain("course up: 1 done, 0 failed");
         expect(r.status).toBe(0);
         const pods = kubectlJsonSync<{ items: any[] }>(["get", "pods", "-n", ns("grace"), "-l", "app.kubernetes.io/part-of=podlab"]).items.map((p) => p.metadata.name).sort();
-        expect(pods).toEqual(["postgres", "postgres2", "sidecar"]);
+        expect(pods).toEqual(["postgres", "postgres2", "sidecar", "workbench"]);
         expect(backendKeys("locks")).toEqual([]);
         expect(blob(`.pulumi/stacks/podlab/${stackOf("grace")}.json`).checkpoint.latest.pending_operations ?? []).toEqual([]);
     });
