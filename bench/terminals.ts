@@ -216,6 +216,7 @@ async function main(): Promise<void> {
     const server: Side = { name: "through course serve", times: [], perTerminal: [] };
     const direct: Side = { name: "kubectl exec -it", times: [], perTerminal: [] };
     let serve: Awaited<ReturnType<typeof startServer>> | undefined;
+    const loads: number[] = [];
     try {
         const up = await course("up");
         console.log(`course up: ${secs(up.ms)} s (exit ${up.code}; context, not a figure measured here)`);
@@ -231,6 +232,7 @@ async function main(): Promise<void> {
             // Alternating which goes first, so neither always meets a warmer or busier node.
             for (const side of run % 2 === 0 ? [server, direct] : [direct, server]) {
                 const load = loadAverage()[0];
+                loads.push(load);
                 await new Promise((r) => setTimeout(r, 2000));
                 const idle = rss(s.child.pid!);
                 const terminals =
@@ -272,13 +274,14 @@ async function main(): Promise<void> {
         runs: o.runs,
         cpus: os.cpus().length,
         loadAtStart: loadAtStart,
+        loadDuringRuns: loads,
         goal: GOAL,
         sides: [server, direct].map((side) => ({
             name: side.name,
             keys: side.times.length,
-            p50Ms: Math.round(percentile(side.times, 50)),
-            p99Ms: Math.round(percentile(side.times, 99)),
-            maxMs: Math.round(Math.max(...side.times)),
+            p50Ms: Number(ms(percentile(side.times, 50))),
+            p99Ms: Number(ms(percentile(side.times, 99))),
+            maxMs: Number(ms(Math.max(...side.times))),
             mibPerTerminal: Number(mibOf(side.perTerminal.reduce((a, b) => a + b, 0) / side.perTerminal.length)),
         })),
     };

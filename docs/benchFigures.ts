@@ -43,6 +43,7 @@ interface ResultsFile {
     // bench/terminals.ts's shape
     keysPerTerminal?: number;
     loadAtStart?: number;
+    loadDuringRuns?: number[];
     goal?: { p99Ms: number; mibPerTerminal: number };
     sides?: { name: string; keys: number; p50Ms: number; p99Ms: number; maxMs: number; mibPerTerminal: number }[];
 }
@@ -258,6 +259,7 @@ export function benchTerminals(root: string, name: string | undefined, table: Ta
     if (r.goal !== undefined) {
         rows.push(["goal (through the server)", "", `under ${r.goal.p99Ms}`, "", `under ${r.goal.mibPerTerminal}`, ""]);
     }
-    const what = `${r.learners ?? "?"} terminals open at once, ${r.keysPerTerminal ?? "?"} keys each per run, ${r.runs ?? "?"} runs, ${r.cpus ?? "?"} cores, ${(r.at ?? "").slice(0, 10)}`;
+    const load = r.loadDuringRuns?.length ? `, load average ${Math.min(...r.loadDuringRuns).toFixed(0)}-${Math.max(...r.loadDuringRuns).toFixed(0)}` : "";
+    const what = `${r.learners ?? "?"} terminals open at once, ${r.keysPerTerminal ?? "?"} keys each per run, ${r.runs ?? "?"} runs, ${r.cpus ?? "?"} cores${load}, ${(r.at ?? "").slice(0, 10)}`;
     return table([what, "p50 ms", "p99 ms", "max ms", "MiB per open terminal", "keys timed"], rows);
 }
