@@ -16,13 +16,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { SubcommandSpec, countFlag, parseFlags } from "../cli/args";
 import { PROJECT_DIR } from "../cli/automation";
 import { CheckReport, CheckResult, isProblem } from "../cli/checkReport";
 import { privateBackend, requireLoopbackLab } from "./lab";
 import { loadAverage, runCommand } from "./proc";
 import { fmtStats, secs, stats } from "./stats";
 
-const USAGE = "usage: courseCheck [--learners N] [--runs N] [--out FILE]";
 const COURSE = "benchcheck";
 const COURSE_CLI = path.join(PROJECT_DIR, "bin", "cli", "course", "main.js");
 
@@ -40,23 +40,27 @@ export const SMALL_REQUESTS = {
     },
 };
 
+const FLAGS: SubcommandSpec = {
+    summary: "course check of a class on the lab's real node: check as a user runs it, against one learner at a time",
+    flags: {
+        learners: { type: "string", valueName: "N", description: "learners in the class (default 20, at most 60)" },
+        runs: { type: "string", valueName: "N", description: "runs of each side (default 3)" },
+        out: { type: "string", valueName: "FILE", description: "where the JSON goes (default bench/results/course-check.json)" },
+    },
+};
+
 function options(argv: string[]): { learners: number; runs: number; out: string } {
-    const o = { learners: 20, runs: 3, out: path.join(PROJECT_DIR, "bench", "results", "course-check.json") };
-    for (let i = 0; i < argv.length; i++) {
-        const value = argv[i + 1];
-        const n = Number(value);
-        if (argv[i] === "--learners" && Number.isInteger(n) && n >= 1 && n <= 60) {
-            o.learners = n;
-        } else if (argv[i] === "--runs" && Number.isInteger(n) && n >= 1) {
-            o.runs = n;
-        } else if (argv[i] === "--out" && value !== undefined) {
-            o.out = path.resolve(value);
-        } else {
-            throw new Error(`bad argument ${argv[i]} ${value ?? ""}\n${USAGE}`);
-        }
-        i++;
+    const parsed = parseFlags("node bin/bench/courseCheck.js", FLAGS, argv);
+    if (parsed.help !== undefined) {
+        console.log(parsed.help);
+        process.exit(0);
     }
-    return o;
+    const v = parsed.values;
+    return {
+        learners: countFlag("learners", v.learners, 20, 60),
+        runs: countFlag("runs", v.runs, 3),
+        out: path.resolve(typeof v.out === "string" ? v.out : path.join(PROJECT_DIR, "bench", "results", "course-check.json")),
+    };
 }
 
 interface CheckSample {

@@ -1,7 +1,7 @@
 /** The benchmark's command line (`npm run bench -- --help`), parsed with the command parser the other podlab commands use. */
 import * as fs from "fs";
 import * as path from "path";
-import { SubcommandSpec, UsageError, parseFlags } from "../cli/args";
+import { SubcommandSpec, UsageError, countFlag, parseFlags } from "../cli/args";
 import { PROJECT_DIR } from "../cli/automation";
 
 /**
@@ -101,10 +101,5 @@ export function parseArgs(argv: string[]): Options {
 }
 
 function positiveInt(flag: string, s: string): number {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) {
-        throw new UsageError(`${flag} takes a positive integer; got ${JSON.stringify(s)}`);
-    }
-    return n;
+    return countFlag(flag.replace(/^--/, ""), s, 0);
 }
-

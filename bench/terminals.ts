@@ -25,6 +25,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { WebSocket } from "ws";
+import { SubcommandSpec, countFlag, parseFlags } from "../cli/args";
 import { PROJECT_DIR } from "../cli/automation";
 import { PROTOCOL, SECRET_PROTOCOL_PREFIX } from "../cli/serve/http";
 import { WORKBENCH_CONTAINER, WORKBENCH_POD_NAME, WORKBENCH_SHELL } from "../components/workbench";
@@ -32,7 +33,6 @@ import { privateBackend, requireLoopbackLab } from "./lab";
 import { childPids, killTree, loadAverage, runCommand } from "./proc";
 import { secs } from "./stats";
 
-const USAGE = "usage: terminals [--learners N] [--keys N] [--runs N]";
 const RESULTS = path.join(PROJECT_DIR, "bench", "results", "terminals.json");
 const COURSE = "benchterm";
 const COURSE_CLI = path.join(PROJECT_DIR, "bin", "cli", "course", "main.js");
@@ -41,17 +41,23 @@ const KEY_GAP_MS = [50, 150] as const;
 /** The issue's goal, quoted beside the figures (not asserted). */
 const GOAL = { p99Ms: 100, mibPerTerminal: 20 } as const;
 
+const FLAGS: SubcommandSpec = {
+    summary: "a class's terminals at once on the lab's real node: keystroke round trips through course serve and with kubectl exec -it, memory per open terminal",
+    flags: {
+        learners: { type: "string", valueName: "N", description: "learners, each with a terminal open (default 20, at most 200)" },
+        keys: { type: "string", valueName: "N", description: "keys typed into each terminal per run (default 40, at most 200)" },
+        runs: { type: "string", valueName: "N", description: "runs of each side, alternating (default 2, at most 200)" },
+    },
+};
+
 function options(argv: string[]): { learners: number; keys: number; runs: number } {
-    const o = { learners: 20, keys: 40, runs: 2 };
-    for (let i = 0; i < argv.length; i += 2) {
-        const n = Number(argv[i + 1]);
-        const key = argv[i].replace(/^--/, "") as keyof typeof o;
-        if (!(key in o) || !Number.isInteger(n) || n < 1 || n > 200) {
-            throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ""}\n${USAGE}`);
-        }
-        o[key] = n;
+    const parsed = parseFlags("node bin/bench/terminals.js", FLAGS, argv);
+    if (parsed.help !== undefined) {
+        console.log(parsed.help);
+        process.exit(0);
     }
-    return o;
+    const v = parsed.values;
+    return { learners: countFlag("learners", v.learners, 20, 200), keys: countFlag("keys", v.keys, 40, 200), runs: countFlag("runs", v.runs, 2, 200) };
 }
 
 /** One open terminal, either side: keys in, bytes out. */

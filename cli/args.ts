@@ -102,3 +102,16 @@ export function parseFlags(command: string, spec: SubcommandSpec, argv: string[]
     const parsed = parseCommandLine(command, { "": spec }, ["", ...argv]);
     return parsed.help !== undefined ? { help: parsed.help } : { values: parsed.values, positionals: parsed.positionals };
 }
+
+/** A flag's whole number in [1, max] (`--runs 3`), or the default when the flag is absent; a UsageError names the flag and the value. */
+export function countFlag(flag: string, value: string | boolean | string[] | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (value === undefined) {
+        return fallback;
+    }
+    const n = typeof value === "string" ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+        throw new UsageError(`--${flag} takes a whole number in 1-${max === Number.MAX_SAFE_INTEGER ? "..." : max}; got ${JSON.stringify(value)}`);
+    }
+    return n;
+}
+

@@ -1,4 +1,4 @@
-import { SubcommandSpec, UsageError, parseCommandLine, parseFlags } from "../../cli/args";
+import { SubcommandSpec, UsageError, countFlag, parseCommandLine, parseFlags } from "../../cli/args";
 
 const SUBCOMMANDS: Record<string, SubcommandSpec> = {
     up: {
@@ -53,5 +53,17 @@ describe("parseFlags", () => {
         expect((parseFlags("bench", BENCH, ["--help"]) as { help: string }).help).toContain("usage: bench [flags]\n\nmeasure it");
         expect(() => parseFlags("bench", BENCH, ["--rnus", "2"])).toThrow("bench: Unknown option '--rnus'");
         expect(() => parseFlags("bench", BENCH, ["stray"])).toThrow('bench: unexpected argument "stray"');
+    });
+});
+
+describe("countFlag", () => {
+    it("takes a whole number in range, the default when absent, and names the flag and value otherwise", () => {
+        expect(countFlag("runs", "3", 2)).toBe(3);
+        expect(countFlag("runs", undefined, 2)).toBe(2);
+        expect(countFlag("learners", "60", 20, 60)).toBe(60);
+        expect(() => countFlag("learners", "61", 20, 60)).toThrow(new UsageError('--learners takes a whole number in 1-60; got "61"'));
+        expect(() => countFlag("runs", "0", 2)).toThrow('--runs takes a whole number in 1-...; got "0"');
+        expect(() => countFlag("runs", "2.5", 2)).toThrow('--runs takes a whole number in 1-...; got "2.5"');
+        expect(() => countFlag("runs", true, 2)).toThrow("--runs takes a whole number in 1-...; got true");
     });
 });
