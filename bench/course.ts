@@ -20,9 +20,10 @@ import { openLearnerStack } from "../cli/course/environment";
 import { CourseLayout } from "../cli/course/layout";
 import { baseConfig } from "../cli/course/baseConfig";
 import { COURSE_LABEL, parseRoster } from "../cli/course/roster";
-import { deleteCourseFences, deleteNamespace, kubectl, renderStack } from "./lab";
+import { deleteCourseFences, deleteNamespace, renderStack } from "./lab";
 import { KUBECTL_APPLY } from "./measure";
 import { CpuBreakdown, CpuSampler, ProcessTreeSampler, TreeSample, killTree, mustRun, runCommand } from "./proc";
+import { kubectl } from "../cli/kubectl";
 
 /** The ways of bringing a class up, in the order of the first run (later runs rotate it); baseline only with --course-baseline. */
 export const COURSE_SIDES = ["course", "kubectl", "sequential", "baseline"] as const;
@@ -97,7 +98,7 @@ function podsPerLearner(r: RenderedLearner): number {
 
 /** Pods carrying the course's label, and how many are Ready. */
 async function coursePods(course: string): Promise<{ total: number; ready: number }> {
-    const list = JSON.parse(await kubectl("get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`, "-o", "json")) as { items: any[] };
+    const list = JSON.parse(await kubectl(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`, "-o", "json"])) as { items: any[] };
     const ready = list.items.filter((p) => (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"));
     return { total: list.items.length, ready: ready.length };
 }
@@ -248,7 +249,7 @@ export async function timedCourseCommand(d: DeployedCourse, args: string[], onSt
 
 /** Pods of a course per node. */
 export async function podsPerNode(course: string): Promise<Record<string, number>> {
-    const out = await kubectl("get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`, "-o", "jsonpath={range .items[*]}{.spec.nodeName}{'\\n'}{end}");
+    const out = await kubectl(["get", "pods", "--all-namespaces", `--selector=${COURSE_LABEL}=${course}`, "-o", "jsonpath={range .items[*]}{.spec.nodeName}{'\\n'}{end}"]);
     const counts: Record<string, number> = {};
     for (const node of out.split("\n").filter((n) => n !== "")) {
         counts[node] = (counts[node] ?? 0) + 1;

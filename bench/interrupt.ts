@@ -13,8 +13,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { deleteNamespace, devStack, forgetStack, kubectl, privateBackend, requireLoopbackLab } from "./lab";
+import { deleteNamespace, devStack, forgetStack, privateBackend, requireLoopbackLab } from "./lab";
 import { childPids } from "./proc";
+import { kubectl } from "../cli/kubectl";
 
 function comm(pid: number): string {
     try {
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
                 fs.rmSync(locks, { recursive: true, force: true });
                 const deployment = (await s.stack.exportStack()).deployment;
                 const inState = ((deployment.resources ?? []) as { type: string }[]).filter((r) => r.type.startsWith("kubernetes:core/v1:")).length;
-                const listed = (await kubectl("get", "pods,secrets,configmaps", "-n", namespace, "-o", "name")).split("\n").filter((l) => l !== "");
+                const listed = (await kubectl(["get", "pods,secrets,configmaps", "-n", namespace, "-o", "name"])).split("\n").filter((l) => l !== "");
                 // The namespace itself, plus its objects except the kube-root-ca.crt ConfigMap every namespace gets.
                 const inCluster = 1 + listed.filter((l) => l !== "configmap/kube-root-ca.crt").length;
                 console.log(

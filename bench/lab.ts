@@ -10,7 +10,8 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import podlab from "../index";
 import { PASSWORD_KEY, openStack, scratchProject, setSecretConfig } from "../cli/automation";
-import { mustRun, runCommand } from "./proc";
+import { runCommand } from "./proc";
+import { kubectl } from "../cli/kubectl";
 
 /** Every namespace the benchmark creates starts with this; leftovers of an interrupted run are removed at start. */
 export const NAMESPACE_PREFIX = "podlab-bench-";
@@ -23,10 +24,6 @@ export function privateBackend(): string {
     return root;
 }
 
-export async function kubectl(...args: string[]): Promise<string> {
-    return (await mustRun("kubectl", args)).stdout;
-}
-
 /**
  * Refuses to run unless kubectl talks to a live API server of the lab: on
  * loopback (the KWOK lab), or on the real node's bridge address, which
@@ -37,19 +34,19 @@ export async function requireLoopbackLab(): Promise<string> {
     if (!process.env.KUBECONFIG || !fs.existsSync(process.env.KUBECONFIG)) {
         throw new Error("no lab kubeconfig: run `npm run bench`, which starts the lab (lab/cluster.sh up) and sets the environment");
     }
-    const server = (await kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")).trim();
+    const server = (await kubectl(["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"])).trim();
     const host = new URL(server).hostname;
     const labNode = process.env.PODLAB_API_SERVER_FROM_PODS && !process.env.PODLAB_KUBECONFIG ? [new URL(process.env.PODLAB_API_SERVER_FROM_PODS).hostname] : [];
     if (![...labNode, "127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
         throw new Error(`the kubeconfig points at ${server}; the benchmark only runs against the loopback lab`);
     }
-    await kubectl("version", "-o", "json");
+    await kubectl(["version", "-o", "json"]);
     return server;
 }
 
 /** Namespaces left by an interrupted benchmark run. */
 export async function leftoverNamespaces(): Promise<string[]> {
-    const out = await kubectl("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}");
+    const out = await kubectl(["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"]);
     return out.split(/\s+/).filter((n) => n.startsWith(NAMESPACE_PREFIX));
 }
 
@@ -65,7 +62,7 @@ const COURSE_FENCE_KINDS = "validatingadmissionpolicybindings.admissionregistrat
 export async function deleteCourseFences(selector?: string): Promise<string[]> {
     const names = selector
         ? [`--selector=${selector}`]
-        : (await kubectl("get", COURSE_FENCE_KINDS, "-o", "name"))
+        : (await kubectl(["get", COURSE_FENCE_KINDS, "-o", "name"]))
               .split("\n")
               .filter((n) => /\/podlab-fence-course-bench-/.test(n));
     if (names.length === 0) {
@@ -99,8 +96,8 @@ export async function deleteNamespace(target: string | { selector: string }): Pr
  * `pulumi up` waiting for them until the provider's 10-minute timeout.
  */
 export async function freePodSlots(): Promise<number> {
-    const nodes = JSON.parse(await kubectl("get", "nodes", "-o", "json")) as { items: any[] };
-    const pods = JSON.parse(await kubectl("get", "pods", "-A", "-o", "json")) as { items: any[] };
+    const nodes = JSON.parse(await kubectl(["get", "nodes", "-o", "json"])) as { items: any[] };
+    const pods = JSON.parse(await kubectl(["get", "pods", "-A", "-o", "json"])) as { items: any[] };
     const allocatable = nodes.items.filter((n) => !n.spec?.unschedulable).reduce((sum, n) => sum + Number(n.status?.allocatable?.pods ?? 0), 0);
     const bound = pods.items.filter((p) => p.spec?.nodeName && !["Succeeded", "Failed"].includes(p.status?.phase)).length;
     return allocatable - bound;
@@ -108,7 +105,7 @@ export async function freePodSlots(): Promise<number> {
 
 /** Pods in the namespace and how many of them are Ready. */
 export async function readyPods(namespace: string): Promise<{ total: number; ready: number }> {
-    const list = JSON.parse(await kubectl("get", "pods", "-n", namespace, "-o", "json")) as { items: any[] };
+    const list = JSON.parse(await kubectl(["get", "pods", "-n", namespace, "-o", "json"])) as { items: any[] };
     const ready = list.items.filter((p) => (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"));
     return { total: list.items.length, ready: ready.length };
 }
