@@ -18,16 +18,17 @@ const TWO_CORES = "the 2-core, 24 GiB Debian 12 VM";
 export const MEASURED: Record<string, MeasuredTable> = {
     ci: {
         source:
-            `\`CI=true bash .ci/run\` on ${TWO_CORES}. Cold: a fresh clone, HOME an empty directory (no podlab cache, no Go module or build cache, no npm cache; Debian's packages already installed). ` +
-            "Warm: the caches of an earlier run present.",
+            `\`CI=true bash .ci/run\` on ${TWO_CORES}. Cold (2026-12-05, main at fba10f6): a fresh clone, HOME an empty directory (no podlab cache, no Go module or build cache, no npm cache; Debian's packages already installed), nothing else running. ` +
+            "Warm (2026-12-05, the CI run of main at 86f71d3): the caches of an earlier run present. The build's time varies most between runs and machines: the same cold build took 73 min on this VM under load (2026-12-04).",
         header: ["run", "step", "wall time"],
         rows: [
-            ["cold", "fetch the pinned Node.js", "3 s"],
-            ["cold", "`npm ci`", "15 s"],
-            ["cold", "`lab/build.sh`: the toolchain beside the lab's parts", "1213 s (one after the other: 2372 s)"],
-            ["cold", "the end-to-end suites, real node then KWOK", "593 s"],
-            ["cold", "**all of `.ci/run`**", "**1854 s (31 min)**"],
-            ["warm", "**all of `.ci/run`**", "**11 min**"],
+            ["cold", "fetch the pinned Node.js, `npm ci`", "23 s"],
+            ["cold", "`npm test` twice (the machine's own Node.js 24, then its own PATH)", "85 s"],
+            ["cold", "`lab/build.sh`: the toolchain beside the lab's parts and images", "2323 s"],
+            ["cold", "the end-to-end suites on the real node (13 suites, 141 tests)", "1564 s"],
+            ["cold", "the end-to-end suites on KWOK (6 suites)", "259 s"],
+            ["cold", "**all of `.ci/run`**", "**4277 s (71 min)**"],
+            ["warm", "**all of `.ci/run`**", "**1653 s (28 min)**"],
         ],
     },
     builds: {
@@ -104,16 +105,23 @@ export const MEASURED: Record<string, MeasuredTable> = {
         ],
     },
     "e2e-durations": {
-        source:
-            `jest's per-file times in \`npm run e2e\` / \`npm run e2e:kwok\` on ${TWO_CORES}, taken before nodefences.e2e.ts and workspace.e2e.ts existed (a suite not listed has no figure yet); ` +
-            "the cold CI run above took 593 s for both labs' suites together.",
+        source: `jest's per-file times in the cold \`.ci/run\` above (\`npm run e2e\`, then \`npm run e2e:kwok\`) on ${TWO_CORES}, 2026-12-05; KWOK skips the suites that need real containers and packets.`,
         header: ["suite", "real node", "KWOK"],
         rows: [
-            ["all suites", "about 8 min", "about 2 min"],
-            ["fences.e2e.ts", "3.7 min", "1.5 min"],
-            ["lesson.e2e.ts", "about 4 min", "(not run)"],
-            ["networkpolicy.e2e.ts", "76-86 s", "(not run)"],
-            ["realnode.e2e.ts (first 8 tests)", "49-51 s", "(not run)"],
+            ["course.e2e.ts", "388 s", "(not run)"],
+            ["networkpolicy.e2e.ts", "210 s", "(not run)"],
+            ["postgres-backend.e2e.ts", "183 s", "(not run)"],
+            ["lesson.e2e.ts", "151 s", "(not run)"],
+            ["workspace.e2e.ts", "130 s", "(not run)"],
+            ["lifecycle.e2e.ts", "102 s", "61 s"],
+            ["fences.e2e.ts", "93 s", "60 s"],
+            ["realnode.e2e.ts", "89 s", "(not run)"],
+            ["pulumi-cli.e2e.ts", "57 s", "41 s"],
+            ["offlab.e2e.ts", "54 s", "45 s"],
+            ["nodefences.e2e.ts", "43 s", "(not run)"],
+            ["policy.e2e.ts", "16 s", "16 s"],
+            ["toolchain.e2e.ts", "8 s", "9 s"],
+            ["all suites", "1564 s (26 min)", "259 s (4 min)"],
         ],
     },
 };

@@ -16,6 +16,7 @@ import { renderExerciseCard, writeStepFiles } from "../lesson/card";
 import { lessonSteps } from "../lesson/steps";
 import { refreshWorkbenchCredential } from "./workbenchCredential";
 import { kubectlJson } from "../kubectl";
+// A learner's card carries their page's link (the one thing of serve/ a card needs).
 import { cardLink } from "../serve/links";
 import { renderCard, withLink } from "./card";
 import { lessonOf } from "../environmentOutputs";

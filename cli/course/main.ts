@@ -35,6 +35,8 @@ import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
 import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
+// `serve` is a subcommand of this command: its links are made at `up` and forgotten at `down`, and it is dispatched from here.
+// serve/ imports course/'s modules, never this file, so no file imports itself in a loop.
 import { ensureLinkSecrets, removeLinkSecrets } from "../serve/links";
 import { SERVE_FLAGS, SERVE_SUMMARY, ServeSettings, WORKBENCH_TARGET, rosterLesson, serveSettings } from "../serve/command";
 import { COURSE_LABEL, Learner, Roster, loadRoster } from "./roster";

@@ -12,6 +12,7 @@ import { liveCommands } from "../picture/live";
 import { environmentView } from "../picture/model";
 import { KubePod } from "../kubePod";
 import { LearnerCard, instructorPage, learnerCardPage } from "../picture/pages";
+// A learner's card carries their page's link (the one thing of serve/ a card needs).
 import { cardLink } from "../serve/links";
 import { CheckReport } from "../checkReport";
 import { courseCredentials } from "./credentials";
