@@ -16,10 +16,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { SubcommandSpec, countFlag, parseFlags } from "../cli/args";
+import { SubcommandSpec, countFlag } from "../cli/args";
 import { PROJECT_DIR } from "../cli/automation";
 import { CheckReport, CheckResult, isProblem } from "../cli/checkReport";
 import { privateBackend, requireLoopbackLab } from "./lab";
+import { benchFlags } from "./options";
 import { loadAverage, runCommand } from "./proc";
 import { fmtStats, secs, stats } from "./stats";
 
@@ -50,12 +51,7 @@ const FLAGS: SubcommandSpec = {
 };
 
 function options(argv: string[]): { learners: number; runs: number; out: string } {
-    const parsed = parseFlags("node bin/bench/courseCheck.js", FLAGS, argv);
-    if (parsed.help !== undefined) {
-        console.log(parsed.help);
-        process.exit(0);
-    }
-    const v = parsed.values;
+    const v = benchFlags("node bin/bench/courseCheck.js", FLAGS, argv);
     return {
         learners: countFlag("learners", v.learners, 20, 60),
         runs: countFlag("runs", v.runs, 3),

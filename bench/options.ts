@@ -57,24 +57,29 @@ export interface Options {
     skip: Set<string>;
 }
 
-export function parseArgs(argv: string[]): Options {
-    const parsed = parseFlags(COMMAND, FLAGS, argv);
+/** A bench's flags (cli/args.ts's parser); with --help, prints the help and exits. */
+export function benchFlags(command: string, spec: SubcommandSpec, argv: string[]): Record<string, string | boolean | string[] | undefined> {
+    const parsed = parseFlags(command, spec, argv);
     if (parsed.help !== undefined) {
         console.log(parsed.help);
         process.exit(0);
     }
-    const v = parsed.values as Record<string, string | undefined> & { env?: string[]; quick?: boolean; "what-if"?: boolean };
-    const list = (flag: string, s: string) => s.split(",").map((c) => positiveInt(`--${flag}`, c));
+    return parsed.values;
+}
+
+export function parseArgs(argv: string[]): Options {
+    const v = benchFlags(COMMAND, FLAGS, argv) as Record<string, string | undefined> & { env?: string[]; quick?: boolean; "what-if"?: boolean };
+    const list = (flag: string, s: string) => s.split(",").map((c) => countFlag(flag, c, 0));
     const opts: Options = {
-        runs: v.runs === undefined ? 3 : positiveInt("--runs", v.runs),
+        runs: countFlag("runs", v.runs, 3),
         counts: v.quick ? [1, 4] : v.counts === undefined ? [1, 4, 16, 64] : list("counts", v.counts),
         courseCounts: v.quick ? [1, 5] : v["course-counts"] === undefined ? [1, 5, 10, 20] : list("course-counts", v["course-counts"]),
-        courseConcurrency: v["course-concurrency"] === undefined ? undefined : positiveInt("--course-concurrency", v["course-concurrency"]),
+        courseConcurrency: v["course-concurrency"] === undefined ? undefined : countFlag("course-concurrency", v["course-concurrency"], 0),
         courseBaselineCommit: v["course-baseline-commit"],
         courseExtras: [],
         out: path.resolve(v.out ?? path.join(PROJECT_DIR, "bench", "results", "latest.json")),
         label: v.label ?? "latest",
-        parallel: v.parallel === undefined ? undefined : positiveInt("--parallel", v.parallel),
+        parallel: v.parallel === undefined ? undefined : countFlag("parallel", v.parallel, 0),
         envVars: Object.fromEntries((v.env ?? []).map((e) => [e.split("=")[0], e.split("=").slice(1).join("=")])),
         whatIf: v["what-if"] === true,
         skip: new Set((v.skip ?? "").split(",").filter((s) => s !== "")),
@@ -98,8 +103,4 @@ export function parseArgs(argv: string[]): Options {
         throw new UsageError(`podlab allows at most 100 postgres pods; --counts ${opts.counts.join(",")}`);
     }
     return opts;
-}
-
-function positiveInt(flag: string, s: string): number {
-    return countFlag(flag.replace(/^--/, ""), s, 0);
 }

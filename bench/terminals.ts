@@ -25,11 +25,12 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { WebSocket } from "ws";
-import { SubcommandSpec, countFlag, parseFlags } from "../cli/args";
+import { SubcommandSpec, countFlag } from "../cli/args";
 import { PROJECT_DIR } from "../cli/automation";
 import { PROTOCOL, SECRET_PROTOCOL_PREFIX } from "../cli/serve/http";
 import { WORKBENCH_CONTAINER, WORKBENCH_POD_NAME, WORKBENCH_SHELL } from "../components/workbench";
 import { privateBackend, requireLoopbackLab } from "./lab";
+import { benchFlags } from "./options";
 import { childPids, killTree, loadAverage, runCommand } from "./proc";
 import { secs } from "./stats";
 
@@ -51,12 +52,7 @@ const FLAGS: SubcommandSpec = {
 };
 
 function options(argv: string[]): { learners: number; keys: number; runs: number } {
-    const parsed = parseFlags("node bin/bench/terminals.js", FLAGS, argv);
-    if (parsed.help !== undefined) {
-        console.log(parsed.help);
-        process.exit(0);
-    }
-    const v = parsed.values;
+    const v = benchFlags("node bin/bench/terminals.js", FLAGS, argv);
     return { learners: countFlag("learners", v.learners, 20, 200), keys: countFlag("keys", v.keys, 40, 200), runs: countFlag("runs", v.runs, 2, 200) };
 }
 
