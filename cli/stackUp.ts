@@ -22,6 +22,7 @@ import { PASSWORD_KEY } from "./automation";
 import { PassphraseKeys } from "./passphrase";
 import { OperationResult, PulumiCli, PulumiRunError, UpOptions, initStack, runPulumi, tagStack, upInline } from "./pulumiRun";
 import { writeFileAtomic } from "./files";
+import { StackFile, readStackFile } from "./stackWorkspace";
 
 /** How the stack got its postgres password this time. */
 export type PasswordOutcome =
@@ -37,19 +38,6 @@ export type PasswordOutcome =
 /** The stack config file of `cli`'s stack. */
 export function stackFile(cli: PulumiCli): string {
     return path.join(cli.workDir, `Pulumi.${cli.stack}.yaml`);
-}
-
-interface StackFileDoc {
-    // The keys Pulumi keeps in a stack's config file that matter here.
-    secretsprovider?: string;
-    encryptedkey?: string;
-    encryptionsalt?: string;
-    environment?: unknown;
-    config?: Record<string, unknown>;
-}
-
-function readStackFile(file: string): StackFileDoc | undefined {
-    return fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as StackFileDoc) : undefined;
 }
 
 /**
@@ -147,7 +135,7 @@ function newPassword(): string {
 export async function preparePassword(cli: PulumiCli, facts: StackUpFacts): Promise<PasswordOutcome> {
     const file = stackFile(cli);
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-    const doc = (yaml.load(text) ?? {}) as StackFileDoc;
+    const doc = (yaml.load(text) ?? {}) as StackFile;
     const config = doc.config ?? {};
     if (!facts.newPassword && PASSWORD_KEY in config) {
         return "configured";

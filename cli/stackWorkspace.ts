@@ -20,14 +20,17 @@ import { stateDir } from "./files";
 /** The settings of a stack's config file that the secrets provider writes. */
 export const SECRETS_SETTINGS = ["encryptionsalt", "secretsprovider", "encryptedkey"] as const;
 
-interface StackFile {
+/** The keys Pulumi keeps in a stack's config file (Pulumi.<stack>.yaml) that podlab reads. */
+export interface StackFile {
     encryptionsalt?: string;
     secretsprovider?: string;
     encryptedkey?: string;
+    environment?: unknown;
     config?: Record<string, unknown>;
 }
 
-function readStackFile(file: string): StackFile | undefined {
+/** A stack's config file, parsed; undefined when there is none. */
+export function readStackFile(file: string): StackFile | undefined {
     return fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as StackFile) : undefined;
 }
 
