@@ -168,7 +168,7 @@ export function resolveStackConfig(raw: RawStackConfig, ctx: { project: string; 
     }
     const network = resolveNetworkConfig("podlab:network", raw.network);
     const workbenchApiServer = wb.apiServer === undefined ? network.apiServer?.url : assertApiServerUrl("podlab:workbench.apiServer", wb.apiServer);
-    if (workbenchEnabled && (workbenchApiServer === undefined || network.apiServer === undefined)) {
+    if (workbenchEnabled && network.apiServer === undefined) {
         // Without it the workbench's kubectl has no address, and the network fence no allowance: every command would time out.
         throw new PodlabConfigError(
             "podlab:workbench.enabled true needs podlab:network.apiServer.url, the API server's https URL as pods reach it " +
