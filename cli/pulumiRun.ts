@@ -73,10 +73,45 @@ export class PulumiRunError extends Error {
  * (without `--stack` when `stackFlag` is false: `stack init` names its stack
  * as an argument and refuses both). `input` goes to the CLI's stdin (how a
  * secret reaches `config set` without appearing in any process list). Throws
- * {@link PulumiRunError} on a non-zero exit.
+ * {@link PulumiRunError} on a non-zero exit; a run that lost the race to
+ * create a new PostgreSQL backend's table is run again
+ * ({@link runAgainAfterBackendRace}). `wholeStdout`: keep all of stdout (a
+ * document to parse, such as `stack export`), not only its last
+ * {@link KEEP_STDOUT} characters.
  */
-/** `wholeStdout`: keep all of stdout (a document to parse, such as `stack export`), not only its last {@link KEEP_STDOUT} characters. */
-export function runPulumi(cli: PulumiCli, args: string[], opts: { input?: string; onStdout?: (text: string) => void; stackFlag?: boolean; wholeStdout?: boolean } = {}): Promise<PulumiOutput> {
+export async function runPulumi(cli: PulumiCli, args: string[], opts: RunOptions = {}): Promise<PulumiOutput> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await runPulumiOnce(cli, args, opts);
+        } catch (e) {
+            if (!(e instanceof PulumiRunError && (await runAgainAfterBackendRace(e.output.stderr, attempt)))) {
+                throw e;
+            }
+        }
+    }
+}
+
+type RunOptions = { input?: string; onStdout?: (text: string) => void; stackFlag?: boolean; wholeStdout?: boolean };
+
+/**
+ * Pulumi's PostgreSQL backend creates its table when a CLI first opens a new
+ * database, and PostgreSQL's CREATE TABLE IF NOT EXISTS is not atomic: of two
+ * CLIs opening it at once, one can fail ("type \"pulumi_state\" already
+ * exists", or a duplicate key in pg_type) before it has done anything. Such a
+ * run is started again (at most {@link BACKEND_OPEN_ATTEMPTS} runs in all):
+ * by then the table is there. Resolves whether to run again, after a pause.
+ */
+export async function runAgainAfterBackendRace(stderr: string, attempt: number): Promise<boolean> {
+    if (attempt >= BACKEND_OPEN_ATTEMPTS || !/failed to create table \S+: pq: .*(already exists|duplicate key value violates unique constraint)/.test(stderr)) {
+        return false;
+    }
+    await new Promise((r) => setTimeout(r, BACKEND_OPEN_RETRY_MS));
+    return true;
+}
+export const BACKEND_OPEN_ATTEMPTS = 3;
+const BACKEND_OPEN_RETRY_MS = 300;
+
+function runPulumiOnce(cli: PulumiCli, args: string[], opts: RunOptions): Promise<PulumiOutput> {
     const full = [...args, ...(opts.stackFlag === false ? [] : ["--stack", cli.stack]), "--non-interactive"];
     // As the Automation API runs it: PULUMI_DEBUG_COMMANDS unhides --event-log.
     const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_AUTOMATION_API: "true", PULUMI_DEBUG_COMMANDS: "true", ...cli.env };

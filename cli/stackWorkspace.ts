@@ -16,6 +16,7 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PASSWORD_KEY, PROJECT_DIR, PROJECT_NAME, openStack } from "./automation";
 import { stateDir } from "./files";
+import { runAgainAfterBackendRace } from "./pulumiRun";
 
 /** The settings of a stack's config file that the secrets provider writes. */
 export const SECRETS_SETTINGS = ["encryptionsalt", "secretsprovider", "encryptedkey"] as const;
@@ -133,8 +134,17 @@ export interface PulumiRun {
     stderr: string;
 }
 
-/** Runs a CLI command in `cwd` (a directory with Pulumi.yaml); `input` goes to its stdin. */
-export function runPulumi(pulumi: PulumiCommand, cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input = ""): Promise<PulumiRun> {
+/** Runs a CLI command in `cwd` (a directory with Pulumi.yaml); `input` goes to its stdin. A run that lost the race to create a new PostgreSQL backend's table is run again (pulumiRun.ts). */
+export async function runPulumi(pulumi: PulumiCommand, cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input = ""): Promise<PulumiRun> {
+    for (let attempt = 1; ; attempt++) {
+        const r = await runPulumiOnce(pulumi, cwd, args, env, input);
+        if (r.code === 0 || !(await runAgainAfterBackendRace(r.stderr, attempt))) {
+            return r;
+        }
+    }
+}
+
+function runPulumiOnce(pulumi: PulumiCommand, cwd: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<PulumiRun> {
     return new Promise((resolve, reject) => {
         const child = spawn(pulumi.command, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";

@@ -3,7 +3,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { PulumiCli, PulumiRunError, destroyStack, initStack, runPulumi, upInline } from "../../cli/pulumiRun";
+import { BACKEND_OPEN_ATTEMPTS, PulumiCli, PulumiRunError, destroyStack, initStack, runPulumi, upInline } from "../../cli/pulumiRun";
 import { failureReason } from "../../cli/course/environment";
 import { FakePulumi, updateEvents } from "./fakePulumi";
 
@@ -140,6 +140,24 @@ describe("initStack, destroyStack, runPulumi", () => {
         const run = fake.runs()[0];
         expect(run.stdin).toBe("s3cret-value");
         expect(run.args.join(" ")).not.toContain("s3cret-value");
+    });
+
+    it("runs again a CLI that lost the race to create a new PostgreSQL backend's table (what PostgreSQL 15 printed), and no other failure", async () => {
+        const lost = 'error: unable to open state database "postgres://pulumi:[credential]@127.0.0.1:43711/postgres?sslmode=disable": failed to create table pulumi_state: pq: type "pulumi_state" already exists (42710)\n';
+        const lostOnIndex = 'error: failed to create table pulumi_state: pq: duplicate key value violates unique constraint "pg_type_typname_nsp_index"\n';
+        const fake = new FakePulumi([{ code: 255, stderr: lost }, { code: 255, stderr: lostOnIndex }, { stdout: "[]" }]);
+        expect((await runPulumi(cliFor(fake), ["stack", "ls", "--json"], { stackFlag: false })).stdout).toBe("[]");
+        expect(fake.runs()).toHaveLength(3);
+
+        // At most BACKEND_OPEN_ATTEMPTS runs, then the CLI's own error.
+        const always = new FakePulumi(Array(BACKEND_OPEN_ATTEMPTS + 1).fill({ code: 255, stderr: lost }));
+        await expect(runPulumi(cliFor(always), ["stack", "ls"], { stackFlag: false })).rejects.toThrow('type "pulumi_state" already exists');
+        expect(always.runs()).toHaveLength(BACKEND_OPEN_ATTEMPTS);
+
+        // Any other failure (here, a lock) is the caller's: one run.
+        const locked = new FakePulumi([{ code: 255, stderr: "error: the stack is currently locked by 1 lock(s)\n" }, {}]);
+        await expect(runPulumi(cliFor(locked), ["up"])).rejects.toThrow("currently locked");
+        expect(locked.runs()).toHaveLength(1);
     });
 
     it("says which executable could not be started", async () => {

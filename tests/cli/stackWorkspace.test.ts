@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { defaultStackWorkspace, writeStackConfig } from "../../cli/stackWorkspace";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { defaultStackWorkspace, runPulumi, writeStackConfig } from "../../cli/stackWorkspace";
+import { FakePulumi } from "./fakePulumi";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "podlab-ws-"));
 
@@ -42,5 +44,17 @@ describe("where the stack command keeps a stack's workspace", () => {
         expect(a).toMatch(/^\/s\/workspaces\/[0-9a-f]{12}\/dev$/);
         expect(a).not.toBe(b);
         expect(fs.readFileSync(path.join(__dirname, "..", "..", "lab", "env"), "utf8")).toContain('exp PODLAB_STACK_WORKSPACES "$backend-workspaces"');
+    });
+});
+
+describe("runPulumi (the workspace's CLI runs)", () => {
+    it("runs again a CLI that lost the race to create a new PostgreSQL backend's table, as cli/pulumiRun.ts's does; other failures are returned as they are", async () => {
+        const lost = 'error: unable to open state database "postgres://u@127.0.0.1:5432/p": failed to create table pulumi_state: pq: type "pulumi_state" already exists (42710)\n';
+        const fake = new FakePulumi([{ code: 255, stderr: lost }, { stdout: "[]" }, { code: 255, stderr: "error: no stack named 'x' found\n" }, {}]);
+        const pulumi = { command: fake.command } as PulumiCommand;
+        expect(await runPulumi(pulumi, tmp(), ["stack", "ls", "--json"])).toEqual({ code: 0, stdout: "[]", stderr: "" });
+        expect(fake.runs()).toHaveLength(2);
+        expect((await runPulumi(pulumi, tmp(), ["stack", "select", "x"])).code).toBe(255);
+        expect(fake.runs()).toHaveLength(3);
     });
 });
