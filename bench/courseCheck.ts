@@ -23,6 +23,7 @@ import { privateBackend, requireLoopbackLab } from "./lab";
 import { benchFlags } from "./options";
 import { loadAverage, runCommand } from "./proc";
 import { fmtStats, secs, stats } from "./stats";
+import { runMain } from "../cli/runMain";
 
 const COURSE = "benchcheck";
 const COURSE_CLI = path.join(PROJECT_DIR, "bin", "cli", "course", "main.js");
@@ -132,7 +133,4 @@ async function main(): Promise<void> {
     console.log(`written: ${o.out}`);
 }
 
-main().catch((e: Error) => {
-    console.error(e.message);
-    process.exit(1);
-});
+runMain("bench:check", main);

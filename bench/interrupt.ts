@@ -16,6 +16,7 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { deleteNamespace, devStack, forgetStack, privateBackend, requireLoopbackLab } from "./lab";
 import { childPids } from "./proc";
 import { kubectl } from "../cli/kubectl";
+import { runMain } from "../cli/runMain";
 
 function comm(pid: number): string {
     try {
@@ -98,7 +99,4 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((err: Error) => {
-    console.error(`interrupt: ${err.stack ?? err.message}`);
-    process.exit(1);
-});
+runMain("bench:interrupt", main);

@@ -44,6 +44,7 @@ import { CourseRunSample } from "./courseReport";
 import { Options, parseArgs } from "./options";
 import { DeployRow, Results, WhatIfRow, render, summarize } from "./report";
 import { mib, stats } from "./stats";
+import { runMain } from "../cli/runMain";
 
 /** Engine settings tried with --what-if at the largest count, against this run's own settings. */
 function whatIfVariants(base: PulumiSettings): { name: string; settings: PulumiSettings }[] {
@@ -333,7 +334,4 @@ async function main(): Promise<void> {
     console.log(`\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}`);
 }
 
-main().catch((err: Error) => {
-    console.error(`bench: ${err.stack ?? err.message}`);
-    process.exit(1);
-});
+runMain("bench", main);

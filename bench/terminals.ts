@@ -33,6 +33,7 @@ import { privateBackend, requireLoopbackLab } from "./lab";
 import { benchFlags } from "./options";
 import { childPids, killTree, loadAverage, runCommand } from "./proc";
 import { secs } from "./stats";
+import { runMain } from "../cli/runMain";
 
 const RESULTS = path.join(PROJECT_DIR, "bench", "results", "terminals.json");
 const COURSE = "benchterm";
@@ -291,7 +292,4 @@ async function main(): Promise<void> {
     console.log(`results: ${path.relative(PROJECT_DIR, RESULTS)}`);
 }
 
-main().catch((e: Error) => {
-    console.error(e.message);
-    process.exit(1);
-});
+runMain("bench:terminals", main);
