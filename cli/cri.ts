@@ -61,14 +61,30 @@ export async function readCri(env: NodeJS.ProcessEnv = process.env): Promise<Cri
     if (!reach.reachable) {
         return { visible: false, reason: reach.reason };
     }
-    try {
-        const [pods, ps] = await Promise.all([crictl(["pods", "-o", "json"]), crictl(["ps", "-o", "json"])]);
-        const ids = (JSON.parse(pods) as CrictlPods).items.map((s) => s.id);
-        const inspected = ids.length === 0 ? "" : await crictl(["inspectp", "-o", "json", ...ids]);
-        return { visible: true, source: "crictl on the lab's real node (its containerd)", ...parseCri(pods, ps, inspected) };
-    } catch (e) {
-        return { visible: false, reason: `crictl on the lab's real node failed: ${(e as Error).message}` };
+    for (let attempt = 1; ; attempt++) {
+        try {
+            const [pods, ps] = await Promise.all([crictl(["pods", "-o", "json"]), crictl(["ps", "-o", "json"])]);
+            const ids = (JSON.parse(pods) as CrictlPods).items.map((s) => s.id);
+            const inspected = ids.length === 0 ? "" : await crictl(["inspectp", "-o", "json", ...ids]);
+            return { visible: true, source: "crictl on the lab's real node (its containerd)", ...parseCri(pods, ps, inspected) };
+        } catch (e) {
+            if (attempt < CRI_READ_ATTEMPTS && sandboxGoneMeanwhile((e as Error).message)) {
+                continue;
+            }
+            return { visible: false, reason: `crictl on the lab's real node failed: ${(e as Error).message}` };
+        }
     }
+}
+
+/** Reads of the runtime made before it is reported not visible, when pods come and go while it is read. */
+export const CRI_READ_ATTEMPTS = 3;
+
+/**
+ * A sandbox listed by `crictl pods` was removed before `crictl inspectp` asked
+ * for it (a pod deleted meanwhile): the read is made again, not failed.
+ */
+export function sandboxGoneMeanwhile(message: string): boolean {
+    return /^crictl inspectp: .*(code = NotFound|not found)/.test(message);
 }
 
 interface CrictlPods {

@@ -1,4 +1,4 @@
-import { criReachable, jsonStream, parseCri } from "../../cli/cri";
+import { criReachable, jsonStream, parseCri, sandboxGoneMeanwhile } from "../../cli/cri";
 
 const PODS = JSON.stringify({
     items: [
@@ -35,6 +35,14 @@ describe("the node's runtime through crictl", () => {
         expect(jsonStream('[{"a":1},{"a":2}]')).toEqual([{ a: 1 }, { a: 2 }]);
         expect(jsonStream('{"a":"}{"}\n{"b":[1,{"c":2}]}')).toEqual([{ a: "}{" }, { b: [1, { c: 2 }] }]);
         expect(jsonStream("")).toEqual([]);
+    });
+
+    it("is read again, not reported unreadable, when a sandbox listed went away before it was inspected (what crictl 1.32 printed)", () => {
+        const gone =
+            'crictl inspectp: time="2026-12-05T06:53:02Z" level=fatal msg="get the status of pod sandboxes: get pod sandbox status: rpc error: code = NotFound desc = an error occurred when try to find sandbox: not found"';
+        expect(sandboxGoneMeanwhile(gone)).toBe(true);
+        expect(sandboxGoneMeanwhile("crictl pods: connect: connection refused")).toBe(false);
+        expect(sandboxGoneMeanwhile("crictl inspectp: permission denied")).toBe(false);
     });
 
     it("is looked at only on the lab's real node, and says why not elsewhere", () => {
