@@ -156,11 +156,6 @@ export async function initStack(cli: PulumiCli): Promise<{ created: boolean }> {
     }
 }
 
-/** `pulumi stack tag set NAME VALUE` on the stack. */
-export async function tagStack(cli: PulumiCli, name: string, value: string): Promise<void> {
-    await runPulumi(cli, ["stack", "tag", "set", name, value]);
-}
-
 /**
  * `pulumi config refresh --force`: the stack's config file becomes the config
  * and secrets settings of its last deployment. False when it has none yet (a

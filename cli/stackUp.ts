@@ -3,9 +3,7 @@
  *
  * - a stack that exists and whose config file holds its password: one
  *   (`pulumi up`, refresh included when asked, outputs read from its events);
- * - a new stack: two (`pulumi stack init`, `pulumi up`), three when it gets a
- *   tag (`pulumi stack tag set` between them: no CLI command creates a stack
- *   with a tag, and a DIY backend does not apply `pulumi:tags` config). The generated
+ * - a new stack: two (`pulumi stack init`, `pulumi up`). The generated
  *   password is encrypted into the stack's config file beforehand, when the
  *   stack's secrets provider is the passphrase (cli/passphrase.ts); `stack init`
  *   keeps that file's salt. Any other secrets provider costs a third run,
@@ -20,7 +18,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PASSWORD_KEY } from "./automation";
 import { PassphraseKeys } from "./passphrase";
-import { OperationResult, PulumiCli, PulumiRunError, UpOptions, initStack, runPulumi, tagStack, upInline } from "./pulumiRun";
+import { OperationResult, PulumiCli, PulumiRunError, UpOptions, initStack, runPulumi, upInline } from "./pulumiRun";
 import { writeFileAtomic } from "./files";
 import { StackFile, readStackFile } from "./stackWorkspace";
 
@@ -66,8 +64,6 @@ export interface StackUpFacts {
     keys?: PassphraseKeys;
     /** Generate a new password even if the stack has one (a reset). */
     newPassword?: boolean;
-    /** A stack tag a stack this run creates gets at once, before its first update (the course's, cli/course/records.ts). */
-    tag?: { name: string; value: string };
 }
 
 export interface StackUpResult extends OperationResult {
@@ -94,11 +90,6 @@ export async function upStack(cli: PulumiCli, facts: StackUpFacts, opts: UpOptio
         runs.push("stack init");
         created = (await initStack(cli)).created;
         exists = true;
-        if (created && facts.tag !== undefined) {
-            // Before anything is deployed: a run killed after this leaves a stack that is plainly the course's.
-            runs.push("stack tag set");
-            await tagStack(cli, facts.tag.name, facts.tag.value);
-        }
     };
     if (!exists) {
         await init();

@@ -1,13 +1,16 @@
 /**
  * The course's own stack, `<course>.course`: what outlives one learner and is
  * cluster-scoped, today the admission fence (a ValidatingAdmissionPolicy and
- * its binding) that covers every learner's namespace. `up` and `reset` bring it
- * up before any learner's environment; `down` destroys it after the last
- * learner's. A real Pulumi stack in the course's backend, so a run killed half
- * way is recovered by the next, like a learner's.
+ * its binding) that covers every learner's namespace, and the course's
+ * membership: its `learners` output names the learners whose stacks are the
+ * course's (records.ts reads it; no learner's stack needs a tag, so a new
+ * learner costs two Pulumi runs, `stack init` and `up`). `up` and `reset`
+ * bring it up before any learner's environment, recording the learners they
+ * are about to create; `down` records who is left, and destroys it after the
+ * last learner. A real Pulumi stack in the course's backend, so a run killed
+ * half way is recovered by the next, like a learner's.
  *
- * Its name cannot be a learner's stack (`<course>-<learner>`): course and
- * learner names are RFC 1123 labels, which hold no '.'.
+ * Its name (roster.ts courseStackName) cannot be a learner's stack.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -18,20 +21,17 @@ import { releasingStaleLock } from "../stackLock";
 import { AdmissionFence, FENCE_LABEL, courseFenceName } from "../../components/admissionFence";
 import { COURSE_LABEL } from "../../components/podSpec";
 import { CourseContext, failureReason } from "./environment";
+import { MEMBERS_OUTPUT } from "./records";
+import { courseStackName } from "./roster";
 
-/** The course-level stack's name. */
-export function courseStackName(course: string): string {
-    return `${course}.course`;
-}
-
-/** What the course-level stack creates: the course's admission fence over every namespace carrying the course's label. */
-export function courseProgram(course: string): () => Promise<Record<string, unknown>> {
+/** What the course-level stack creates: the course's admission fence over every namespace carrying the course's label; and the course's learners, as an output. */
+export function courseProgram(course: string, learners: readonly string[]): () => Promise<Record<string, unknown>> {
     return async () => {
         const fence = new AdmissionFence(courseFenceName(course), {
             namespaceSelector: { [COURSE_LABEL]: course, [FENCE_LABEL]: "course" },
             labels: { [COURSE_LABEL]: course },
         });
-        return { policyName: fence.policyName };
+        return { policyName: fence.policyName, [MEMBERS_OUTPUT]: [...new Set(learners)].sort() };
     };
 }
 
@@ -43,14 +43,15 @@ function workDir(ctx: CourseContext): string {
 }
 
 /**
- * Creates or updates the course-level stack (recovering a killed run first).
- * A refresh first puts back a policy deleted behind the stack's back. Throws
- * with the reason when it fails: no learner may come up unfenced.
+ * Creates or updates the course-level stack (recovering a killed run first),
+ * recording `learners` as the course's. A refresh first puts back a policy
+ * deleted behind the stack's back. Throws with the reason when it fails: no
+ * learner may come up unfenced, nor unrecorded.
  */
-export async function upCourseStack(ctx: CourseContext): Promise<string> {
+export async function upCourseStack(ctx: CourseContext, learners: readonly string[]): Promise<string> {
     const t0 = Date.now();
     const stack: Stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: courseStackName(ctx.course), projectName: PROJECT_NAME, program: courseProgram(ctx.course) },
+        { stackName: courseStackName(ctx.course), projectName: PROJECT_NAME, program: courseProgram(ctx.course, learners) },
         { workDir: workDir(ctx), pulumiCommand: ctx.pulumi, projectSettings: { name: PROJECT_NAME, runtime: "nodejs" } },
     );
     const notes = await recoverStack(stack);
@@ -60,7 +61,8 @@ export async function upCourseStack(ctx: CourseContext): Promise<string> {
     } catch (e) {
         throw new Error(`the course's admission fence (stack ${stack.name}) did not come up, so no learner was brought up: ${failureReason(e)}`);
     }
-    return [`course fence: ValidatingAdmissionPolicy ${courseFenceName(ctx.course)} and its binding, in ${((Date.now() - t0) / 1000).toFixed(1)} s`, ...notes].join("; ");
+    const members = new Set(learners).size;
+    return [`course fence: ValidatingAdmissionPolicy ${courseFenceName(ctx.course)} and its binding, ${members} learner${members === 1 ? "" : "s"} recorded as the course's, in ${((Date.now() - t0) / 1000).toFixed(1)} s`, ...notes].join("; ");
 }
 
 /**

@@ -25,7 +25,7 @@ import { ClusterAccess } from "../learnerApi";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
 import { CourseOutputs } from "./records";
-import { Learner, learnerConfig } from "./roster";
+import { Learner, learnerConfig, learnerStackName } from "./roster";
 
 /** What every operation on a learner needs. */
 export interface CourseContext {
@@ -47,7 +47,7 @@ export type StepReporter = (what: string) => void;
 
 /** A learner known only by name (one dropped from the roster, say): its stack and namespace follow the course's naming. */
 export function learnerByName(course: string, name: string): Learner {
-    const stack = `${course}-${name}`;
+    const stack = learnerStackName(course, name);
     return { name, stack, namespace: `podlab-${stack}`, mode: DEFAULT_MODE, config: {} };
 }
 

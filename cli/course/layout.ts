@@ -11,7 +11,7 @@
  *                                         outputs (outputs.json) and of which update they are (seen.json)
  *
  * Nothing here is the only record of anything: which learners a course has is
- * in the Pulumi backend (stack tags), their outputs and config too, their
+ * in the Pulumi backend (the course-level stack's record), their outputs and config too, their
  * credentials' records on the cluster (records.ts). A second instructor with
  * another course directory, on another machine, works on the same class.
  */

@@ -3,15 +3,15 @@
  * it needs (cli/stackUp.ts, cli/pulumiRun.ts):
  *
  * - up: one `pulumi up` (refresh included) for a learner whose stack exists;
- *   `stack init` and `stack tag set` (the course's tag) first for a new one;
- * - reset: `pulumi destroy` (the stack and its tag stay), then that `up` with a new password;
+ *   `stack init` first for a new one (the course-level stack recorded the
+ *   learner as the course's before: courseStack.ts);
+ * - reset: `pulumi destroy` (the stack stays), then that `up` with a new password;
  * - down: `pulumi destroy --remove`.
  *
  * Only when there is something to repair does a learner cost more: a killed
  * earlier run's lock released (`pulumi cancel`) and its pending operations
  * cleared (`pulumi refresh`), found without a CLI run in a file backend
- * (cli/automation.ts recoverStack) and by `stack export` in another; a stack
- * claimed by the course (`stack tag set`); the stack's config re-read from the
+ * (cli/automation.ts recoverStack) and by `stack export` in another; the stack's config re-read from the
  * backend (`config refresh`) when another instructor's update came after this
  * directory's (records.ts).
  */
@@ -19,12 +19,12 @@ import * as fs from "fs";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { inlinePodlab, recoverStack } from "../automation";
 import { kubectl } from "../kubectl";
-import { PulumiCli, destroyStack, directStack, refreshConfig, tagStack } from "../pulumiRun";
+import { PulumiCli, destroyStack, directStack, refreshConfig } from "../pulumiRun";
 import { StackLockedError, releasingStaleLock } from "../stackLock";
 import { upStack } from "../stackUp";
 import { CourseContext, StepReporter, describeEvent, failureReason, plainOutputs, stackConfigFile, stuckNamespace, workbenchCredential, writeCard, writeLearnerWorkspace } from "./environment";
 import { credentialState, grantNote, mintCredential } from "./credentials";
-import { COURSE_TAG, writeOutputs } from "./records";
+import { writeOutputs } from "./records";
 import { ObjectsSeen, forgetUp, recordUp, stackInputs } from "./upToDate";
 import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
 
@@ -32,8 +32,6 @@ import { COURSE_LABEL, LEARNER_LABEL, Learner } from "./roster";
 export interface LearnerFacts {
     /** The learner's stack exists in the backend. */
     exists: boolean;
-    /** It carries the course's tag; an existing stack without it is tagged before anything runs on it. */
-    tagged: boolean;
     /** The backend has an update of it this course directory has not seen (another instructor's): its config comes from the backend first. */
     stale: boolean;
     /** A random provider is available; on the lab it never is, so each stack gets a generated password. */
@@ -48,8 +46,8 @@ function learnerCli(ctx: CourseContext, learner: Learner, config?: Record<string
 /**
  * Gets an existing stack ready for an operation: its config from the backend
  * when this directory's may be stale or is missing (the secrets settings and
- * password of its last deployment; the roster's config on top), a killed run
- * recovered, and the course's tag. Returns the CLI for it.
+ * password of its last deployment; the roster's config on top), and a killed
+ * run recovered. Returns the CLI for it.
  */
 export async function prepareLearnerStack(ctx: CourseContext, learner: Learner, facts: LearnerFacts, step: StepReporter, notes: string[]): Promise<PulumiCli> {
     const file = stackConfigFile(ctx.layout, learner);
@@ -68,10 +66,6 @@ export async function prepareLearnerStack(ctx: CourseContext, learner: Learner, 
     }
     step("recovering");
     notes.push(...(await recoverStack(directStack(cli))));
-    if (!facts.tagged) {
-        // The course's for every instructor from now on.
-        await tagStack(cli, COURSE_TAG, ctx.course);
-    }
     return cli;
 }
 
@@ -100,7 +94,7 @@ async function deploy(ctx: CourseContext, learner: Learner, step: StepReporter, 
         () =>
             upStack(
                 cli,
-                { exists: facts.exists, randomProvider: facts.randomProvider, keys: ctx.keys, newPassword, tag: { name: COURSE_TAG, value: ctx.course } },
+                { exists: facts.exists, randomProvider: facts.randomProvider, keys: ctx.keys, newPassword },
                 {
                     program: inlinePodlab,
                     refresh: true,
@@ -155,7 +149,7 @@ export async function resetLearner(ctx: CourseContext, learner: Learner, step: S
         await destroy(cli, learner, step, false, notes);
     }
     notes.push(...(await sweep(ctx, learner, step)));
-    return deploy(ctx, learner, step, { ...facts, tagged: true, stale: false }, cli, notes, true);
+    return deploy(ctx, learner, step, { ...facts, stale: false }, cli, notes, true);
 }
 
 /**

@@ -192,7 +192,7 @@ function backendAccess(inv: Invocation): BackendAccess {
     return { pulumi: inv.pulumi!, workDir: inv.layout.workDir };
 }
 
-/** The learners of the course in the backend (one `stack ls`), remembered for the pictures. */
+/** The learners of the course in the backend (a `stack ls` and the course-level stack's record), remembered for the pictures. */
 async function deployedLearners(inv: Invocation): Promise<Map<string, StackInfo>> {
     const learners = await courseLearners(backendAccess(inv), inv.roster.course);
     inv.deployed = [...learners.keys()].sort();
@@ -201,7 +201,7 @@ async function deployedLearners(inv: Invocation): Promise<Map<string, StackInfo>
 
 /**
  * After up or reset: records which update of each learner's stack this
- * directory's files reflect (one `stack ls`), so that another instructor's
+ * directory's files reflect (from the stacks' list), so that another instructor's
  * later update is noticed (records.ts).
  */
 async function recordUpdates(inv: Invocation, updated: Set<string>): Promise<void> {
@@ -218,8 +218,8 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     for (const dropped of [...stacks.learners.keys()].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
-    // The course's fence before any learner: no learner may come up unfenced.
-    console.log(await upCourseStack(ctx));
+    // The course's fence before any learner (no learner may come up unfenced), and its record of who its learners are.
+    console.log(await upCourseStack(ctx, members(inv, stacks, learners)));
     // Each learner's link to the browser workspace (serve): made once, kept across runs, written on the card.
     ensureLinkSecrets(ctx.layout, learners.map((l) => l.name));
     // Only learners whose last update is the one this directory saw (another instructor's was not), with their
@@ -265,7 +265,18 @@ function learnerFacts(inv: Invocation, stacks: CourseStacks, l: Learner, randomP
     if (claim === "foreign") {
         throw new Error(`a stack named ${l.stack} already exists and is not this course's (another course, or made by hand); rename the course or the learner`);
     }
-    return { exists: claim !== "new", tagged: claim === "ours", stale: isStale(inv.layout, l.name, stacks.learners.get(l.name)), randomProvider };
+    return { exists: claim !== "new", stale: isStale(inv.layout, l.name, stacks.learners.get(l.name)), randomProvider };
+}
+
+/**
+ * Whom the course-level stack records before `up` or `reset` touches a
+ * learner's stack: the course's learners whose stacks exist, and the ones this
+ * run brings up, unless a stack of their name is someone else's (that learner
+ * fails with the reason, in learnerFacts).
+ */
+function members(inv: Invocation, stacks: CourseStacks, targets: Learner[]): string[] {
+    const claimed = targets.filter((l) => claimable(inv.layout, l.name, stacks, l.stack) !== "foreign").map((l) => l.name);
+    return [...new Set([...stacks.learners.keys(), ...claimed])].sort();
 }
 
 /** Names for one line: all of them up to 20, then how many more. */
@@ -287,15 +298,14 @@ async function printNodeReport(roster: Roster): Promise<void> {
 
 async function down(inv: Invocation): Promise<number> {
     const ctx = await context(inv);
-    const registered = [...(await deployedLearners(inv)).keys()];
-    const known = new Set([...registered, ...inv.roster.learners.map((l) => l.name)]);
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    inv.deployed = [...stacks.learners.keys()].sort();
+    const known = new Set([...inv.deployed, ...inv.roster.learners.map((l) => l.name)]);
     const unknown = (inv.named ?? []).filter((n) => !known.has(n));
     if (unknown.length > 0) {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
-    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
-    inv.deployed = [...stacks.learners.keys()].sort();
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => {
         if (claimable(inv.layout, l.name, stacks, l.stack) === "foreign") {
             throw new Error(`the stack named ${l.stack} is not this course's (another course, or made by hand): left alone`);
@@ -306,11 +316,13 @@ async function down(inv: Invocation): Promise<number> {
     const remaining = await deployedLearners(inv);
     // A learner taken down: their link opens nothing any more (a later up makes a new one).
     removeLinkSecrets(ctx.layout, names.filter((n) => !remaining.has(n)));
-    // The course's own fence goes with its last learner.
+    // The course's own fence goes with its last learner; until then, its record names those left.
     if (failed === 0 && remaining.size === 0) {
         for (const note of await downCourseStack(ctx)) {
             console.log(note);
         }
+    } else if (stacks.recorded.some((n) => !remaining.has(n))) {
+        console.log(await upCourseStack(ctx, [...remaining.keys()]));
     }
     if (inv.named === undefined && failed === 0) {
         await removeCanaries(inv.roster.course, { wait: true }); // the last check's, or one a killed check left
@@ -328,7 +340,7 @@ async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
     const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
     const { randomProvider } = await ensurePlugins(ctx);
-    console.log(await upCourseStack(ctx));
+    console.log(await upCourseStack(ctx, members(inv, stacks, learners)));
     const updated = new Set<string>();
     const failed = await forEachLearner("reset", learners, inv.concurrency, async (l, step) => {
         const facts = learnerFacts(inv, stacks, l, randomProvider);

@@ -2,8 +2,10 @@
  * Where a course keeps what it knows, so that a team of instructors can share
  * one class through one Pulumi backend (each with their own course directory):
  *
- * - which learners it has deployed: the backend's stacks tagged
- *   `podlab:course=<course>` (stack tags; DIY backends have them since 3.211);
+ * - which learners it has deployed: those the course-level stack's `learners`
+ *   output lists (courseStack.ts) whose stacks (`<course>-<learner>`) exist.
+ *   A stack's name alone cannot say it: course `pods` with learner `101-ada`
+ *   and course `pods-101` with `ada` name the same stack;
  * - what their stacks put out (outputs.json in a learner's workspace): a copy
  *   of the stack's outputs, re-read from the backend (`stack output`) when the
  *   stack's last update is not the one this directory saw;
@@ -16,16 +18,17 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, pidAlive } from "../automation";
-import { runPulumi, runPulumiIn } from "../stackWorkspace";
+import { runPulumi } from "../stackWorkspace";
+import { courseStackName, learnerStackName } from "./roster";
 import type { EnvironmentOutputs } from "../environmentOutputs";
 import type { LessonMode } from "../../components/stackConfig";
 import { CourseLayout } from "./layout";
 import { writeFileAtomic } from "../files";
 
-/** The stack tag that makes a stack one of a course's learners; its value is the course. */
-export const COURSE_TAG = "podlab:course";
+/** The course-level stack's output that lists the course's learners (courseStack.ts). */
+export const MEMBERS_OUTPUT = "learners";
 
 /** A stack as `pulumi stack ls --json` lists it. */
 export interface StackInfo {
@@ -39,8 +42,10 @@ export interface StackInfo {
 export interface CourseStacks {
     /** Every stack of the project, by name. */
     all: Map<string, StackInfo>;
-    /** The course's learners (stacks tagged with it), by learner name. */
+    /** The course's learners (recorded by its course-level stack, their stacks there), by learner name. */
     learners: Map<string, StackInfo>;
+    /** Recorded by the course-level stack, whether their stacks exist or not. */
+    recorded: string[];
 }
 
 /** How a command reaches the backend: the CLI, in the course's own workspace (a directory with Pulumi.yaml). */
@@ -49,42 +54,53 @@ export interface BackendAccess {
     workDir: string;
 }
 
-/** The learner a course's stack belongs to: stacks are named <course>-<learner>. */
-export function learnerOfStack(course: string, stack: string): string | undefined {
-    return stack.startsWith(`${course}-`) ? stack.slice(course.length + 1) : undefined;
-}
-
-/** The course's learners' stacks (one `stack ls --tag`), by learner name. */
+/** The course's learners' stacks, by learner name (a `stack ls` and the course-level stack's record, at once). */
 export async function courseLearners(access: BackendAccess, course: string): Promise<Map<string, StackInfo>> {
-    const tagged = await listStacks(access, ["--tag", `${COURSE_TAG}=${course}`]);
-    return new Map(tagged.flatMap((s) => {
-        const learner = learnerOfStack(course, s.name);
-        return learner === undefined ? [] : [[learner, s] as const];
-    }));
+    return (await courseStacks(access, course)).learners;
 }
 
-/** The project's stacks and the course's (two `stack ls`). */
+/** The project's stacks and the course's (one `stack ls` and one `stack output`, at once). */
 export async function courseStacks(access: BackendAccess, course: string): Promise<CourseStacks> {
-    const [all, learners] = await Promise.all([listStacks(access, []), courseLearners(access, course)]);
-    return { all: new Map(all.map((s) => [s.name, s])), learners };
+    const [stacks, recorded] = await Promise.all([listStacks(access), recordedLearners(access, course)]);
+    const all = new Map(stacks.map((s) => [s.name, s]));
+    const learners = new Map(recorded.flatMap((l) => (all.has(learnerStackName(course, l)) ? [[l, all.get(learnerStackName(course, l))!] as const] : [])));
+    return { all, learners, recorded };
 }
 
-async function listStacks(access: BackendAccess, filter: string[]): Promise<StackInfo[]> {
+async function listStacks(access: BackendAccess): Promise<StackInfo[]> {
     projectDir(access.workDir);
-    const r = await runPulumi(access.pulumi, access.workDir, ["stack", "ls", "--json", "--non-interactive", ...filter]);
+    const r = await runPulumi(access.pulumi, access.workDir, ["stack", "ls", "--json", "--non-interactive"]);
     if (r.code !== 0) {
-        throw new Error(`pulumi stack ls ${filter.join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`);
+        throw new Error(`pulumi stack ls failed (exit ${r.code}): ${r.stderr.trim()}`);
     }
     return JSON.parse(r.stdout) as StackInfo[];
 }
 
+/** The learners the course-level stack's last update recorded (none before its first). */
+async function recordedLearners(access: BackendAccess, course: string): Promise<string[]> {
+    projectDir(access.workDir);
+    const stack = courseStackName(course);
+    const r = await runPulumi(access.pulumi, access.workDir, ["stack", "output", "--json", "--stack", stack, "--non-interactive"]);
+    if (r.code !== 0) {
+        if (/no stack named .* found/.test(r.stderr)) {
+            return [];
+        }
+        throw new Error(`pulumi stack output --stack ${stack} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    }
+    const members = (JSON.parse(r.stdout) as Record<string, unknown>)[MEMBERS_OUTPUT];
+    return Array.isArray(members) ? members.filter((m): m is string => typeof m === "string") : [];
+}
+
 /**
- * Whether an existing stack of a learner's name may be taken as the course's:
- * tagged with it; or untagged but never updated and empty (created by a run
- * killed before it tagged it); or listed by this directory's course.json (a
- * course deployed before stacks were tagged). Anything else belongs to someone else.
+ * Whether a stack of a learner's name may be taken as the course's: recorded
+ * by the course ("ours"); missing ("new"); or not recorded but never updated
+ * and empty (created by a run killed before the course recorded it, which
+ * cannot happen as `up` records first, or made by hand) or listed by this
+ * directory's course.json (a course deployed before the course-level stack
+ * recorded learners): "unrecorded", taken and recorded. Anything else belongs
+ * to someone else ("foreign").
  */
-export function claimable(layout: CourseLayout, learner: string, stacks: CourseStacks, stackName: string): "ours" | "untagged" | "foreign" | "new" {
+export function claimable(layout: CourseLayout, learner: string, stacks: CourseStacks, stackName: string): "ours" | "unrecorded" | "foreign" | "new" {
     if (stacks.learners.has(learner)) {
         return "ours";
     }
@@ -94,10 +110,10 @@ export function claimable(layout: CourseLayout, learner: string, stacks: CourseS
     }
     // A passphrase stack has a lastUpdate from `stack init` on (its secrets settings are written then): only its resources count.
     const empty = !info.resourceCount;
-    return empty || legacyRegistry(layout).includes(learner) ? "untagged" : "foreign";
+    return empty || legacyRegistry(layout).includes(learner) ? "unrecorded" : "foreign";
 }
 
-/** The learners an older podlab recorded in <out>/.podlab/course.json (before stacks were tagged). */
+/** The learners an older podlab recorded in <out>/.podlab/course.json (before the course-level stack recorded them). */
 function legacyRegistry(layout: CourseLayout): string[] {
     try {
         return (JSON.parse(fs.readFileSync(path.join(layout.workDir, "course.json"), "utf8")) as { learners?: string[] }).learners ?? [];
@@ -113,14 +129,6 @@ function projectDir(dir: string): string {
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     }
     return dir;
-}
-
-/** Tags a learner's stack as the course's (one `stack tag set`). */
-export async function tagCourseStack(stack: Stack, course: string): Promise<void> {
-    const r = await runPulumiIn(stack, ["stack", "tag", "set", COURSE_TAG, course, "--stack", stack.name, "--non-interactive"]);
-    if (r.code !== 0) {
-        throw new Error(`pulumi stack tag set ${COURSE_TAG} ${course} --stack ${stack.name} failed (exit ${r.code}): ${r.stderr.trim()}`);
-    }
 }
 
 /** The file that says which update of the learner's stack this directory's files reflect. */

@@ -45,6 +45,16 @@ export const COURSE_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = { workb
 /** A token from the TokenRequest API lives at least this long, so an expiry sooner than this cannot be met. */
 export const MIN_CREDENTIAL_SECONDS = 10 * 60;
 
+/** A learner's Pulumi stack: `<course>-<learner>`. */
+export function learnerStackName(course: string, learner: string): string {
+    return `${course}-${learner}`;
+}
+
+/** The course-level stack's name (courseStack.ts). It cannot be a learner's: course and learner names are RFC 1123 labels, which hold no '.'. */
+export function courseStackName(course: string): string {
+    return `${course}.course`;
+}
+
 /** One learner's environment, fully resolved. */
 export interface Learner {
     name: string;
@@ -155,7 +165,7 @@ export function parseRoster(text: string, file: string, ctx: RosterContext): Ros
             if (course === undefined) {
                 return;
             }
-            const stack = `${course}-${parsed.name}`;
+            const stack = learnerStackName(course, parsed.name);
             const namespace = `podlab-${stack}`;
             if (namespace.length > 63) {
                 problems.push(`${label}: namespace ${JSON.stringify(namespace)} would have ${namespace.length} characters; a namespace has at most 63 (shorten the course or learner name)`);

@@ -1,7 +1,6 @@
 /**
  * How podlab drives the Pulumi CLI directly around an update: what it runs,
- * in what order and what it reads back, when a stack is new (tagged before
- * its first update), when a killed run left a lock or pending operations, when
+ * in what order and what it reads back, when a stack is new, when a killed run left a lock or pending operations, when
  * another run holds the stack, and when a workspace's config comes from the
  * backend. A stand-in `pulumi` records each run (tests/cli/fakePulumi.ts).
  */
@@ -11,7 +10,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_NAME, recoverStack } from "../../cli/automation";
 import { PassphraseKeys } from "../../cli/passphrase";
-import { PulumiCli, directStack, initStack, refreshConfig, tagStack, upInline } from "../../cli/pulumiRun";
+import { PulumiCli, directStack, initStack, refreshConfig, upInline } from "../../cli/pulumiRun";
 import { StackLockedError, releasingStaleLock } from "../../cli/stackLock";
 import { stackFile, upStack } from "../../cli/stackUp";
 import { FakePulumi, updateEvents } from "./fakePulumi";
@@ -44,22 +43,23 @@ async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Pro
 }
 
 describe("a new learner's stack", () => {
-    it("is created, tagged with the course, then updated: three runs, the tag set before anything is deployed", async () => {
-        const fake = new FakePulumi([{}, {}, { events: updateEvents(OUTPUTS) }]);
+    it("is created, then updated: two runs (the password encrypted into its config file beforehand)", async () => {
+        const fake = new FakePulumi([{}, { events: updateEvents(OUTPUTS) }]);
         const cli = cliFor(fake, { config: { "podlab:namespace": "podlab-c-ada" } });
-        const r = await upStack(cli, { exists: false, randomProvider: false, keys: new PassphraseKeys("p"), tag: { name: "podlab:course", value: "c" } }, { program, refresh: true });
-        expect(fake.subcommands()).toEqual(["stack init", "stack tag set", "up"]);
-        expect(r.runs).toEqual(["stack init", "stack tag set", "up"]);
-        expect(fake.runs()[1].args).toEqual(["stack", "tag", "set", "podlab:course", "c", "--stack", "c-ada", "--non-interactive"]);
+        const r = await upStack(cli, { exists: false, randomProvider: false, keys: new PassphraseKeys("p") }, { program, refresh: true });
+        expect(fake.subcommands()).toEqual(["stack init", "up"]);
+        expect(r.runs).toEqual(["stack init", "up"]);
+        expect(r.created).toBe(true);
     });
 
-    it("an existing stack is not tagged again by up (one run), and a stack init that finds the stack there tags nothing", async () => {
+    it("an existing stack is one run, and a stack init that finds the stack there (another run made it) goes on to the update", async () => {
         const existing = new FakePulumi([{ events: updateEvents(OUTPUTS) }]);
-        await upStack(cliFor(existing, { config: {} }), { exists: true, randomProvider: true, tag: { name: "podlab:course", value: "c" } }, { program });
+        await upStack(cliFor(existing, { config: {} }), { exists: true, randomProvider: true }, { program });
         expect(existing.subcommands()).toEqual(["up"]);
         const raced = new FakePulumi([{ code: 255, stderr: "error: stack 'c-ada' already exists\n" }, { events: updateEvents(OUTPUTS) }]);
-        await upStack(cliFor(raced, { config: {} }), { exists: false, randomProvider: true, tag: { name: "podlab:course", value: "c" } }, { program });
+        const r = await upStack(cliFor(raced, { config: {} }), { exists: false, randomProvider: true }, { program });
         expect(raced.subcommands()).toEqual(["stack init", "up"]);
+        expect(r.created).toBe(false);
     });
 
     it("gets the secrets provider named for new stacks (PODLAB_SECRETS_PROVIDER) at stack init", async () => {
@@ -69,16 +69,14 @@ describe("a new learner's stack", () => {
     });
 });
 
-describe("tagStack and refreshConfig", () => {
-    it("tag one stack by name; config refresh says whether there was a deployment to restore from", async () => {
-        const fake = new FakePulumi([{}, {}, { code: 255, stderr: "error: no previous deployment found for stack c-ada\n" }, { code: 255, stderr: "error: permission denied\n" }]);
+describe("refreshConfig", () => {
+    it("config refresh says whether there was a deployment to restore from", async () => {
+        const fake = new FakePulumi([{}, { code: 255, stderr: "error: no previous deployment found for stack c-ada\n" }, { code: 255, stderr: "error: permission denied\n" }]);
         const cli = cliFor(fake);
-        await tagStack(cli, "podlab:course", "c");
         expect(await refreshConfig(cli)).toBe(true);
         expect(await refreshConfig(cli)).toBe(false);
         await expect(refreshConfig(cli)).rejects.toThrow("permission denied");
         expect(fake.runs().map((r) => r.args)).toEqual([
-            ["stack", "tag", "set", "podlab:course", "c", "--stack", "c-ada", "--non-interactive"],
             ["config", "refresh", "--force", "--stack", "c-ada", "--non-interactive"],
             ["config", "refresh", "--force", "--stack", "c-ada", "--non-interactive"],
             ["config", "refresh", "--force", "--stack", "c-ada", "--non-interactive"],

@@ -38,11 +38,12 @@ const path = require("path");
 const dir = process.env.FAKE_PULUMI_DIR;
 const n = fs.readdirSync(dir).filter((f) => f.startsWith("run-")).length;
 const plan = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8"));
-const answer = plan[n] || { code: 99, stderr: "error: the stand-in pulumi has no planned answer for run " + n };
 const args = process.argv.slice(2);
+// A list: one answer per run, in order. A map: the answer of the first key the command line contains (runs made at once).
+const answer = (Array.isArray(plan) ? plan[n] : Object.entries(plan).find(([k]) => args.join(" ").includes(k))?.[1]) || { code: 99, stderr: "error: the stand-in pulumi has no planned answer for run " + n + ": " + args.join(" ") };
 const record = { args, stdin: fs.readFileSync(0, "utf8"), cwd: process.cwd(), debugCommands: process.env.PULUMI_DEBUG_COMMANDS };
 const finish = () => {
-    fs.writeFileSync(path.join(dir, "run-" + String(n).padStart(3, "0") + ".json"), JSON.stringify(record));
+    fs.writeFileSync(path.join(dir, "run-" + String(n).padStart(3, "0") + "-" + process.pid + ".json"), JSON.stringify(record));
     const lines = (answer.events || []).map((e) => JSON.stringify(e) + "\\n").join("");
     const log = args.indexOf("--event-log");
     if (log >= 0) {
@@ -72,7 +73,8 @@ export class FakePulumi {
     /** The executable to give as the CLI's command. */
     readonly command: string;
 
-    constructor(plan: FakeRun[]) {
+    /** One answer per run in order; or, for runs made at once, answers by a part of the command line ("stack ls"). */
+    constructor(plan: FakeRun[] | Record<string, FakeRun>) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "podlab-fake-pulumi-"));
         this.command = path.join(this.dir, "pulumi");
         fs.writeFileSync(path.join(this.dir, "plan.json"), JSON.stringify(plan));

@@ -188,14 +188,17 @@ describe("a course shared by two instructors through Pulumi's PostgreSQL backend
         expect(pg.listening()).toEqual([`127.0.0.1:${pg.port}`]);
     });
 
-    it("A: up deploys every learner; the stacks, tagged with the course, are rows of the backend's one table", () => {
+    it("A: up deploys every learner; the stacks, and the course-level stack that records them as the course's, are rows of the backend's one table", () => {
         const r = course(a, "up");
         expect(r.output).toContain(`course up: ${LEARNERS.length} done, 0 failed`);
         expect(r.status).toBe(0);
         LEARNERS.forEach(expectReady);
         expect(pg.query("select tablename from pg_tables where schemaname = 'public'")).toEqual(["pulumi_state"]);
         expect(backendKeys("stacks")).toEqual(LEARNERS.map((l) => `.pulumi/stacks/podlab/${stackOf(l)}.json`));
-        expect(backendKeys("tags")).toEqual(LEARNERS.map((l) => `.pulumi/stacks/podlab/${stackOf(l)}.pulumi-tags`));
+        // No stack tags: the course-level stack's `learners` output says whose stacks are the course's.
+        expect(backendKeys("tags")).toEqual([]);
+        const courseRoot = blob(`.pulumi/stacks/podlab/${COURSE}.course.json`).checkpoint.latest.resources.find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
+        expect(courseRoot.outputs.learners).toEqual(LEARNERS);
         expect(backendKeys("locks")).toEqual([]);
         for (const l of LEARNERS) {
             expect(asLearner(path.join(a.out, l, "kubeconfig"), "get", "pods").exitCode).toBe(0);

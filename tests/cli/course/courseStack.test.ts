@@ -1,6 +1,6 @@
 import { ofType, resetMocks, settle, valueOf } from "../../mocks";
-import { courseProgram, courseStackName } from "../../../cli/course/courseStack";
-import { parseRoster } from "../../../cli/course/roster";
+import { courseProgram } from "../../../cli/course/courseStack";
+import { courseStackName, parseRoster } from "../../../cli/course/roster";
 import { LAB_BASE_CONFIG } from "../../apiServer";
 
 beforeEach(() => resetMocks());
@@ -13,8 +13,10 @@ describe("the course-level stack", () => {
     });
 
     it("holds the course's admission fence over every namespace with the course's label and fence: course, which every learner's gets", async () => {
-        const outputs = await courseProgram("pods101")();
+        const outputs = await courseProgram("pods101", ["grace", "ada", "grace"])();
         expect(await valueOf(outputs.policyName as any)).toBe("podlab-fence-course-pods101");
+        // The course's membership (records.ts reads it), each learner once.
+        expect(outputs.learners).toEqual(["ada", "grace"]);
         await settle();
         const [policy] = ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
         const [binding] = ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");

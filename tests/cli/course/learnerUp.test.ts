@@ -2,8 +2,8 @@
  * What a learner's operation runs of the Pulumi CLI before its update, by what
  * the backend says of the learner's stack (records.ts): nothing for a stack
  * this directory knows; `config refresh` when another instructor's update came
- * after this directory's or the config is missing here; `stack tag set` for a
- * stack the course claims. A stand-in `pulumi` records each run.
+ * after this directory's or the config is missing here. A stand-in `pulumi`
+ * records each run.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -30,14 +30,14 @@ function setup(plan: ConstructorParameters<typeof FakePulumi>[0], localConfig?: 
     return { ctx, fake };
 }
 
-const facts = (f: Partial<LearnerFacts>): LearnerFacts => ({ exists: true, tagged: true, stale: false, randomProvider: false, ...f });
+const facts = (f: Partial<LearnerFacts>): LearnerFacts => ({ exists: true, stale: false, randomProvider: false, ...f });
 
 describe("prepareLearnerStack", () => {
     const backend = process.env.PULUMI_BACKEND_URL;
     beforeAll(() => (process.env.PULUMI_BACKEND_URL = `file://${fs.mkdtempSync(path.join(os.tmpdir(), "podlab-backend-"))}`));
     afterAll(() => (backend === undefined ? delete process.env.PULUMI_BACKEND_URL : (process.env.PULUMI_BACKEND_URL = backend)));
 
-    it("a stack this directory knows (tagged, its last update seen here, its config here): no CLI run; the config keeps Pulumi's settings and password", async () => {
+    it("a stack this directory knows (the course's, its last update seen here, its config here): no CLI run; the config keeps Pulumi's settings and password", async () => {
         const { ctx, fake } = setup([], { encryptionsalt: "v1:s", config: { "podlab:postgresPassword": { secure: "v1:p" }, "podlab:namespace": "old" } });
         const cli = await prepareLearnerStack(ctx, ada, facts({}), () => undefined, []);
         expect(fake.runs()).toEqual([]);
@@ -48,9 +48,9 @@ describe("prepareLearnerStack", () => {
         });
     });
 
-    it("a new stack: nothing before its update (stack init and the tag come with it: cli/stackUp.ts)", async () => {
+    it("a new stack: nothing before its update (stack init comes with it: cli/stackUp.ts)", async () => {
         const { ctx, fake } = setup([]);
-        await prepareLearnerStack(ctx, ada, facts({ exists: false, tagged: false }), () => undefined, []);
+        await prepareLearnerStack(ctx, ada, facts({ exists: false }), () => undefined, []);
         expect(fake.runs()).toEqual([]);
         expect(fs.existsSync(stackConfigFile(ctx.layout, ada))).toBe(true);
     });
@@ -66,11 +66,5 @@ describe("prepareLearnerStack", () => {
             // The stand-in wrote nothing back: the stale local settings are gone, not kept.
             expect(yaml.load(fs.readFileSync(stackConfigFile(ctx.layout, ada), "utf8"))).toEqual({ config: { "podlab:namespace": "podlab-c-ada" } });
         }
-    });
-
-    it("an existing stack without the course's tag (claimed: a killed run's, or an older podlab's): `stack tag set` before anything else runs on it", async () => {
-        const { ctx, fake } = setup([{}], { config: {} });
-        await prepareLearnerStack(ctx, ada, facts({ tagged: false }), () => undefined, []);
-        expect(fake.runs().map((r) => r.args)).toEqual([["stack", "tag", "set", "podlab:course", "c", "--stack", "c-ada", "--non-interactive"]]);
     });
 });

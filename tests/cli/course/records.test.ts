@@ -2,22 +2,45 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CourseLayout } from "../../../cli/course/layout";
-import { CourseStacks, claimable, isStale, learnerOfStack, recordSeen, seenUpdate } from "../../../cli/course/records";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { BackendAccess, CourseStacks, claimable, courseLearners, courseStacks, isStale, recordSeen, seenUpdate } from "../../../cli/course/records";
+import { FakePulumi } from "../fakePulumi";
 
 const layout = () => new CourseLayout("c", fs.mkdtempSync(path.join(os.tmpdir(), "podlab-records-")));
 
-function stacks(all: Array<{ name: string; lastUpdate?: string; resourceCount?: number }>, tagged: string[]): CourseStacks {
-    return { all: new Map(all.map((s) => [s.name, s])), learners: new Map(all.filter((s) => tagged.includes(s.name)).map((s) => [learnerOfStack("c", s.name)!, s])) };
+function stacks(all: Array<{ name: string; lastUpdate?: string; resourceCount?: number }>, recorded: string[]): CourseStacks {
+    const byName = new Map(all.map((s) => [s.name, s]));
+    return { all: byName, learners: new Map(recorded.filter((l) => byName.has(`c-${l}`)).map((l) => [l, byName.get(`c-${l}`)!])), recorded };
+}
+
+function access(fake: FakePulumi): BackendAccess {
+    return { pulumi: { command: fake.command } as PulumiCommand, workDir: fs.mkdtempSync(path.join(os.tmpdir(), "podlab-backend-access-")) };
 }
 
 describe("a course's learners in the backend", () => {
-    it("are its tagged stacks, named <course>-<learner>", () => {
-        expect(learnerOfStack("c", "c-ada")).toBe("ada");
-        expect(learnerOfStack("c", "c-ada-b")).toBe("ada-b");
-        expect(learnerOfStack("c", "d-ada")).toBeUndefined();
+    it("are those the course-level stack recorded whose stacks exist: one stack ls and one stack output, at once; no tag", async () => {
+        const fake = new FakePulumi({
+            "stack ls": { stdout: JSON.stringify([{ name: "c-ada", lastUpdate: "t1", resourceCount: 12 }, { name: "c-101-bob", resourceCount: 12 }, { name: "c.course" }, { name: "c-101-ada" }]) },
+            // c-gone: recorded, then its stack removed (a down killed before the record was rewritten).
+            "stack output": { stdout: JSON.stringify({ policyName: "podlab-fence-course-c", learners: ["ada", "gone"] }) },
+        });
+        const s = await courseStacks(access(fake), "c");
+        expect([...s.learners]).toEqual([["ada", { name: "c-ada", lastUpdate: "t1", resourceCount: 12 }]]);
+        expect(s.recorded).toEqual(["ada", "gone"]);
+        // Course c-101's learner ada has a stack that reads as c's learner "101-ada": not recorded by c, so not c's.
+        expect(s.all.has("c-101-ada")).toBe(true);
+        expect(fake.subcommands().sort()).toEqual(["stack ls", "stack output"]);
+        expect(fake.runs().find((r) => r.args[1] === "output")!.args).toEqual(["stack", "output", "--json", "--stack", "c.course", "--non-interactive"]);
     });
 
-    it("a stack of a learner's name is the course's when tagged; an empty untagged one (a killed run's) is claimed; any other is someone else's", () => {
+    it("none before the course-level stack exists; a backend that fails says so", async () => {
+        const fresh = new FakePulumi({ "stack ls": { stdout: "[]" }, "stack output": { code: 255, stderr: "error: no stack named 'c.course' found\n" } });
+        expect((await courseLearners(access(fresh), "c")).size).toBe(0);
+        const broken = new FakePulumi({ "stack ls": { stdout: "[]" }, "stack output": { code: 255, stderr: "error: failed to decrypt\n" } });
+        await expect(courseLearners(access(broken), "c")).rejects.toThrow("pulumi stack output --stack c.course failed (exit 255): error: failed to decrypt");
+    });
+
+    it("a stack of a learner's name is the course's when recorded; an empty unrecorded one (a killed run's) is claimed; any other is someone else's", () => {
         const l = layout();
         const s = stacks(
             [
@@ -26,16 +49,16 @@ describe("a course's learners in the backend", () => {
                 { name: "c-bob", lastUpdate: "2026-12-04T21:00:00.000Z", resourceCount: 0 },
                 { name: "c-cy", lastUpdate: "2026-12-04T21:00:00.000Z", resourceCount: 3 },
             ],
-            ["c-ada"],
+            ["ada"],
         );
         expect(claimable(l, "ada", s, "c-ada")).toBe("ours");
-        expect(claimable(l, "bob", s, "c-bob")).toBe("untagged");
+        expect(claimable(l, "bob", s, "c-bob")).toBe("unrecorded");
         expect(claimable(l, "cy", s, "c-cy")).toBe("foreign");
         expect(claimable(l, "dee", s, "c-dee")).toBe("new");
-        // A course deployed before stacks were tagged listed its learners in course.json: they are still its own.
+        // A course deployed before the course-level stack recorded learners listed them in course.json: they are still its own.
         fs.mkdirSync(l.workDir, { recursive: true });
         fs.writeFileSync(path.join(l.workDir, "course.json"), JSON.stringify({ course: "c", learners: ["cy"] }));
-        expect(claimable(l, "cy", s, "c-cy")).toBe("untagged");
+        expect(claimable(l, "cy", s, "c-cy")).toBe("unrecorded");
     });
 });
 
