@@ -33,7 +33,7 @@ import { writeFileAtomic } from "../files";
 import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
-import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recognizeUnrecorded, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
 // `serve` is a subcommand of this command: its links are made at `up` and forgotten at `down`, and it is dispatched from here.
 // serve/ imports course/'s modules, never this file, so no file imports itself in a loop.
@@ -215,6 +215,7 @@ async function up(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
     // The project's stacks and the course's, in the backend (two CLI runs for the whole course).
     const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    await noteUnrecorded(inv, stacks, learners);
     for (const dropped of [...stacks.learners.keys()].filter((n) => !inv.roster.learners.some((l) => l.name === n))) {
         console.log(`${dropped}: no longer in the roster; the environment stays until: ${COMMAND} down --roster <roster> ${dropped}`);
     }
@@ -268,6 +269,14 @@ function learnerFacts(inv: Invocation, stacks: CourseStacks, l: Learner, randomP
     return { exists: claim !== "new", stale: isStale(inv.layout, l.name, stacks.learners.get(l.name)), randomProvider };
 }
 
+/** Takes back the learners whose stacks the course's record lost (records.ts recognizeUnrecorded), and says so. */
+async function noteUnrecorded(inv: Invocation, stacks: CourseStacks, targets: Learner[]): Promise<void> {
+    const found = await recognizeUnrecorded(stacks, inv.roster.course, targets);
+    if (found.length > 0) {
+        console.log(`not in the course's record, but their namespaces carry ${COURSE_LABEL}=${inv.roster.course}, so theirs: ${namesList(found)}`);
+    }
+}
+
 /**
  * Whom the course-level stack records before `up` or `reset` touches a
  * learner's stack: the course's learners whose stacks exist, and the ones this
@@ -306,6 +315,7 @@ async function down(inv: Invocation): Promise<number> {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
+    await noteUnrecorded(inv, stacks, names.map((n) => learnerByName(inv.roster.course, n)));
     const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => {
         if (claimable(inv.layout, l.name, stacks, l.stack) === "foreign") {
             throw new Error(`the stack named ${l.stack} is not this course's (another course, or made by hand): left alone`);
@@ -321,7 +331,7 @@ async function down(inv: Invocation): Promise<number> {
         for (const note of await downCourseStack(ctx)) {
             console.log(note);
         }
-    } else if (stacks.recorded.some((n) => !remaining.has(n))) {
+    } else if (stacks.recorded.length !== remaining.size || stacks.recorded.some((n) => !remaining.has(n))) {
         console.log(await upCourseStack(ctx, [...remaining.keys()]));
     }
     if (inv.named === undefined && failed === 0) {
@@ -339,6 +349,7 @@ async function down(inv: Invocation): Promise<number> {
 async function reset(inv: Invocation, learners: Learner[]): Promise<number> {
     const ctx = await context(inv);
     const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    await noteUnrecorded(inv, stacks, learners);
     const { randomProvider } = await ensurePlugins(ctx);
     console.log(await upCourseStack(ctx, members(inv, stacks, learners)));
     const updated = new Set<string>();

@@ -21,7 +21,8 @@ import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, pidAlive } from "../automation";
 import { runPulumi } from "../stackWorkspace";
-import { courseStackName, learnerStackName } from "./roster";
+import { kubectlJson } from "../kubectl";
+import { COURSE_LABEL, Learner, courseStackName, learnerStackName } from "./roster";
 import type { EnvironmentOutputs } from "../environmentOutputs";
 import type { LessonMode } from "../../components/stackConfig";
 import { CourseLayout } from "./layout";
@@ -111,6 +112,28 @@ export function claimable(layout: CourseLayout, learner: string, stacks: CourseS
     // A passphrase stack has a lastUpdate from `stack init` on (its secrets settings are written then): only its resources count.
     const empty = !info.resourceCount;
     return empty || legacyRegistry(layout).includes(learner) ? "unrecorded" : "foreign";
+}
+
+/**
+ * Learners among `targets` whose stacks exist with resources though the course
+ * did not record them: the record lost them (two instructors' runs read it at
+ * once and the later wrote its own), or a run was killed before it recorded
+ * them. They are the course's when their namespace in the cluster carries the
+ * course's label (one `kubectl get`, only when there are such stacks): added
+ * to `stacks.learners`, and recorded again by the caller. Returns their names.
+ */
+export async function recognizeUnrecorded(stacks: CourseStacks, course: string, targets: Learner[]): Promise<string[]> {
+    const unrecorded = targets.filter((l) => !stacks.learners.has(l.name) && (stacks.all.get(l.stack)?.resourceCount ?? 0) > 0);
+    if (unrecorded.length === 0) {
+        return [];
+    }
+    const labelled = await kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(["get", "namespaces", `--selector=${COURSE_LABEL}=${course}`]);
+    const ours = new Set(labelled.items.map((n) => n.metadata.name));
+    const found = unrecorded.filter((l) => ours.has(l.namespace));
+    for (const l of found) {
+        stacks.learners.set(l.name, stacks.all.get(l.stack)!);
+    }
+    return found.map((l) => l.name);
 }
 
 /** The learners an older podlab recorded in <out>/.podlab/course.json (before the course-level stack recorded them). */

@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { CourseLayout } from "../../../cli/course/layout";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { BackendAccess, CourseStacks, claimable, courseLearners, courseStacks, isStale, recordSeen, seenUpdate } from "../../../cli/course/records";
+import { BackendAccess, CourseStacks, claimable, courseLearners, courseStacks, isStale, recognizeUnrecorded, recordSeen, seenUpdate } from "../../../cli/course/records";
+import * as kubectlModule from "../../../cli/kubectl";
 import { FakePulumi } from "../fakePulumi";
 
 const layout = () => new CourseLayout("c", fs.mkdtempSync(path.join(os.tmpdir(), "podlab-records-")));
@@ -59,6 +60,39 @@ describe("a course's learners in the backend", () => {
         fs.mkdirSync(l.workDir, { recursive: true });
         fs.writeFileSync(path.join(l.workDir, "course.json"), JSON.stringify({ course: "c", learners: ["cy"] }));
         expect(claimable(l, "cy", s, "c-cy")).toBe("unrecorded");
+    });
+});
+
+describe("a learner's stack the course's record lost", () => {
+    /** kubectl's answer to `get namespaces`, and the calls made (a unit test: the cluster is another suite's, tests/e2e). */
+    function withKubectl<T>(namespaces: string[], f: (calls: string[][]) => Promise<T>): Promise<T> {
+        const calls: string[][] = [];
+        const spy = jest.spyOn(kubectlModule, "kubectlJson").mockImplementation(async (args: string[]) => {
+            calls.push(args);
+            return { items: namespaces.map((name) => ({ metadata: { name } })) } as any;
+        });
+        return f(calls).finally(() => spy.mockRestore());
+    }
+    const learner = (name: string) => ({ name, stack: `c-${name}`, namespace: `podlab-c-${name}`, mode: "environment" as const, config: {} });
+
+    it("is the course's again when its namespace carries the course's label (one kubectl get); one without it stays someone else's", async () => {
+        const s = stacks([{ name: "c-ada", resourceCount: 12 }, { name: "c-bob", resourceCount: 12 }, { name: "c-cy", resourceCount: 12 }, { name: "c-dee", resourceCount: 0 }], ["ada"]);
+        const found = await withKubectl(["podlab-c-ada", "podlab-c-bob"], async (calls) => {
+            const r = await recognizeUnrecorded(s, "c", ["ada", "bob", "cy", "dee"].map(learner));
+            expect(calls).toEqual([["get", "namespaces", "--selector=podlab.dev/course=c"]]);
+            return r;
+        });
+        expect(found).toEqual(["bob"]);
+        expect(claimable(layout(), "bob", s, "c-bob")).toBe("ours");
+        expect(claimable(layout(), "cy", s, "c-cy")).toBe("foreign");
+    });
+
+    it("asks the cluster nothing when every stack with resources is recorded", async () => {
+        const s = stacks([{ name: "c-ada", resourceCount: 12 }, { name: "c-dee", resourceCount: 0 }], ["ada"]);
+        await withKubectl([], async (calls) => {
+            expect(await recognizeUnrecorded(s, "c", ["ada", "dee", "eve"].map(learner))).toEqual([]);
+            expect(calls).toEqual([]);
+        });
     });
 });
 
