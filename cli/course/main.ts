@@ -33,7 +33,7 @@ import { writeFileAtomic } from "../files";
 import { nodeReport } from "./nodeReport";
 import { refreshPictures } from "./pictures";
 import { Progress, runBounded } from "./progress";
-import { BackendAccess, CourseStacks, StackInfo, claimable, courseLearners, courseStacks, isStale, recognizeUnrecorded, recordSeen, refreshOutputs, withCourseLock } from "./records";
+import { BackendAccess, CourseStacks, StackInfo, claimable, courseStacks, isStale, recognizeUnrecorded, recordSeen, refreshOutputs, withCourseLock } from "./records";
 import { upToDateLearners } from "./upToDate";
 // `serve` is a subcommand of this command: its links are made at `up` and forgotten at `down`, and it is dispatched from here.
 // serve/ imports course/'s modules, never this file, so no file imports itself in a loop.
@@ -192,11 +192,16 @@ function backendAccess(inv: Invocation): BackendAccess {
     return { pulumi: inv.pulumi!, workDir: inv.layout.workDir };
 }
 
-/** The learners of the course in the backend (a `stack ls` and the course-level stack's record), remembered for the pictures. */
+/**
+ * The learners of the course in the backend (a `stack ls` and the course-level
+ * stack's record; a roster learner the record lost, by its namespace's label),
+ * remembered for the pictures.
+ */
 async function deployedLearners(inv: Invocation): Promise<Map<string, StackInfo>> {
-    const learners = await courseLearners(backendAccess(inv), inv.roster.course);
-    inv.deployed = [...learners.keys()].sort();
-    return learners;
+    const stacks = await courseStacks(backendAccess(inv), inv.roster.course);
+    await recognizeUnrecorded(stacks, inv.roster.course, inv.roster.learners);
+    inv.deployed = [...stacks.learners.keys()].sort();
+    return stacks.learners;
 }
 
 /**

@@ -55,11 +55,6 @@ export interface BackendAccess {
     workDir: string;
 }
 
-/** The course's learners' stacks, by learner name (a `stack ls` and the course-level stack's record, at once). */
-export async function courseLearners(access: BackendAccess, course: string): Promise<Map<string, StackInfo>> {
-    return (await courseStacks(access, course)).learners;
-}
-
 /** The project's stacks and the course's (one `stack ls` and one `stack output`, at once). */
 export async function courseStacks(access: BackendAccess, course: string): Promise<CourseStacks> {
     const [stacks, recorded] = await Promise.all([listStacks(access), recordedLearners(access, course)]);

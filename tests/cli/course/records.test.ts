@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { CourseLayout } from "../../../cli/course/layout";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { BackendAccess, CourseStacks, claimable, courseLearners, courseStacks, isStale, recognizeUnrecorded, recordSeen, seenUpdate } from "../../../cli/course/records";
+import { BackendAccess, CourseStacks, claimable, courseStacks, isStale, recognizeUnrecorded, recordSeen, seenUpdate } from "../../../cli/course/records";
 import * as kubectlModule from "../../../cli/kubectl";
 import { FakePulumi } from "../fakePulumi";
 
@@ -36,9 +36,9 @@ describe("a course's learners in the backend", () => {
 
     it("none before the course-level stack exists; a backend that fails says so", async () => {
         const fresh = new FakePulumi({ "stack ls": { stdout: "[]" }, "stack output": { code: 255, stderr: "error: no stack named 'c.course' found\n" } });
-        expect((await courseLearners(access(fresh), "c")).size).toBe(0);
+        expect((await courseStacks(access(fresh), "c")).learners.size).toBe(0);
         const broken = new FakePulumi({ "stack ls": { stdout: "[]" }, "stack output": { code: 255, stderr: "error: failed to decrypt\n" } });
-        await expect(courseLearners(access(broken), "c")).rejects.toThrow("pulumi stack output --stack c.course failed (exit 255): error: failed to decrypt");
+        await expect(courseStacks(access(broken), "c")).rejects.toThrow("pulumi stack output --stack c.course failed (exit 255): error: failed to decrypt");
     });
 
     it("a stack of a learner's name is the course's when recorded; an empty unrecorded one (a killed run's) is claimed; any other is someone else's", () => {
