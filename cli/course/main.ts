@@ -320,8 +320,9 @@ async function down(inv: Invocation): Promise<number> {
         throw new UsageError(`neither in the roster nor deployed by course ${inv.roster.course}: ${unknown.join(", ")}`);
     }
     const names = inv.named ?? [...known].sort();
-    await noteUnrecorded(inv, stacks, names.map((n) => learnerByName(inv.roster.course, n)));
-    const failed = await forEachLearner("down", names.map((n) => learnerByName(inv.roster.course, n)), inv.concurrency, (l, step) => {
+    const targets = names.map((n) => learnerByName(inv.roster.course, n));
+    await noteUnrecorded(inv, stacks, targets);
+    const failed = await forEachLearner("down", targets, inv.concurrency, (l, step) => {
         if (claimable(inv.layout, l.name, stacks, l.stack) === "foreign") {
             throw new Error(`the stack named ${l.stack} is not this course's (another course, or made by hand): left alone`);
         }

@@ -57,14 +57,17 @@ export interface BackendAccess {
 
 /** The project's stacks and the course's (one `stack ls` and one `stack output`, at once). */
 export async function courseStacks(access: BackendAccess, course: string): Promise<CourseStacks> {
+    projectDir(access.workDir);
     const [stacks, recorded] = await Promise.all([listStacks(access), recordedLearners(access, course)]);
     const all = new Map(stacks.map((s) => [s.name, s]));
-    const learners = new Map(recorded.flatMap((l) => (all.has(learnerStackName(course, l)) ? [[l, all.get(learnerStackName(course, l))!] as const] : [])));
+    const learners = new Map(recorded.flatMap((l) => {
+        const info = all.get(learnerStackName(course, l));
+        return info === undefined ? [] : [[l, info] as const];
+    }));
     return { all, learners, recorded };
 }
 
 async function listStacks(access: BackendAccess): Promise<StackInfo[]> {
-    projectDir(access.workDir);
     const r = await runPulumi(access.pulumi, access.workDir, ["stack", "ls", "--json", "--non-interactive"]);
     if (r.code !== 0) {
         throw new Error(`pulumi stack ls failed (exit ${r.code}): ${r.stderr.trim()}`);
@@ -74,7 +77,6 @@ async function listStacks(access: BackendAccess): Promise<StackInfo[]> {
 
 /** The learners the course-level stack's last update recorded (none before its first). */
 async function recordedLearners(access: BackendAccess, course: string): Promise<string[]> {
-    projectDir(access.workDir);
     const stack = courseStackName(course);
     const r = await runPulumi(access.pulumi, access.workDir, ["stack", "output", "--json", "--stack", stack, "--non-interactive"]);
     if (r.code !== 0) {
